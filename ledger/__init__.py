@@ -1,0 +1,143 @@
+"""The shared kernel: contracts, chain access, the Merkle tree and the managed local node.
+
+Exceptions raised here all derive from `LedgerError`::
+
+    LedgerError
+    ├── LedgerConfigError (ValueError)       settings, key files, manifests
+    ├── CompilerError (RuntimeError)         solc missing or refusing the sources
+    ├── MerkleError (ValueError)             impossible tree or proof arguments
+    ├── DeploymentError                      the contracts could not be deployed
+    ├── ChainError
+    │   ├── ChainUnavailableError (ConnectionError)   unreachable, timed out, not JSON-RPC
+    │   ├── ChainMismatchError                         another chain than expected
+    │   └── ChainProcessError (RuntimeError)           the managed node failed to start or stop
+    └── TransactionError
+        ├── ContractRevertError              a contract's named custom error and its arguments
+        ├── TransactionTimeoutError (TimeoutError)
+        └── TransactionReplacedError         another transaction took our nonce
+"""
+
+from ledger._chain import ChainStatus, ManagedChain
+from ledger._clients import (
+    OPEN_END,
+    AccessLogAnchorClient,
+    Anchored,
+    Batch,
+    CertificateLedgerClient,
+    CertificateStatus,
+    KeyInfo,
+    LogHead,
+    Office,
+    Window,
+)
+from ledger._compiler import Artifact, build_artifacts, compile_contracts, load_artifact, stale_artifacts
+from ledger._deploy import (
+    Deployment,
+    DeploymentOutcome,
+    deploy_contracts,
+    deployment_problems,
+    ensure_deployment,
+    load_manifest,
+    manifest_path,
+    write_manifest,
+)
+from ledger._devnet import ACCESS_LOG_ID, DevnetReport, DevOffice, bootstrap_devnet, is_development_chain
+from ledger._errors import (
+    ChainError,
+    ChainMismatchError,
+    ChainProcessError,
+    ChainUnavailableError,
+    CompilerError,
+    ContractRevertError,
+    DeploymentError,
+    LedgerConfigError,
+    LedgerError,
+    MerkleError,
+    TransactionError,
+    TransactionReplacedError,
+    TransactionTimeoutError,
+)
+from ledger._events import Event, EventReader
+from ledger._hashing import keccak256
+from ledger._keys import ROLES, KeyStore
+from ledger._merkle import (
+    EMPTY_NODE,
+    BatchTree,
+    batch_depth,
+    batch_leaf_hash,
+    batch_root_from_proof,
+    node_hash,
+    verify_batch_proof,
+)
+from ledger._revert import RevertDecoder
+from ledger._rpc import connect, redact
+from ledger._runtime import ChainContext
+from ledger._sender import Receipt, TransactionSender, sender_for
+from ledger._settings import DEFAULT_CHAIN_ID, LedgerSettings
+
+__all__ = [
+    "ACCESS_LOG_ID",
+    "DEFAULT_CHAIN_ID",
+    "EMPTY_NODE",
+    "OPEN_END",
+    "ROLES",
+    "AccessLogAnchorClient",
+    "Anchored",
+    "Artifact",
+    "Batch",
+    "BatchTree",
+    "CertificateLedgerClient",
+    "CertificateStatus",
+    "ChainContext",
+    "ChainError",
+    "ChainMismatchError",
+    "ChainProcessError",
+    "ChainStatus",
+    "ChainUnavailableError",
+    "CompilerError",
+    "ContractRevertError",
+    "DeploymentError",
+    "Deployment",
+    "DeploymentOutcome",
+    "DevOffice",
+    "DevnetReport",
+    "Event",
+    "EventReader",
+    "KeyInfo",
+    "KeyStore",
+    "LedgerConfigError",
+    "LedgerError",
+    "LedgerSettings",
+    "LogHead",
+    "ManagedChain",
+    "MerkleError",
+    "Office",
+    "Receipt",
+    "RevertDecoder",
+    "TransactionError",
+    "TransactionReplacedError",
+    "TransactionSender",
+    "TransactionTimeoutError",
+    "Window",
+    "batch_depth",
+    "batch_leaf_hash",
+    "batch_root_from_proof",
+    "bootstrap_devnet",
+    "build_artifacts",
+    "compile_contracts",
+    "connect",
+    "deploy_contracts",
+    "deployment_problems",
+    "ensure_deployment",
+    "is_development_chain",
+    "keccak256",
+    "load_artifact",
+    "load_manifest",
+    "manifest_path",
+    "node_hash",
+    "redact",
+    "sender_for",
+    "stale_artifacts",
+    "verify_batch_proof",
+    "write_manifest",
+]

@@ -1,0 +1,17 @@
+"""Keccak-256, the hash the EVM computes natively, and the domain prefixes built on it."""
+
+from __future__ import annotations
+
+import sha3
+
+# One prefix byte per kind of hashed object, so that no value of one kind can pass as another.
+# The Solidity side (contracts/libraries/BatchMerkle.sol) uses the same two tree prefixes.
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+
+_keccak = sha3.keccak_256
+
+
+def keccak256(data: bytes) -> bytes:
+    """The 32-byte Keccak-256 digest of `data`, as the EVM's KECCAK256 opcode computes it."""
+    return _keccak(data).digest()  # type: ignore[no-any-return]
