@@ -98,7 +98,11 @@ class ManagedChain:
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self.pid_file.write_text(json.dumps({"pid": self._process.pid, "port": self.port}), encoding="utf-8")
         self._wait_until_answering(timeout)
@@ -150,7 +154,9 @@ class ManagedChain:
         while True:
             if self._process is not None and self._process.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
-                raise ChainProcessError(f"anvil exited at start ({self._process.returncode}):\n{self._log_tail()}")
+                raise ChainProcessError(
+                    f"anvil exited at start ({self._process.returncode}):\n{self._log_tail()}"
+                )
             try:
                 chain_id = connect(self.rpc_url, timeout=1).eth.chain_id
             except ChainUnavailableError:
@@ -185,7 +191,9 @@ class ManagedChain:
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
-            return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except FileNotFoundError:
             return "(no log)"
 

@@ -5,18 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, Self
 
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 
 from ledger._compiler import load_artifact
 from ledger._errors import TransactionError
 from ledger._events import Event, EventReader
+from ledger._revert import RevertDecoder
 from ledger._sender import Receipt, TransactionSender
 
 OPEN_END = 2**64 - 1
+_DECODER: RevertDecoder | None = None
+
+
+def _decoder() -> RevertDecoder:
+    global _DECODER  # noqa: PLW0603 — built once from the artifacts, on first use
+    if _DECODER is None:
+        from ledger._compiler import all_abis  # noqa: PLC0415
+
+        _DECODER = RevertDecoder(all_abis().values())
+    return _DECODER
 
 
 def _time(value: int) -> int | None:
@@ -108,12 +120,19 @@ class _Client:
         self.contract: Contract = w3.eth.contract(address=self.address, abi=self.abi)
         self.events = EventReader(w3, self.address, self.abi)
 
-    def with_sender(self, sender: TransactionSender) -> Any:
+    def with_sender(self, sender: TransactionSender) -> Self:
         """The same client, sending from `sender`'s key."""
         return type(self)(self.w3, self.address, sender=sender)
 
     def _call(self, function: str, *args: Any) -> Any:
-        return getattr(self.contract.functions, function)(*args).call()
+        """Calls a view; a revert comes back as `ContractRevertError` naming the custom error."""
+        try:
+            return getattr(self.contract.functions, function)(*args).call()
+        except ContractLogicError as error:
+            data = error.data if isinstance(error.data, str) else None
+            if data and data.startswith("0x") and len(data) >= 10:
+                raise _decoder().decode(bytes.fromhex(data[2:])) from None
+            raise
 
     def _transact(self, function: str, *args: Any, gas: int | None = None) -> Receipt:
         if self.sender is None:
@@ -201,7 +220,9 @@ class CertificateLedgerClient(_Client):
         """Withdraws `type_id` from the office from now on."""
         return self._transact("withdrawCertificateType", office_id, type_id)
 
-    def add_key(self, office_id: int, key: str, *, valid_from: int = 0, valid_until: int | None = None) -> Receipt:
+    def add_key(
+        self, office_id: int, key: str, *, valid_from: int = 0, valid_until: int | None = None
+    ) -> Receipt:
         """Adds a signing key to the office, valid from `valid_from` (now at the earliest)."""
         until = OPEN_END if valid_until is None else valid_until
         return self._transact("addKey", office_id, Web3.to_checksum_address(key), valid_from, until)
@@ -264,7 +285,9 @@ class CertificateLedgerClient(_Client):
         indexes = [index for _, index in items]
         return [CertificateStatus(value) for value in self._call("statusesOf", roots, indexes)]
 
-    def verify_inclusion(self, document_root: bytes, index: int, proof: Sequence[bytes], batch_id: int) -> bool:
+    def verify_inclusion(
+        self, document_root: bytes, index: int, proof: Sequence[bytes], batch_id: int
+    ) -> bool:
         """The contract's own inclusion check."""
         return bool(self._call("verifyInclusion", document_root, index, list(proof), batch_id))
 

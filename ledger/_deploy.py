@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
-from ledger._compiler import ARTIFACTS_DIR, load_artifact
+from ledger._compiler import load_artifact
 from ledger._errors import DeploymentError, LedgerConfigError
 from ledger._hashing import keccak256
+from ledger._paths import ARTIFACTS_DIR
 from ledger._sender import TransactionSender
 
 LEDGER = "CertificateLedger"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from eth_typing import ChecksumAddress
-from eth_utils import event_abi_to_log_topic
+from eth_typing import ABIEvent, BlockNumber, ChecksumAddress
+from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
@@ -46,7 +46,9 @@ class EventReader:
         self.address = address
         self.page_size = page_size
         self._events = {
-            bytes(event_abi_to_log_topic(dict(item))): dict(item) for item in abi if item.get("type") == "event"
+            bytes(event_abi_to_log_topic(cast(ABIEvent, dict(item)))): dict(item)
+            for item in abi
+            if item.get("type") == "event"
         }
         self._names = {item["name"]: topic for topic, item in self._events.items()}
 
@@ -87,7 +89,7 @@ class EventReader:
         abi = self._events.get(bytes(log["topics"][0]))
         if abi is None:
             raise ChainError(f"log {bytes(log['topics'][0]).hex()} is not an event of this contract")
-        data: EventData = get_event_data(self.w3.codec, abi, log)  # type: ignore[arg-type]
+        data: EventData = get_event_data(self.w3.codec, abi, log)
         return Event(
             name=data["event"],
             args=dict(data["args"]),
@@ -124,11 +126,11 @@ class EventReader:
 
     @staticmethod
     def _format(entry: Mapping[str, Any]) -> LogReceipt:
-        return {  # type: ignore[typeddict-item]
+        return {
             "address": Web3.to_checksum_address(entry["address"]),
             "topics": [HexBytes(topic) for topic in entry["topics"]],
             "data": HexBytes(entry["data"]),
-            "blockNumber": int(entry["blockNumber"], 16),
+            "blockNumber": BlockNumber(int(entry["blockNumber"], 16)),
             "blockHash": HexBytes(entry["blockHash"]),
             "transactionHash": HexBytes(entry["transactionHash"]),
             "transactionIndex": int(entry["transactionIndex"], 16),

@@ -57,9 +57,7 @@ class BatchTree:
         while len(level) > 1:
             if len(level) % 2:
                 level.append(EMPTY_NODE)
-            level = [
-                hash_(NODE_PREFIX + level[i] + level[i + 1]) for i in range(0, len(level), 2)
-            ]
+            level = [hash_(NODE_PREFIX + level[i] + level[i + 1]) for i in range(0, len(level), 2)]
             levels.append(tuple(level))
         return cls(tuple(levels))
 

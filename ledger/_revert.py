@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from eth_abi import decode
+from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 
 from ledger._errors import ContractRevertError
 
@@ -49,7 +50,10 @@ class RevertDecoder:
                 return ContractRevertError("Panic", {"code": code}, data=data)
             if selector in self._errors:
                 name, types, names = self._errors[selector]
-                values = decode(types, payload)
+                values = [
+                    to_checksum_address(value) if kind == "address" else value
+                    for kind, value in zip(types, decode(types, payload), strict=True)
+                ]
                 return ContractRevertError(name, dict(zip(names, values, strict=True)), data=data)
         except DecodingError:
             pass

@@ -61,7 +61,9 @@ class ChainContext:
         """The recorded deployment on the configured chain."""
         path = manifest_path(self.settings.data_dir, self.w3.eth.chain_id)
         if not path.is_file():
-            raise LedgerConfigError(f"nothing is deployed on chain {self.w3.eth.chain_id}: run `certledger deploy`")
+            raise LedgerConfigError(
+                f"nothing is deployed on chain {self.w3.eth.chain_id}: run `certledger deploy`"
+            )
         return load_manifest(path)
 
     def ledger(self, role: str | None = None) -> CertificateLedgerClient:

@@ -90,6 +90,15 @@ class TransactionSender:
         """The sending account."""
         return self.account.address
 
+    def forget_nonce(self) -> None:
+        """Drops the locally tracked nonce; the next send reads it from the node.
+
+        Needed when the chain's state went back (a node restored from an older state, a test
+        reverting to a snapshot): the local nonce would then be ahead of the chain.
+        """
+        with self._lock:
+            self._nonce = None
+
     @property
     def decoder(self) -> RevertDecoder:
         """Decodes the custom errors of every certledger contract."""
@@ -126,7 +135,9 @@ class TransactionSender:
         except RPCError as error:
             if error.data:
                 raise self.decoder.decode(error.data) from None
-            raise TransactionError(f"the node refused to estimate the transaction: {error.message}") from error
+            raise TransactionError(
+                f"the node refused to estimate the transaction: {error.message}"
+            ) from error
         return math.ceil(estimate * _GAS_MARGIN)
 
     def _submit_until_mined(self, call: dict[str, Any], gas: int, deadline: float) -> TxReceipt:
@@ -135,7 +146,13 @@ class TransactionSender:
         sent: list[bytes] = []
         resyncs = 0
         while True:
-            transaction = {**call, "gas": gas, "nonce": nonce, "chainId": self._chain(), **fees}
+            transaction: dict[str, Any] = {
+                **call,
+                "gas": gas,
+                "nonce": nonce,
+                "chainId": self._chain(),
+                **fees,
+            }
             signed = self.account.sign_transaction(transaction)
             outcome = self._broadcast(signed.raw_transaction)
             if outcome == "nonce-too-low":
@@ -187,12 +204,12 @@ class TransactionSender:
                 return "underpriced"
             raise TransactionError(f"the node refused the transaction: {error.message}") from error
         except ChainUnavailableError:
-            self._retry_unreachable(lambda: rpc(self.w3, "eth_chainId", []))
+            self._retry_unreachable(self._block_number)
         return "sent"
 
     def _wait_for_any(self, hashes: list[bytes], until: float) -> TxReceipt | None:
         while True:
-            receipt = self._retry_unreachable(lambda: self._first_receipt(hashes))
+            receipt = self._retry_unreachable(self._first_receipt, hashes)
             if receipt is not None:
                 return receipt
             if time.monotonic() >= until:
@@ -215,7 +232,7 @@ class TransactionSender:
         """
         while True:
             target = receipt["blockNumber"] + self.confirmations - 1
-            while self._retry_unreachable(lambda: self.w3.eth.block_number) < target:
+            while self._retry_unreachable(self._block_number) < target:
                 if time.monotonic() >= deadline:
                     raise TransactionTimeoutError(
                         f"transaction 0x{bytes(receipt['transactionHash']).hex()} did not reach "
@@ -224,11 +241,12 @@ class TransactionSender:
                 time.sleep(self.poll_interval)
             if self.confirmations == 1:
                 break
-            current = self._retry_unreachable(lambda: self._first_receipt([bytes(receipt["transactionHash"])]))
+            hashes = [bytes(receipt["transactionHash"])]
+            current = self._retry_unreachable(self._first_receipt, hashes)
             if current is not None and current["blockHash"] == receipt["blockHash"]:
                 break
             if current is None:
-                current = self._wait_for_any([bytes(receipt["transactionHash"])], deadline)
+                current = self._wait_for_any(hashes, deadline)
                 if current is None:
                     raise TransactionTimeoutError("the transaction left the chain in a reorganization")
             receipt = current
@@ -276,18 +294,21 @@ class TransactionSender:
         if base_fee is None:  # a pre-London or fixed-price network
             return {"gasPrice": self.w3.eth.gas_price}
         try:
-            tip = self.w3.eth.max_priority_fee
+            tip = int(self.w3.eth.max_priority_fee)
         except (ValueError, TransactionError):
             tip = 10**9
         return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip, "type": 2}
 
-    def _retry_unreachable(self, action: Callable[[], T]) -> T:
+    def _block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def _retry_unreachable(self, action: Callable[..., T], *arguments: Any) -> T:
         """Runs `action`, retrying for `unreachable_grace` seconds while the node is unreachable."""
         give_up = time.monotonic() + self.unreachable_grace
         delay = 0.05
         while True:
             try:
-                return action()
+                return action(*arguments)
             except ChainUnavailableError:
                 if time.monotonic() >= give_up:
                     raise

@@ -19,7 +19,9 @@ from ledger._runtime import ChainContext
 console = Console()
 
 chain_app = typer.Typer(help="Start, stop and inspect the embedded local chain.", no_args_is_help=True)
-contracts_app = typer.Typer(help="Compile the Solidity contracts into ledger/artifacts/.", no_args_is_help=True)
+contracts_app = typer.Typer(
+    help="Compile the Solidity contracts into ledger/artifacts/.", no_args_is_help=True
+)
 
 
 def _managed(context: ChainContext) -> object:
@@ -79,7 +81,9 @@ def chain_status() -> None:
     chain = context.managed_chain
     if chain is None:
         w3 = context.w3
-        console.print(f"external node {context.settings.endpoint}: chain {w3.eth.chain_id}, block {w3.eth.block_number}")
+        console.print(
+            f"external node {context.settings.endpoint}: chain {w3.eth.chain_id}, block {w3.eth.block_number}"
+        )
         return
     status = chain.status()
     console.print(render_chain_status(status))
@@ -120,7 +124,9 @@ def render_deployment(deployment: Deployment) -> Table:
 
 
 def deploy(
-    force: Annotated[bool, typer.Option(help="Deploy anew even when the recorded contracts are intact.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Deploy anew even when the recorded contracts are intact.")
+    ] = False,
 ) -> None:
     """Deploy the contracts on the configured chain, or find the ones already deployed."""
     context = ChainContext()

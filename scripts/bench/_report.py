@@ -46,5 +46,5 @@ class Figures:
     def emit(self, *, as_json: bool, console: Console | None = None) -> None:
         """Prints the figures to standard output."""
         text = self.as_json() if as_json else self.as_lines()
-        print(text)  # noqa: T201 — the figures are the program's output
+        print(text)
         del console

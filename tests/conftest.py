@@ -1,0 +1,74 @@
+"""Session-wide fixtures: one real anvil node for the whole run, snapshots per test."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from ledger import ManagedChain, TransactionSender, connect
+
+pytest_plugins = ["tests.world"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManagedChain]:
+    """A real anvil node on a free loopback port, stopped at the end of the session."""
+    node = ManagedChain(tmp_path_factory.mktemp("session-chain"), port=free_port())
+    node.up()
+    yield node
+    node.down()
+
+
+@pytest.fixture(scope="session")
+def w3(chain: ManagedChain) -> Web3:
+    """A connection to the session's node."""
+    return connect(chain.rpc_url)
+
+
+@pytest.fixture
+def snapshot(w3: Web3) -> Iterator[None]:
+    """Rolls the chain back to where it was before the test."""
+    snapshot_id = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield
+    w3.provider.make_request("evm_revert", [snapshot_id])  # type: ignore[arg-type]
+
+
+def funded_account(w3: Web3) -> LocalAccount:
+    """A fresh account with 10,000 ether on the development node."""
+    account: LocalAccount = Account.create()
+    w3.provider.make_request("anvil_setBalance", [account.address, hex(10_000 * 10**18)])  # type: ignore[arg-type]
+    return account
+
+
+def latest_timestamp(w3: Web3) -> int:
+    """The timestamp of the latest block."""
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+def set_next_timestamp(w3: Web3, timestamp: int) -> None:
+    """Pins the next block's timestamp (estimates already see it)."""
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+
+
+def new_sender(w3: Web3, account: LocalAccount) -> TransactionSender:
+    """A sender of its own, so that no nonce survives a snapshot rollback."""
+    return TransactionSender(w3, account, poll_interval=0.005)
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The repository's root folder."""
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,98 @@
+"""The `certledger` command as a person runs it: the main job, the chain commands, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+
+
+def _environment(data: Path, port: int) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
+    return environment | {
+        "CERTLEDGER_DATA_DIR": str(data),
+        "CERTLEDGER_CHAIN_PORT": str(port),
+        "COLUMNS": "200",
+    }
+
+
+def _run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CERTLEDGER), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_run_detach_sets_everything_up_once(tmp_path: Path) -> None:
+    environment = _environment(tmp_path / "data", free_port())
+    try:
+        first = _run(environment, "run", "--detach")
+        assert first.returncode == 0, first.stderr
+        assert "CertificateLedger" in first.stdout and "AccessLogAnchor" in first.stdout
+        assert "registered office 1" in first.stdout
+        assert "威海市社会保险事业中心" in first.stdout
+        second = _run(environment, "run", "--detach")
+        assert second.returncode == 0, second.stderr
+        assert "nothing — everything was in place" in second.stdout
+        status = _run(environment, "chain", "status")
+        assert status.returncode == 0 and "running" in status.stdout
+    finally:
+        down = _run(environment, "chain", "down")
+    assert "state saved" in down.stdout
+    assert _run(environment, "chain", "status").returncode == 1
+
+
+@pytest.mark.slow
+def test_run_in_the_foreground_stops_its_chain_on_ctrl_c(tmp_path: Path) -> None:
+    environment = _environment(tmp_path / "data", free_port())
+    process = subprocess.Popen(
+        [str(CERTLEDGER), "run"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "data" / "deployments" / "31337.json").is_file():
+            assert time.monotonic() < deadline and process.poll() is None, (
+                process.stderr.read() if process.stderr else ""
+            )
+            time.sleep(0.1)
+        time.sleep(1.0)  # let it reach its wait
+        process.send_signal(signal.SIGINT)
+        output, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, errors
+    assert "certledger is running" in output
+    assert "stopped the local chain" in output
+    assert _run(environment, "chain", "status").returncode == 1
+
+
+def test_chain_commands_refuse_an_external_node_clearly(tmp_path: Path) -> None:
+    environment = _environment(tmp_path, free_port()) | {"CERTLEDGER_RPC_URL": "http://127.0.0.1:9"}
+    result = _run(environment, "chain", "up")
+    assert result.returncode == 1
+    assert "manages only the embedded node" in result.stderr
+
+
+def test_an_unreachable_external_node_is_one_readable_line(tmp_path: Path) -> None:
+    environment = _environment(tmp_path, free_port()) | {
+        "CERTLEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}"
+    }
+    result = _run(environment, "deploy")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot reach the chain node at http://127.0.0.1:")
+    assert "Traceback" not in result.stderr

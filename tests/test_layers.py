@@ -1,0 +1,45 @@
+"""The layers of design.md §2: a package imports only from the packages below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+LAYERS = ["ledger", "issuer", "verifier", "wallet_api", "scripts"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_no_package_imports_from_a_layer_above_it(project_root: Path) -> None:
+    violations = []
+    checked = 0
+    for rank, package in enumerate(LAYERS):
+        for path in (project_root / package).rglob("*.py") if (project_root / package).is_dir() else []:
+            checked += 1
+            for imported in _imports(path) & set(LAYERS):
+                if LAYERS.index(imported) > rank:
+                    violations.append(f"{path.relative_to(project_root)} imports {imported}")
+    assert checked > 10
+    assert violations == []
+
+
+def test_the_repository_holds_no_absolute_machine_paths(project_root: Path) -> None:
+    suspicious = ("/work/", "/root/", "/home/", "/tmp/")
+    offenders = []
+    for folder in ("ledger", "scripts", "tests", "contracts", "docs"):
+        for path in (project_root / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".sol", ".json", ".md", ".js", ".cjs"}:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                offenders += [
+                    f"{path.name}: {s}" for s in suspicious if s in text and path.name != "test_layers.py"
+                ]
+    assert offenders == []
