@@ -113,13 +113,15 @@ def contracts_check() -> None:
 
 def render_deployment(deployment: Deployment) -> Table:
     """The deployed contracts as a table."""
-    table = Table(title=f"contracts on chain {deployment.chain_id}")
-    table.add_column("contract")
-    table.add_column("address")
-    table.add_column("block", justify="right")
+    table = Table(
+        title=f"contracts on chain {deployment.chain_id}",
+        caption="the CertificateLedger is also the issuer registry",
+    )
+    table.add_column("contract", no_wrap=True)
+    table.add_column("address", no_wrap=True)
+    table.add_column("block", justify="right", no_wrap=True)
     for name, contract in deployment.contracts.items():
-        label = f"{name} (and issuer registry)" if name == "CertificateLedger" else name
-        table.add_row(label, contract.address, str(contract.block_number))
+        table.add_row(name, contract.address, str(contract.block_number))
     return table
 
 

@@ -38,7 +38,7 @@ def render_devnet(report: DevnetReport) -> Table:
     table.add_row("certificate types", ", ".join(str(type_id) for type_id in office.type_ids))
     for role, address in report.keys.items():
         table.add_row(f"{role} key", address)
-    table.add_row("done now", "; ".join(report.actions) or "nothing — everything was in place")
+    table.add_row("done now", "\n".join(report.actions) or "nothing — everything was in place")
     return table
 
 

@@ -138,10 +138,10 @@ def test_python_and_solidity_agree_on_random_trees(
     ):
         if attack_index >= 2**32:
             continue
-        # Both sides compute the same (wrong) root for every attack.
-        assert contract(leaf, attack_index, list(attack_proof)) == batch_root_from_proof(
-            leaf, attack_index, attack_proof
-        )
+        # Both sides compute the same root for every attack, and it is not the batch root.
+        on_chain = contract(leaf, attack_index, list(attack_proof))
+        assert on_chain == batch_root_from_proof(leaf, attack_index, attack_proof)
+        assert on_chain != tree.root
 
 
 @pytest.fixture(scope="module")
