@@ -17,6 +17,7 @@ Exceptions raised here all derive from `LedgerError`::
         └── TransactionReplacedError         another transaction took our nonce
 """
 
+from ledger._canonical import CanonicalJSONError, canonical_json, parse_json
 from ledger._chain import ChainStatus, ManagedChain
 from ledger._clients import (
     OPEN_END,
@@ -31,6 +32,15 @@ from ledger._clients import (
     Window,
 )
 from ledger._compiler import Artifact, build_artifacts, compile_contracts, load_artifact, stale_artifacts
+from ledger._database import (
+    UTCDateTime,
+    bulk_insert,
+    bulk_update,
+    create_database_engine,
+    default_database_url,
+    migrate,
+    schema_revision,
+)
 from ledger._deploy import (
     Deployment,
     DeploymentOutcome,
@@ -42,6 +52,18 @@ from ledger._deploy import (
     write_manifest,
 )
 from ledger._devnet import ACCESS_LOG_ID, DevnetReport, DevOffice, bootstrap_devnet, is_development_chain
+from ledger._document import (
+    CERTIFICATE_FORMAT,
+    SALT_BYTES,
+    Anchor,
+    Certificate,
+    DocumentFormatError,
+    Header,
+    document_root,
+    encode_claims,
+    field_commitment,
+    seal,
+)
 from ledger._errors import (
     ChainError,
     ChainMismatchError,
@@ -59,6 +81,13 @@ from ledger._errors import (
 )
 from ledger._events import Event, EventReader
 from ledger._hashing import keccak256
+from ledger._identifiers import (
+    credit_code_problem,
+    date_problem,
+    identity_number_problem,
+    mask,
+    year_month_problem,
+)
 from ledger._keys import ROLES, KeyStore
 from ledger._merkle import (
     EMPTY_NODE,
@@ -74,20 +103,37 @@ from ledger._rpc import connect, redact
 from ledger._runtime import ChainContext
 from ledger._sender import Receipt, TransactionSender, sender_for
 from ledger._settings import DEFAULT_CHAIN_ID, LedgerSettings
+from ledger._types import (
+    BUILTIN_SCHEMAS,
+    CertificateType,
+    CertificateTypeError,
+    FieldProblem,
+    TypeCatalog,
+    certificate_type,
+    load_type,
+)
 
 __all__ = [
     "ACCESS_LOG_ID",
+    "BUILTIN_SCHEMAS",
+    "CERTIFICATE_FORMAT",
     "DEFAULT_CHAIN_ID",
     "EMPTY_NODE",
     "OPEN_END",
     "ROLES",
+    "SALT_BYTES",
     "AccessLogAnchorClient",
+    "Anchor",
     "Anchored",
     "Artifact",
     "Batch",
     "BatchTree",
+    "CanonicalJSONError",
+    "Certificate",
     "CertificateLedgerClient",
     "CertificateStatus",
+    "CertificateType",
+    "CertificateTypeError",
     "ChainContext",
     "ChainError",
     "ChainMismatchError",
@@ -101,8 +147,11 @@ __all__ = [
     "DeploymentOutcome",
     "DevOffice",
     "DevnetReport",
+    "DocumentFormatError",
     "Event",
     "EventReader",
+    "FieldProblem",
+    "Header",
     "KeyInfo",
     "KeyStore",
     "LedgerConfigError",
@@ -118,26 +167,47 @@ __all__ = [
     "TransactionReplacedError",
     "TransactionSender",
     "TransactionTimeoutError",
+    "TypeCatalog",
+    "UTCDateTime",
     "Window",
     "batch_depth",
     "batch_leaf_hash",
     "batch_root_from_proof",
     "bootstrap_devnet",
     "build_artifacts",
+    "bulk_insert",
+    "bulk_update",
+    "canonical_json",
+    "certificate_type",
     "compile_contracts",
     "connect",
+    "create_database_engine",
+    "credit_code_problem",
+    "date_problem",
+    "default_database_url",
     "deploy_contracts",
     "deployment_problems",
+    "document_root",
+    "encode_claims",
     "ensure_deployment",
+    "field_commitment",
+    "identity_number_problem",
     "is_development_chain",
     "keccak256",
     "load_artifact",
     "load_manifest",
+    "load_type",
     "manifest_path",
+    "mask",
+    "migrate",
     "node_hash",
+    "parse_json",
     "redact",
+    "schema_revision",
+    "seal",
     "sender_for",
     "stale_artifacts",
     "verify_batch_proof",
     "write_manifest",
+    "year_month_problem",
 ]

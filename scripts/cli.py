@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from issuer import IssuerError
+from issuer.cli import export, issue, reinstate, revoke, safe_app, suspend, types_app, worker
 from ledger import ChainContext, DevnetReport, LedgerError, bootstrap_devnet
 from ledger.cli import chain_app, contracts_app, deploy, render_chain_status, render_deployment
 from scripts.bench import bench_app
@@ -25,7 +27,15 @@ app = typer.Typer(
 app.add_typer(chain_app, name="chain")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(bench_app, name="bench")
+app.add_typer(safe_app, name="safe")
+app.add_typer(types_app, name="types")
 app.command("deploy")(deploy)
+app.command("issue")(issue)
+app.command("worker")(worker)
+app.command("revoke")(revoke)
+app.command("suspend")(suspend)
+app.command("reinstate")(reinstate)
+app.command("export")(export)
 
 
 def render_devnet(report: DevnetReport) -> Table:
@@ -90,6 +100,6 @@ def main() -> None:
     """Entry point of the ``certledger`` console script: errors become one readable line."""
     try:
         app()
-    except LedgerError as error:
+    except (LedgerError, IssuerError) as error:
         Console(stderr=True).print(f"[red]error:[/] {error}")
         sys.exit(1)

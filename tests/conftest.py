@@ -5,15 +5,17 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from ledger import ManagedChain, TransactionSender, connect
 
-pytest_plugins = ["tests.world"]
+pytest_plugins = ["tests.world", "tests.databases"]
 
 
 def free_port() -> int:
@@ -51,6 +53,11 @@ def funded_account(w3: Web3) -> LocalAccount:
     account: LocalAccount = Account.create()
     w3.provider.make_request("anvil_setBalance", [account.address, hex(10_000 * 10**18)])  # type: ignore[arg-type]
     return account
+
+
+def rpc_call(w3: Web3, method: str, params: list[Any]) -> Any:
+    """The raw result of a JSON-RPC call (development methods such as ``evm_snapshot``)."""
+    return w3.provider.make_request(RPCEndpoint(method), params)["result"]
 
 
 def latest_timestamp(w3: Web3) -> int:

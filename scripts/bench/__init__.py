@@ -21,4 +21,27 @@ def gas(as_json: JsonOption = False) -> None:
     measure_gas().emit(as_json=as_json)
 
 
+@bench_app.command("issue")
+def issue(
+    as_json: JsonOption = False,
+    quick: Annotated[
+        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
+    ] = False,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL server URL for the end-to-end figure (a scratch database is used)."),
+    ] = None,
+) -> None:
+    """Certificates built per second, issued end to end per second, and peak memory for 100,000."""
+    from scripts.bench.issue import measure_issue  # noqa: PLC0415
+
+    if quick:
+        figures = measure_issue(
+            build_counts=(1_000, 10_000), end_to_end_count=2_000, memory_count=5_000, postgres_url=postgres
+        )
+    else:
+        figures = measure_issue(postgres_url=postgres)
+    figures.emit(as_json=as_json)
+
+
 __all__ = ["Figure", "Figures", "bench_app"]

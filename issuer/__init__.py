@@ -1,0 +1,118 @@
+"""Issuance: the core system's records become certificates, sealed, encrypted and anchored.
+
+Exceptions raised here all derive from `IssuerError`::
+
+    IssuerError
+    ├── IssuerConfigError (ValueError)               a setting or key is missing or unusable
+    ├── IntakeError (ValueError)                     an input file cannot be read at all
+    ├── SafeError                                    a body or data key does not decrypt
+    ├── CertificateNotFoundError (LookupError)
+    └── CitizenNotFoundError (LookupError)
+
+Single bad input rows are not exceptions: they come back as `Rejection` with line and reason.
+"""
+
+from issuer._context import IssuerContext
+from issuer._errors import (
+    CertificateNotFoundError,
+    CitizenNotFoundError,
+    IntakeError,
+    IssuerConfigError,
+    IssuerError,
+    SafeError,
+)
+from issuer._intake import InputRow, Rejection, read_csv, read_documents, read_json_lines
+from issuer._issuing import IssuanceService, IssueReport
+from issuer._models import (
+    BatchRecord,
+    CertificateRecord,
+    CitizenRecord,
+    DataKeyRecord,
+    OutboxEntry,
+    StatusChangeRecord,
+    WorkerLease,
+    anchor_outbox,
+    batches,
+    certificates,
+    citizens,
+    data_keys,
+    status_changes,
+    worker_leases,
+)
+from issuer._pipeline import PreparedRow, documents_from_file, prepared_documents
+from issuer._safe import (
+    KeyedHasher,
+    MasterKeyring,
+    Safe,
+    WrappedKey,
+    decrypt_body,
+    encrypt_body,
+    key_id,
+)
+from issuer._settings import IssuerSettings
+from issuer._status import Reason, StatusReport, StatusService
+from issuer._store import (
+    CertificateStore,
+    RotationReport,
+    StoredCertificate,
+    erase_citizen,
+    find_citizen,
+    rotate_master_key,
+)
+from issuer._worker import AnchoringWorker, StepOutcome, acquire_lease, batch_metadata_hash, release_lease
+
+__all__ = [
+    "AnchoringWorker",
+    "BatchRecord",
+    "CertificateNotFoundError",
+    "CertificateRecord",
+    "CertificateStore",
+    "CitizenNotFoundError",
+    "CitizenRecord",
+    "DataKeyRecord",
+    "InputRow",
+    "IntakeError",
+    "IssuanceService",
+    "IssueReport",
+    "IssuerConfigError",
+    "IssuerContext",
+    "IssuerError",
+    "IssuerSettings",
+    "KeyedHasher",
+    "MasterKeyring",
+    "OutboxEntry",
+    "PreparedRow",
+    "Reason",
+    "Rejection",
+    "RotationReport",
+    "Safe",
+    "SafeError",
+    "StatusChangeRecord",
+    "StatusReport",
+    "StatusService",
+    "StepOutcome",
+    "StoredCertificate",
+    "WorkerLease",
+    "WrappedKey",
+    "acquire_lease",
+    "anchor_outbox",
+    "batch_metadata_hash",
+    "batches",
+    "certificates",
+    "citizens",
+    "data_keys",
+    "decrypt_body",
+    "documents_from_file",
+    "encrypt_body",
+    "erase_citizen",
+    "find_citizen",
+    "key_id",
+    "prepared_documents",
+    "read_csv",
+    "read_documents",
+    "read_json_lines",
+    "release_lease",
+    "rotate_master_key",
+    "status_changes",
+    "worker_leases",
+]

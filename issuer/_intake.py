@@ -1,0 +1,391 @@
+"""Reading the core system's export: CSV or JSON Lines, one certificate at a time, with line numbers.
+
+Every document comes out either as an `InputRow` (claims derived and checked against the type's
+schema) or as a `Rejection` naming its line and the reason; a bad row never stops the good ones.
+Only a file that cannot be read at all (unknown extension, a CSV header naming columns the type
+does not have) raises `IntakeError`.
+
+CSV layouts, from the type's ``x-certledger.csv``:
+
+* flat (the default): one line per certificate; each column is a dotted claim path such as
+  ``qualification_period.from``;
+* grouped (``groupBy`` and ``repeat``): consecutive lines sharing the ``groupBy`` column form
+  one certificate; every line adds one element to the array ``repeat.into`` (whose ``{column}``
+  placeholder is filled from that line), made of the ``repeat.fields`` columns; the other
+  columns must agree across the lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from issuer._derive import apply_derivations
+from issuer._errors import IntakeError
+from ledger import CanonicalJSONError, CertificateType, FieldProblem, parse_json
+
+_INTEGER = re.compile(r"^-?\d+$")
+_ARRAY_INDEX = re.compile(r"^(.*?)\[(\d+)\](.*)$")
+MAX_LINE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class InputRow:
+    """One valid certificate's claims, and the line it starts on."""
+
+    line: int
+    number: str
+    claims: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One refused certificate: its line, its number when known, and why."""
+
+    line: int
+    number: str | None
+    reason: str
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A document being assembled from CSV lines."""
+
+    line: int
+    claims: dict[str, Any]
+    problems: list[FieldProblem] = field(default_factory=list)
+    element_lines: dict[tuple[str, int], int] = field(default_factory=dict)
+    problem_lines: dict[FieldProblem, int] = field(default_factory=dict)
+
+
+def read_documents(
+    path: Path, certificate_type: CertificateType, *, handle: Iterable[str] | None = None
+) -> Iterator[InputRow | Rejection]:
+    """The documents of `path`, in file order; `handle` may supply the file's lines instead."""
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".jsonl", ".ndjson", ".json"}:
+        raise IntakeError(f"{path.name}: the input is .csv, or .jsonl / .json with one document per line")
+    if handle is not None:
+        yield from _read(suffix, handle, certificate_type)
+        return
+    try:
+        opened = path.open("rb")
+    except OSError as error:
+        raise IntakeError(f"cannot read {path}: {error.strerror}") from error
+    with opened:
+        yield from _read(suffix, decoded_lines(opened), certificate_type)
+
+
+def _read(
+    suffix: str, lines: Iterable[str], certificate_type: CertificateType
+) -> Iterator[InputRow | Rejection]:
+    if suffix == ".csv":
+        yield from read_csv(lines, certificate_type)
+    else:
+        yield from read_json_lines(lines, certificate_type)
+
+
+def decoded_lines(raw: Iterable[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The lines of a binary file as text, or an `IntakeError` naming the first line that is not
+    UTF-8. A byte-order mark at the start is dropped; `on_bytes` hears each line's size."""
+    for number, raw_line in enumerate(raw, start=1):
+        if on_bytes is not None:
+            on_bytes(len(raw_line))
+        line = raw_line[3:] if number == 1 and raw_line.startswith(b"\xef\xbb\xbf") else raw_line
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise IntakeError(f"line {number}: the file is not UTF-8 text ({error.reason})") from None
+
+
+def read_json_lines(
+    lines: Iterable[str], certificate_type: CertificateType
+) -> Iterator[InputRow | Rejection]:
+    """One JSON object per line; blank lines are skipped."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        # A character is at most 4 bytes: only long lines need their bytes counted.
+        if len(text) * 4 > MAX_LINE_BYTES and len(text.encode("utf-8")) > MAX_LINE_BYTES:
+            yield Rejection(number, None, f"the line is longer than {MAX_LINE_BYTES} bytes")
+            continue
+        try:
+            claims = parse_json(text)
+        except CanonicalJSONError as error:
+            yield Rejection(number, None, f"not a JSON document: {error}")
+            continue
+        if not isinstance(claims, dict):
+            yield Rejection(number, None, "a line holds one JSON object")
+            continue
+        yield finish(_Draft(number, claims), certificate_type)
+
+
+def read_csv(
+    handle: Iterable[str] | io.TextIOBase, certificate_type: CertificateType
+) -> Iterator[InputRow | Rejection]:
+    """CSV in the type's layout; line 1 is the header."""
+    reader = csv.reader(handle)
+    try:
+        header = [column.strip() for column in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise IntakeError(f"line 1: not CSV ({error})") from error
+    layout = certificate_type.csv or {}
+    if "groupBy" in layout:
+        yield from _grouped(reader, header, certificate_type, layout)
+    else:
+        yield from _flat(reader, header, certificate_type)
+
+
+def _rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | Rejection]:
+    """The non-blank lines of a CSV reader with their line numbers, or why a line is unusable."""
+    while True:
+        start = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Rejection(reader.line_num, None, f"not CSV: {error}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield Rejection(start, None, f"{len(row)} columns where the header has {width}")
+            continue
+        yield start, row
+
+
+def _flat(
+    reader: Any, header: list[str], certificate_type: CertificateType
+) -> Iterator[InputRow | Rejection]:
+    columns = _check_columns(header, certificate_type, header)
+    for item in _rows(reader, len(header)):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        line, row = item
+        draft = _Draft(line, {})
+        for (column, path, node), cell in zip(columns, row, strict=True):
+            _put(draft, draft.claims, path, column, cell, node)
+        yield finish(draft, certificate_type)
+
+
+@dataclass(slots=True)
+class _GroupedLayout:
+    """How the lines of one certificate are read in a grouped CSV layout."""
+
+    certificate_type: CertificateType
+    header: list[str]
+    group_column: str
+    into: str
+    selector: str | None
+    element_fields: list[str]
+    scalars: list[tuple[str, list[str], dict[str, Any] | None]]
+    position: dict[str, int]
+
+    @classmethod
+    def of(
+        cls, header: list[str], certificate_type: CertificateType, layout: dict[str, Any]
+    ) -> _GroupedLayout:
+        group_column = str(layout["groupBy"])
+        into = str(layout["repeat"]["into"])
+        placeholder = re.search(r"\{(\w+)\}", into)
+        selector = placeholder.group(1) if placeholder else None
+        element_fields = list(layout["repeat"]["fields"])
+        needed = [group_column, *element_fields, *([selector] if selector else [])]
+        missing = [column for column in needed if column not in header]
+        if missing:
+            raise IntakeError(
+                f"line 1: the {certificate_type.key} layout needs the columns {', '.join(missing)}"
+            )
+        scalar_header = [c for c in header if c not in element_fields and c != selector]
+        return cls(
+            certificate_type=certificate_type,
+            header=header,
+            group_column=group_column,
+            into=into,
+            selector=selector,
+            element_fields=element_fields,
+            scalars=_check_columns(scalar_header, certificate_type, header),
+            position={column: index for index, column in enumerate(header)},
+        )
+
+    def cell(self, row: list[str], column: str) -> str:
+        return row[self.position[column]].strip()
+
+    def start(self, line: int, row: list[str]) -> _Draft:
+        """A new certificate from its first line's certificate-wide columns."""
+        draft = _Draft(line, {})
+        for column, path, node in self.scalars:
+            _put(draft, draft.claims, path, column, row[self.position[column]], node)
+        return draft
+
+    def check_agreement(self, draft: _Draft, first: list[str], row: list[str], line: int) -> None:
+        """Certificate-wide columns must say the same on every line of the certificate."""
+        for column, _path, _node in self.scalars:
+            if self.cell(row, column) != self.cell(first, column):
+                problem = FieldProblem(column, f"differs between line {draft.line} and line {line}")
+                draft.problems.append(problem)
+                draft.problem_lines[problem] = line
+
+    def add_element(self, draft: _Draft, row: list[str], line: int) -> None:
+        """The line's element, appended to the certificate's repeated list."""
+        target = (
+            self.into.format(**{self.selector: self.cell(row, self.selector)}) if self.selector else self.into
+        )
+        _add_element(draft, self.certificate_type, target, row, self.position, self.element_fields, line=line)
+
+
+def _grouped(
+    reader: Any, header: list[str], certificate_type: CertificateType, layout: dict[str, Any]
+) -> Iterator[InputRow | Rejection]:
+    grouped = _GroupedLayout.of(header, certificate_type, layout)
+    seen: set[str] = set()
+    draft: _Draft | None = None
+    first: list[str] = []
+    key: str | None = None
+    for item in _rows(reader, len(header)):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        line, row = item
+        group = grouped.cell(row, grouped.group_column)
+        if group != key:
+            if draft is not None:
+                yield finish(draft, certificate_type)
+            draft, key, first = None, group, row
+            if group in seen:
+                yield Rejection(
+                    line, group or None, f"the lines of {grouped.group_column} {group} must be consecutive"
+                )
+                continue
+            seen.add(group)
+            draft = grouped.start(line, row)
+        elif draft is None:
+            continue  # the rest of a refused certificate
+        else:
+            grouped.check_agreement(draft, first, row, line)
+        grouped.add_element(draft, row, line)
+    if draft is not None:
+        yield finish(draft, certificate_type)
+
+
+def _add_element(  # noqa: PLR0917 — the line's cells and where their element goes
+    draft: _Draft,
+    certificate_type: CertificateType,
+    target: str,
+    row: list[str],
+    position: dict[str, int],
+    element_fields: list[str],
+    *,
+    line: int,
+) -> None:
+    path = target.split(".")
+    node = certificate_type.node_at(path)
+    if node is None or node.get("type") != "array":
+        problem = FieldProblem(target, f"is not a list this type has (line {line})")
+        draft.problems.append(problem)
+        draft.problem_lines[problem] = line
+        return
+    holder: Any = draft.claims
+    for segment in path[:-1]:
+        holder = holder.setdefault(segment, {})
+    elements = holder.setdefault(path[-1], [])
+    element: dict[str, Any] = {}
+    index = len(elements)
+    for column in element_fields:
+        node = certificate_type.node_at([*path, "[]", column])
+        _put(draft, element, [column], f"{target}[{index}].{column}", row[position[column]], node)
+    draft.element_lines[(target, index)] = line
+    elements.append(element)
+
+
+def _check_columns(
+    columns: list[str], certificate_type: CertificateType, header: list[str]
+) -> list[tuple[str, list[str], dict[str, Any] | None]]:
+    checked = []
+    unknown = []
+    for column in columns:
+        path = column.split(".")
+        node = certificate_type.node_at(path)
+        if node is None:
+            unknown.append(column)
+        checked.append((column, path, node))
+    if unknown:
+        raise IntakeError(f"line 1: {', '.join(unknown)} is not a field of {certificate_type.key}")
+    if len(set(header)) != len(header):
+        raise IntakeError("line 1: a column name appears twice")
+    return checked
+
+
+def _put(  # noqa: PLR0917 — the cell, where it goes and its schema node
+    draft: _Draft,
+    holder: dict[str, Any],
+    path: list[str],
+    column: str,
+    cell: str,
+    node: dict[str, Any] | None,
+) -> None:
+    """Sets the cell's value at `path`, typed by the schema node; an empty cell sets nothing."""
+    text = cell.strip()
+    if not text:
+        return
+    kind = (node or {}).get("type")
+    value: Any = text
+    if kind == "integer":
+        if not _INTEGER.match(text):
+            draft.problems.append(
+                FieldProblem(column, f"must be a whole number (amounts are in fen), got {text!r}")
+            )
+            return
+        value = int(text)
+    elif kind == "boolean":
+        if text not in {"true", "false"}:
+            draft.problems.append(FieldProblem(column, f"must be true or false, got {text!r}"))
+            return
+        value = text == "true"
+    for segment in path[:-1]:
+        holder = holder.setdefault(segment, {})
+    holder[path[-1]] = value
+
+
+def finish(draft: _Draft, certificate_type: CertificateType) -> InputRow | Rejection:
+    """Derives, validates and numbers one assembled document."""
+    claims = draft.claims
+    raw_number = claims.get(certificate_type.number_field)
+    number = raw_number if isinstance(raw_number, str) else None
+    problems = list(draft.problems)
+    if not problems:
+        problems = apply_derivations(claims, certificate_type.derive)
+    if not problems:
+        problems = _without_underived(certificate_type.problems(claims), certificate_type)
+    if problems:
+        return Rejection(_line_of(draft, problems[0]), number, "; ".join(str(p) for p in problems[:5]))
+    assert number is not None  # the schema requires the number field  # noqa: S101
+    return InputRow(draft.line, number, claims)
+
+
+def _without_underived(problems: list[FieldProblem], certificate_type: CertificateType) -> list[FieldProblem]:
+    """Drops "missing total" when another problem (a bad amount) is why it could not be derived."""
+    derived = {f"missing {str(rule['path']).rsplit('.', 1)[-1]}" for rule in certificate_type.derive}
+    causes = [problem for problem in problems if problem.message not in derived]
+    return causes or problems
+
+
+def _line_of(draft: _Draft, problem: FieldProblem) -> int:
+    """The line that produced the element a problem is about (grouped CSV), else the first line."""
+    if problem in draft.problem_lines:
+        return draft.problem_lines[problem]
+    match = _ARRAY_INDEX.match(problem.path)
+    if match:
+        line = draft.element_lines.get((match.group(1), int(match.group(2))))
+        if line is not None:
+            return line
+    return draft.line

@@ -1,0 +1,391 @@
+"""The anchoring worker: outbox rows in, anchored batches out, exactly once whatever crashes.
+
+A step of the worker, under a database lease so that one worker runs per key:
+
+1. **watch** batches anchored less than `finality_window` ago: if the chain no longer has one
+   (a node restored from an older state, a reorganization), it goes back to `sending`;
+2. **resume** batches in `sending`: a previous run may have sent them or not; they are sent
+   again, and the ledger's refusal of a duplicate root is the success it means;
+3. **form** new batches from the outbox, per certificate type, once `batch_size` certificates
+   wait or the oldest has waited `batch_wait` seconds: in one transaction the batch row is
+   written, every certificate gets its leaf index and proof, and their outbox rows go;
+4. **send** each new batch and record where it landed.
+
+Because a batch is written before it is sent, and its root is sent until the chain has it, a
+crash anywhere leaves every certificate either waiting in the outbox or in exactly one batch
+that the chain has anchored or will.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from issuer._models import anchor_outbox, batches, certificates, new_id, utc_now, worker_leases
+from ledger import (
+    BatchTree,
+    CertificateLedgerClient,
+    ChainError,
+    ContractRevertError,
+    TransactionError,
+    TransactionSender,
+    bulk_update,
+    canonical_json,
+    keccak256,
+)
+
+log = logging.getLogger("certledger.worker")
+BATCH_METADATA_FORMAT = "certledger/batch/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What one worker step did."""
+
+    leader: bool
+    anchored: int = 0
+    resent: int = 0
+    reverted: int = 0
+    pending: int = 0
+    sending: int = 0
+    error: str | None = None
+
+
+def batch_metadata_hash(*, type_id: int, office_id: int, count: int) -> bytes:
+    """The metadata hash anchored with a batch: its format, type, office and size — nothing personal."""
+    return keccak256(
+        canonical_json(
+            {"format": BATCH_METADATA_FORMAT, "type": type_id, "office": office_id, "count": count}
+        )
+    )
+
+
+def acquire_lease(
+    engine: Engine, name: str, holder: str, *, seconds: float, now: datetime | None = None
+) -> bool:
+    """Takes or renews the lease `name` for `holder`; False while another holder's lease runs."""
+    now = now or utc_now()
+    expires = now + timedelta(seconds=seconds)
+    with engine.begin() as connection:
+        current = connection.execute(
+            sa.select(worker_leases.c.holder, worker_leases.c.expires_at).where(worker_leases.c.name == name)
+        ).first()
+        if current is None:
+            connection.execute(sa.insert(worker_leases).values(name=name, holder=holder, expires_at=expires))
+            return True
+        if current[0] != holder and current[1] > now:
+            return False
+        connection.execute(
+            sa.update(worker_leases)
+            .where(worker_leases.c.name == name)
+            .values(holder=holder, expires_at=expires)
+        )
+        return True
+
+
+def release_lease(engine: Engine, name: str, holder: str) -> None:
+    """Gives the lease up, if `holder` has it."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.delete(worker_leases).where(worker_leases.c.name == name, worker_leases.c.holder == holder)
+        )
+
+
+class AnchoringWorker:
+    """Anchors the outbox of one office through one key."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: CertificateLedgerClient,
+        *,
+        office_id: int,
+        batch_size: int = 1000,
+        batch_wait: float = 2.0,
+        finality_window: float = 120.0,
+        lease_seconds: float = 30.0,
+        clock: Callable[[], datetime] = utc_now,
+        holder: str | None = None,
+    ) -> None:
+        if ledger.sender is None:
+            raise ValueError("the worker needs a ledger client with the issuer's sender")
+        self.sender: TransactionSender = ledger.sender
+        self.engine = engine
+        self.ledger = ledger
+        self.office_id = office_id
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.finality_window = finality_window
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self.lease_name = f"anchoring:{ledger.sender.address}"
+        self.holder: str = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+
+    # ---------------------------------------------------------------- loop
+
+    def step(self, *, flush: bool = False) -> StepOutcome:
+        """One pass: watch, resume, form and send. `flush` sends batches without waiting to fill."""
+        if not acquire_lease(
+            self.engine, self.lease_name, self.holder, seconds=self.lease_seconds, now=self.clock()
+        ):
+            return StepOutcome(leader=False, pending=self.pending())
+        reverted = self._watch_recent()
+        resent = anchored = 0
+        for waiting in self._batches_in("sending"):
+            self._send(waiting)
+            resent += 1
+        while (formed := self._form_batch(flush=flush)) is not None:
+            self._send(formed)
+            anchored += 1
+        return StepOutcome(
+            leader=True,
+            anchored=anchored,
+            resent=resent,
+            reverted=reverted,
+            pending=self.pending(),
+            sending=len(self._batches_in("sending")),
+        )
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        poll: float = 0.5,
+        on_step: Callable[[StepOutcome], None] | None = None,
+    ) -> None:
+        """Steps until `stop` is set; a chain outage is waited out with growing pauses."""
+        pause = poll
+        try:
+            while not stop.is_set():
+                try:
+                    outcome = self.step()
+                    pause = poll
+                except (ChainError, TransactionError) as error:
+                    log.warning("anchoring paused: %s", error)
+                    self.sender.forget_nonce()
+                    outcome = StepOutcome(leader=True, error=str(error), pending=self.pending())
+                    pause = min(pause * 2, 10.0)
+                if on_step is not None:
+                    on_step(outcome)
+                stop.wait(pause)
+        finally:
+            release_lease(self.engine, self.lease_name, self.holder)
+
+    def drain(
+        self,
+        *,
+        timeout: float = 600.0,
+        poll: float = 0.2,
+        on_step: Callable[[StepOutcome], None] | None = None,
+    ) -> StepOutcome:
+        """Steps until nothing waits in the outbox or in `sending` (or `timeout` passes)."""
+        deadline = time.monotonic() + timeout
+        outcome = StepOutcome(leader=False)
+        pause = poll
+        while time.monotonic() < deadline:
+            try:
+                outcome = self.step(flush=True)
+                pause = poll
+            except (ChainError, TransactionError) as error:
+                self.sender.forget_nonce()
+                outcome = StepOutcome(leader=True, error=str(error), pending=self.pending())
+                pause = min(pause * 2, 5.0)
+            if on_step is not None:
+                on_step(outcome)
+            if outcome.leader and outcome.error is None and outcome.pending == 0 and outcome.sending == 0:
+                break
+            time.sleep(pause)
+        release_lease(self.engine, self.lease_name, self.holder)
+        return outcome
+
+    # ---------------------------------------------------------------- queries
+
+    def pending(self) -> int:
+        """Certificates of this office waiting in the outbox."""
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(anchor_outbox)
+                    .where(anchor_outbox.c.office_id == self.office_id)
+                ).scalar_one()
+            )
+
+    def _batches_in(self, state: str) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    sa.select(batches.c.id)
+                    .where(batches.c.state == state, batches.c.office_id == self.office_id)
+                    .order_by(batches.c.created_at)
+                ).scalars()
+            )
+
+    # ---------------------------------------------------------------- steps
+
+    def _watch_recent(self) -> int:
+        """Sends back to `sending` every recent batch the chain no longer has."""
+        now = self.clock()
+        with self.engine.connect() as connection:
+            recent = connection.execute(
+                sa.select(batches.c.id, batches.c.root, batches.c.chain_batch_id).where(
+                    batches.c.state == "anchored",
+                    batches.c.office_id == self.office_id,
+                    batches.c.confirmed_until > now,
+                )
+            ).all()
+        reverted = 0
+        for batch_id, root, chain_batch_id in recent:
+            on_chain = self.ledger.batch(root)
+            if on_chain is not None and on_chain.batch_id == chain_batch_id:
+                continue
+            log.warning("batch %s vanished from the chain; it will be anchored again", batch_id)
+            with self.engine.begin() as connection:
+                connection.execute(
+                    sa.update(batches)
+                    .where(batches.c.id == batch_id)
+                    .values(state="sending", last_error="no longer on chain; re-anchoring")
+                )
+            reverted += 1
+        return reverted
+
+    def _form_batch(self, *, flush: bool) -> str | None:
+        """Moves the next batch of waiting certificates from the outbox into a batch row."""
+        with self.engine.begin() as connection:
+            type_id = self._ready_type(connection, flush=flush)
+            if type_id is None:
+                return None
+            entries = connection.execute(
+                sa.select(anchor_outbox.c.seq, certificates.c.id, certificates.c.document_root)
+                .join(certificates, certificates.c.id == anchor_outbox.c.certificate_id)
+                .where(anchor_outbox.c.office_id == self.office_id, anchor_outbox.c.type_id == type_id)
+                .order_by(anchor_outbox.c.seq)
+                .limit(self.batch_size)
+            ).all()
+            tree = BatchTree.build([root for _seq, _id, root in entries])
+            batch_id = new_id()
+            connection.execute(
+                sa.insert(batches).values(
+                    id=batch_id,
+                    root=tree.root,
+                    type_id=type_id,
+                    office_id=self.office_id,
+                    count=tree.count,
+                    state="sending",
+                    attempts=0,
+                    created_at=self.clock(),
+                )
+            )
+            proofs = tree.proofs()
+            bulk_update(
+                connection,
+                certificates,
+                key="id",
+                rows=[
+                    {
+                        "id": certificate_id,
+                        "batch_id": batch_id,
+                        "leaf_index": index,
+                        "proof": b"".join(proofs[index]),
+                    }
+                    for index, (_seq, certificate_id, _root) in enumerate(entries)
+                ],
+            )
+            # The batch took the oldest entries of its office and type: a range names them all.
+            connection.execute(
+                sa.delete(anchor_outbox).where(
+                    anchor_outbox.c.office_id == self.office_id,
+                    anchor_outbox.c.type_id == type_id,
+                    anchor_outbox.c.seq <= entries[-1][0],
+                )
+            )
+        return batch_id
+
+    def _ready_type(self, connection: sa.Connection, *, flush: bool) -> int | None:
+        waiting = connection.execute(
+            sa.select(anchor_outbox.c.type_id, sa.func.count(), sa.func.min(anchor_outbox.c.created_at))
+            .where(anchor_outbox.c.office_id == self.office_id)
+            .group_by(anchor_outbox.c.type_id)
+            .order_by(anchor_outbox.c.type_id)
+        ).all()
+        now = self.clock()
+        for type_id, count, first_created in waiting:
+            oldest = first_created
+            if oldest is not None and oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=UTC)
+            if (
+                flush
+                or count >= self.batch_size
+                or (oldest is not None and now - oldest >= timedelta(seconds=self.batch_wait))
+            ):
+                return int(type_id)
+        return None
+
+    def _send(self, batch_id: str) -> None:
+        """Anchors a `sending` batch, or learns that the chain already has it."""
+        with self.engine.connect() as connection:
+            root, type_id, count = connection.execute(
+                sa.select(batches.c.root, batches.c.type_id, batches.c.count).where(batches.c.id == batch_id)
+            ).one()
+        transaction: bytes | None = None
+        try:
+            anchored = self.ledger.anchor(
+                root,
+                count=count,
+                type_id=type_id,
+                metadata_hash=batch_metadata_hash(type_id=type_id, office_id=self.office_id, count=count),
+            )
+            transaction = anchored.receipt.transaction_hash
+        except ContractRevertError as error:
+            if error.error != "CertificateLedgerDuplicateRoot":
+                self._note_failure(batch_id, str(error))
+                raise
+            log.info("batch %s was already anchored (a resend after a crash)", batch_id)
+        except (ChainError, TransactionError) as error:
+            self._note_failure(batch_id, str(error))
+            raise
+        on_chain = self.ledger.batch(root)
+        if on_chain is None:
+            self._note_failure(batch_id, "the anchor was accepted but the chain does not show it")
+            raise TransactionError(f"batch {batch_id}: anchored but not visible on chain")
+        if transaction is None:
+            transaction = self._anchoring_transaction(root, on_chain.anchored_block)
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(batches)
+                .where(batches.c.id == batch_id)
+                .values(
+                    state="anchored",
+                    chain_batch_id=on_chain.batch_id,
+                    transaction_hash=transaction,
+                    block_number=on_chain.anchored_block,
+                    anchored_at=datetime.fromtimestamp(on_chain.anchored_at, UTC),
+                    confirmed_until=self.clock() + timedelta(seconds=self.finality_window),
+                    attempts=batches.c.attempts + 1,
+                    last_error=None,
+                )
+            )
+
+    def _anchoring_transaction(self, root: bytes, block: int) -> bytes | None:
+        for event in self.ledger.events.read(
+            from_block=block, to_block=block, names=["BatchAnchored"], topics=["0x" + root.hex()]
+        ):
+            return event.transaction_hash
+        return None
+
+    def _note_failure(self, batch_id: str, message: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(batches)
+                .where(batches.c.id == batch_id)
+                .values(attempts=batches.c.attempts + 1, last_error=message[:500])
+            )

@@ -1,0 +1,329 @@
+"""The issuer's commands: issue, worker, revoke / suspend / reinstate, safe, types, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from issuer._context import IssuerContext
+from issuer._issuing import IssueReport
+from issuer._pipeline import documents_from_file
+from issuer._status import ACTIONS, Reason, StatusReport
+from issuer._store import erase_citizen, find_citizen, rotate_master_key
+from issuer._worker import StepOutcome
+from ledger import ChainUnavailableError, ContractRevertError, TypeCatalog, load_type
+
+console = Console()
+SHOWN_REJECTIONS = 20
+
+safe_app = typer.Typer(
+    help="Maintain the encrypted safe: rotate the master key, erase a citizen.", no_args_is_help=True
+)
+types_app = typer.Typer(help="List and register certificate types.", no_args_is_help=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def issue(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, or JSON Lines (.jsonl) with one document per line.", exists=True, dir_okay=False
+        ),
+    ],
+    type_: Annotated[str, typer.Option("--type", "-t", help="Certificate type: name, name/vN or id.")],
+    report: Annotated[
+        Path | None, typer.Option(help="Write every refused row (line, number, reason) to this CSV.")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Anchor the new certificates before returning.")] = True,
+) -> None:
+    """Issue certificates from the core system's export: validate, seal, encrypt, store, anchor.
+
+    Bad rows are refused with their line and reason while the good ones are issued. Re-running
+    the same file issues nothing new. Exit code 0 when every row was issued (or already was),
+    2 when some rows were refused.
+    """
+    context = IssuerContext()
+    certificate_type = context.catalog.find(type_)
+    issuance = context.issuance()
+    size = file.stat().st_size
+    with _progress() as progress:
+        task = progress.add_task(f"issuing {certificate_type.key}", total=size)
+        documents = documents_from_file(
+            file,
+            certificate_type,
+            schema_directories=(context.settings.data_dir / "schemas",),
+            progress=lambda n: progress.advance(task, n),
+        )
+        outcome = issuance.issue(documents, certificate_type)
+        progress.update(task, completed=size)
+        if wait and outcome.issued:
+            _anchor_with_progress(context, progress, outcome.issued)
+    _print_issue_report(outcome, report)
+    if outcome.rejected:
+        raise typer.Exit(2)
+
+
+def _anchor_with_progress(context: IssuerContext, progress: Progress, issued: int) -> None:
+    worker = context.worker()
+    start = worker.pending()
+    task = progress.add_task("anchoring on chain", total=max(start, 1))
+
+    def show(step: StepOutcome) -> None:
+        progress.update(task, completed=max(start - step.pending - step.sending, 0))
+        if step.error:
+            progress.console.print(f"[yellow]waiting for the chain:[/] {step.error}")
+        elif not step.leader:
+            progress.update(task, description="anchoring (by the running worker)")
+
+    outcome = worker.drain(on_step=show)
+    progress.update(task, completed=max(start, 1) if outcome.pending == 0 and outcome.sending == 0 else None)
+    del issued
+
+
+def _print_issue_report(outcome: IssueReport, report: Path | None) -> None:
+    summary = Table(show_header=False, box=None)
+    summary.add_row("documents read", f"{outcome.read:,}")
+    summary.add_row("issued", f"[green]{outcome.issued:,}[/]")
+    summary.add_row("already issued (skipped)", f"{outcome.already_issued:,}")
+    summary.add_row("refused", f"[red]{outcome.refused:,}[/]" if outcome.refused else "0")
+    console.print(summary)
+    if outcome.rejected:
+        table = Table(title="refused rows")
+        table.add_column("line", justify="right")
+        table.add_column("certificate")
+        table.add_column("reason")
+        for rejection in outcome.rejected[:SHOWN_REJECTIONS]:
+            table.add_row(str(rejection.line), rejection.number or "—", rejection.reason)
+        console.print(table)
+        if len(outcome.rejected) > SHOWN_REJECTIONS and report is None:
+            console.print(f"{len(outcome.rejected) - SHOWN_REJECTIONS} more; --report FILE writes them all")
+    if report is not None:
+        with report.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", "certificate_no", "reason"])
+            for rejection in outcome.rejected:
+                writer.writerow([rejection.line, rejection.number or "", rejection.reason])
+        console.print(f"wrote {len(outcome.rejected)} refused rows to {report}")
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Run one step and exit.")] = False,
+) -> None:
+    """Run the anchoring worker: anchor waiting certificates in batches until stopped (Ctrl-C)."""
+    context = IssuerContext()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    pause = 0.5
+    while True:
+        # A service outlives a chain outage, including one at its own start.
+        try:
+            anchoring = context.worker()
+            break
+        except ChainUnavailableError as error:
+            if once or stop.is_set():
+                raise
+            console.print(f"[yellow]waiting for the chain:[/] {error}")
+            stop.wait(pause)
+            pause = min(pause * 2, 10.0)
+    if once:
+        console.print(anchoring.step())
+        return
+    console.print(f"anchoring worker for office {context.office_id} running; Ctrl-C stops it")
+
+    def show(step: StepOutcome) -> None:
+        if step.anchored or step.resent or step.reverted or step.error:
+            console.print(step)
+
+    anchoring.run(stop, poll=context.settings.worker_poll, on_step=show)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    import signal  # noqa: PLC0415
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+
+def _status_command(action: str) -> Callable[..., None]:
+    def command(
+        numbers: Annotated[list[str] | None, typer.Argument(help="Certificate numbers.")] = None,
+        reason: Annotated[
+            str, typer.Option(help="Reason code: a number or " + ", ".join(r.label for r in Reason))
+        ] = "",
+        file: Annotated[
+            Path | None, typer.Option(help="A file with one certificate number per line.", exists=True)
+        ] = None,
+    ) -> None:
+        wanted = list(numbers or [])
+        if file is not None:
+            wanted += [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not wanted:
+            raise typer.BadParameter("name at least one certificate number, or --file")
+        try:
+            code = Reason.parse(reason)
+        except (KeyError, ValueError):
+            raise typer.BadParameter(f"unknown reason {reason!r}", param_hint="--reason") from None
+        context = IssuerContext()
+        outcome = context.statuses().change(wanted, action, code)
+        _print_status_report(action, outcome)
+        if outcome.refused:
+            raise typer.Exit(2)
+
+    command.__doc__ = {
+        "revoke": "Revoke certificates, permanently, with a reason (one transaction per batch touched).",
+        "suspend": "Suspend certificates until reinstated (one transaction per batch touched).",
+        "reinstate": "Reinstate suspended certificates (one transaction per batch touched).",
+    }[action]
+    return command
+
+
+def _print_status_report(action: str, outcome: StatusReport) -> None:
+    past = ACTIONS[action][1]
+    changed, unchanged, refused = len(outcome.changed), len(outcome.unchanged), len(outcome.refused)
+    console.print(f"{past}: {changed}, already {past}: {unchanged}, refused: {refused}")
+    for transaction in outcome.transactions:
+        console.print(f"  transaction 0x{transaction.hex()}")
+    if outcome.refused:
+        table = Table(title="refused")
+        table.add_column("certificate")
+        table.add_column("reason")
+        for number, why in outcome.refused:
+            table.add_row(number, why)
+        console.print(table)
+
+
+revoke = _status_command("revoke")
+suspend = _status_command("suspend")
+reinstate = _status_command("reinstate")
+
+
+def export(
+    number: Annotated[str, typer.Argument(help="Certificate number.")],
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Write a certificate as the JSON document its holder receives."""
+    context = IssuerContext()
+    stored = context.store().by_number(number)
+    text = json.dumps(stored.certificate.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote certificate {number} to {out}")
+
+
+@safe_app.command("rotate-master-key")
+def rotate(
+    limit: Annotated[
+        int | None, typer.Option(help="Stop after this many data keys (the next run resumes).")
+    ] = None,
+) -> None:
+    """Wrap every data key under a new master key; resumable. Old keys retire, then go for good."""
+    context = IssuerContext()
+    engine = context.engine
+    with _progress() as progress:
+        task = progress.add_task("rewrapping data keys", total=None)
+        outcome = rotate_master_key(
+            engine, context.keyring, limit=limit, progress=lambda n: progress.advance(task, n)
+        )
+    console.print(
+        f"current master key {outcome.current}: rewrapped {outcome.rewrapped}, remaining {outcome.remaining}"
+    )
+    if outcome.retired:
+        console.print(
+            f"retired the old master keys {', '.join(outcome.retired)} (deleted at the next rotation)"
+        )
+    if outcome.purged:
+        console.print(f"deleted the master keys retired earlier: {', '.join(outcome.purged)}")
+
+
+@safe_app.command("erase")
+def erase(
+    citizen: Annotated[str, typer.Argument(help="Citizen id, or identity number.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Destroy a citizen's data key: every certificate of theirs becomes unreadable, for good."""
+    context = IssuerContext()
+    citizen_id = find_citizen(context.engine, context.hasher, citizen)
+    if not yes:
+        typer.confirm(f"erase citizen {citizen_id}? their certificates can never be read again", abort=True)
+    count = erase_citizen(context.engine, citizen_id)
+    console.print(f"erased citizen {citizen_id}: {count} certificates are now unreadable")
+
+
+@types_app.command("list")
+def types_list() -> None:
+    """The certificate types this installation knows."""
+    context = IssuerContext()
+    table = Table()
+    for column in ("id", "name", "version", "title", "fields", "schema"):
+        table.add_column(column)
+    for certificate_type in context.catalog:
+        source = certificate_type.source.name if certificate_type.source else ""
+        title = certificate_type.title.get("zh-CN") or certificate_type.title.get("en", "")
+        table.add_row(
+            str(certificate_type.type_id), certificate_type.name, str(certificate_type.version),
+            title, str(len(certificate_type.fields)), source,
+        )  # fmt: skip
+    console.print(table)
+
+
+@types_app.command("register")
+def types_register(
+    schema: Annotated[
+        Path, typer.Argument(help="The type's JSON Schema with its x-certledger block.", exists=True)
+    ],
+    office: Annotated[
+        int | None, typer.Option(help="Office to allow the type (default: the issuer key's office).")
+    ] = None,
+) -> None:
+    """Add a certificate type: check the schema, install it, and allow it to the office on chain."""
+    context = IssuerContext()
+    new_type = load_type(schema)
+    installed = context.settings.data_dir / "schemas"
+    target = installed / f"{new_type.name}.v{new_type.version}.json"
+    with tempfile.TemporaryDirectory() as staging:
+        shutil.copyfile(schema, Path(staging) / target.name)
+        TypeCatalog.load(installed, Path(staging))  # refuses an id or name that clashes
+    installed.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(schema, target)
+    office_id = office if office is not None else context.office_id
+    governor = context.chain.ledger("governor")
+    try:
+        governor.allow_certificate_type(office_id, new_type.type_id)
+        console.print(f"allowed type {new_type.type_id} to office {office_id} on chain")
+    except ContractRevertError as error:
+        if error.error != "IssuerRegistryTypeAlreadyAllowed":
+            raise
+        console.print(f"office {office_id} may already issue type {new_type.type_id}")
+    console.print(f"registered {new_type.key} (type id {new_type.type_id}) from {schema.name}")

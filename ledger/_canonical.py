@@ -1,0 +1,130 @@
+"""RFC 8785 (JCS) canonical JSON, and a JSON parser that refuses what JCS cannot represent.
+
+Certificate documents hold strings, integers, booleans, nulls, arrays and objects. For those the
+canonical form is what `json.dumps` writes with sorted keys, no spaces and no ASCII escaping —
+provided no key holds a character beyond U+FFFF (Python sorts keys by code point, JCS by UTF-16
+code unit, and the two orders differ only there) and every integer is exactly representable as
+an IEEE double. Values outside that fast path (floats, such keys) go through the reference
+implementation, the `rfc8785` package; a property test holds both to the same output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import rfc8785
+
+from ledger._errors import LedgerError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
+# Every string literal of the encoder's output, to look at what lies outside strings.
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# A number with a fraction or exponent, or with 16 or more digits (possibly beyond 2^53 - 1).
+_SUSPICIOUS_NUMBER = re.compile(r"\d[.eE]|\d{16}")
+
+
+class CanonicalJSONError(LedgerError, ValueError):
+    """The value or text cannot be canonical JSON: a duplicate key, NaN, a huge integer, a bad string."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of `value` (a tree of JSON values with string keys)."""
+    try:
+        text = _dumps(value)
+    except (TypeError, ValueError) as error:
+        raise CanonicalJSONError(f"not a JSON value: {error}") from error
+    # The fast path is exact unless a number is not a plain safe integer, or a character beyond
+    # U+FFFF appears (it could be in a key, where Python's sort order differs from JCS's).
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise CanonicalJSONError("a string holds a lone surrogate, which is not Unicode text") from error
+    # Cheap C-speed pre-filters first: Python writes every float with a "." or an exponent
+    # ("e+", "e-") after a digit, an unsafe integer has 16 digits in a row, and an astral
+    # character takes two UTF-16 units. Only a hit costs a closer look.
+    astral = len(encoded) != len(text) and len(text.encode("utf-16-le")) != 2 * len(text)
+    zeroed = encoded.translate(_DIGITS_TO_ZERO)
+    maybe_number = b"0000000000000000" in zeroed or b"0." in zeroed or b"0e+" in zeroed or b"0e-" in zeroed
+    if astral or (maybe_number and _SUSPICIOUS_NUMBER.search(_STRINGS.sub('""', text))):
+        return _reference(value)
+    return encoded
+
+
+def _reference(value: Any) -> bytes:
+    """Canonical bytes by the reference implementation, for floats, big integers and astral keys."""
+    _check_integers(value)
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:
+        raise CanonicalJSONError(f"cannot canonicalize: {error}") from error
+
+
+def _check_integers(value: Any) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalJSONError(
+                f"the integer {value} is not exactly representable (I-JSON limit 2^53-1)"
+            )
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_integers(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_integers(item)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parses JSON text, refusing duplicate keys, NaN and Infinity, and unsafe integers."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            parse_int=_safe_integer,
+        )
+    except CanonicalJSONError:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CanonicalJSONError(f"not JSON: {error}") from error
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):  # the dict kept one value per key: some key came twice
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise CanonicalJSONError(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
+
+
+def _safe_integer(text: str) -> int:
+    # JCS numbers are IEEE doubles: a larger integer could not be hashed as written.
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise CanonicalJSONError(
+            f"the integer {text} is larger than 2^53-1, the most JSON numbers can carry exactly"
+        )
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    raise CanonicalJSONError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # `float` turns a number too large for a double, such as 1e400, into infinity.
+    number = float(text)
+    if not math.isfinite(number):
+        raise CanonicalJSONError(f"{text} is too large for a JSON number")
+    return number

@@ -1,0 +1,312 @@
+"""Certificate types: versioned JSON Schemas with a ``x-certledger`` block, and their catalog.
+
+A type is one schema file. Its ``x-certledger`` block gives the type id registered on chain, the
+name and version, which claim holds the certificate number and the holder's identity number,
+the default validity, and optionally how CSV rows map onto documents and which totals are
+derived from other claims. Adding a type is adding such a file: no code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from ledger._errors import LedgerError
+from ledger._identifiers import (
+    credit_code_problem,
+    date_problem,
+    identity_number_problem,
+    mask,
+    year_month_problem,
+)
+from ledger._paths import PROJECT_ROOT
+
+BUILTIN_SCHEMAS = PROJECT_ROOT / "schemas"
+_NAME = re.compile(r"^[a-z][a-z0-9-]{2,62}\Z")  # \Z: $ would let a trailing newline through
+_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
+
+# Formats the schemas may use, each with a check that explains a refusal.
+FORMAT_PROBLEMS: dict[str, Callable[[str], str | None]] = {
+    "gb11643": identity_number_problem,
+    "gb32100": credit_code_problem,
+    "year-month": year_month_problem,
+    "date": date_problem,
+}
+_MASKED_FORMATS = {"gb11643", "gb32100"}
+
+
+class CertificateTypeError(LedgerError, ValueError):
+    """A schema file is not a usable certificate type, or a type was not found."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One reason a document does not match its type, at a dotted path (``pension.records[2].base``)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+@dataclass(frozen=True)
+class CertificateType:
+    """One version of one certificate type."""
+
+    type_id: int
+    name: str
+    version: int
+    title: dict[str, str]
+    schema: dict[str, Any]
+    number_field: str
+    holder_id_field: str
+    holder_name_field: str
+    validity_days: int | None
+    csv: dict[str, Any] | None
+    derive: tuple[dict[str, Any], ...]
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """``name/vN``, how people and documents name this type version."""
+        return f"{self.name}/v{self.version}"
+
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        """The top-level claims, each committed separately: the units of disclosure."""
+        return tuple(sorted(self.schema["properties"]))
+
+    @cached_property
+    def _validator(self) -> Any:
+        formats = {
+            name: (lambda value, check=check: check(value) is None) for name, check in FORMAT_PROBLEMS.items()
+        }
+        return jsonschema_rs.validator_for(self.schema, formats=formats, validate_formats=True)
+
+    def problems(self, claims: Any) -> list[FieldProblem]:
+        """Every way `claims` fails the schema, in plain words; empty when it conforms."""
+        if self._validator.is_valid(claims):
+            return []
+        return [_explain(error) for error in self._validator.iter_errors(claims)]
+
+    def node_at(self, path: Sequence[str]) -> dict[str, Any] | None:
+        """The schema node of the value at `path` (object keys, ``[]`` for array items), or None."""
+        node: dict[str, Any] | None = self._resolve(self.schema)
+        for segment in path:
+            if node is None:
+                return None
+            child = node.get("items") if segment == "[]" else node.get("properties", {}).get(segment)
+            node = self._resolve(child) if isinstance(child, dict) else None
+        return node
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        seen = 0
+        while "$ref" in node and seen < 16:
+            reference = str(node["$ref"])
+            if not reference.startswith("#/$defs/"):
+                raise CertificateTypeError(f"{self.key}: only local #/$defs references are supported")
+            target = self.schema.get("$defs", {}).get(reference.removeprefix("#/$defs/"))
+            if not isinstance(target, dict):
+                raise CertificateTypeError(f"{self.key}: {reference} does not exist")
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            seen += 1
+        return node
+
+    def field_title(self, name: str, language: str = "zh-CN") -> str:
+        """The title of a top-level claim, for people."""
+        properties = self.schema["properties"]
+        title = properties.get(name, {}).get("title")
+        return str(title) if title and language == "zh-CN" else name
+
+
+def _explain(error: Any) -> FieldProblem:
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
+    explain = _EXPLANATIONS.get(type(error.kind).__name__)
+    return FieldProblem(path.lstrip("."), explain(error) if explain else str(error.message))
+
+
+def _format_message(error: Any) -> str:
+    format_name = error.kind.format
+    check = FORMAT_PROBLEMS.get(format_name)
+    reason = check(error.instance) if check and isinstance(error.instance, str) else None
+    shown = mask(error.instance) if format_name in _MASKED_FORMATS else error.instance
+    return f"{reason or 'not a ' + format_name} ({shown})"
+
+
+def _type_message(error: Any) -> str:
+    expected = " or ".join(str(t) for t in error.kind.types)
+    article = "an" if expected[:1] in "aeiou" else "a"
+    return f"must be {article} {expected}, got {json.dumps(error.instance, ensure_ascii=False)}"
+
+
+_EXPLANATIONS: dict[str, Callable[[Any], str]] = {
+    "Required": lambda error: f"missing {error.kind.property}",
+    "Format": _format_message,
+    "Type": _type_message,
+    "AdditionalProperties": lambda error: f"unknown field {', '.join(error.kind.unexpected)}",
+    "Enum": lambda error: "must be one of " + ", ".join(str(option) for option in error.kind.options),
+    "AnyOf": lambda _error: "matches none of the allowed shapes",
+}
+
+
+@dataclass(frozen=True)
+class TypeCatalog:
+    """Every known type version, by (type id, version)."""
+
+    types: dict[tuple[int, int], CertificateType]
+
+    @classmethod
+    def load(cls, *directories: Path) -> TypeCatalog:
+        """The built-in types plus those in `directories` (files named ``*.json``)."""
+        types: dict[tuple[int, int], CertificateType] = {}
+        names: dict[str, int] = {}
+        for directory in (BUILTIN_SCHEMAS, *directories):
+            if not directory.is_dir():
+                continue
+            for path in sorted(directory.glob("*.json")):
+                certificate_type = load_type(path)
+                _add(types, names, certificate_type)
+        return cls(types)
+
+    def __iter__(self) -> Iterator[CertificateType]:
+        return iter(sorted(self.types.values(), key=lambda t: (t.type_id, t.version)))
+
+    def get(self, type_id: int, version: int) -> CertificateType:
+        """The exact type version a document names."""
+        try:
+            return self.types[(type_id, version)]
+        except KeyError:
+            raise CertificateTypeError(f"unknown certificate type {type_id} version {version}") from None
+
+    def find(self, reference: str | int) -> CertificateType:
+        """A type by id, name or ``name/vN``; without a version, its latest version."""
+        text = str(reference)
+        name, _, version = text.partition("/v")
+        candidates = [t for t in self.types.values() if (t.name == name or str(t.type_id) == name)]
+        if version:
+            candidates = [t for t in candidates if str(t.version) == version]
+        if not candidates:
+            known = ", ".join(sorted({t.name for t in self.types.values()}))
+            raise CertificateTypeError(f"unknown certificate type {text!r}; known types: {known}")
+        return max(candidates, key=lambda t: t.version)
+
+
+def _add(types: dict[tuple[int, int], CertificateType], names: dict[str, int], new: CertificateType) -> None:
+    existing = types.get((new.type_id, new.version))
+    if existing is not None and existing.schema != new.schema:
+        raise CertificateTypeError(
+            f"{new.source} and {existing.source} both define type {new.type_id} version {new.version}"
+        )
+    if names.get(new.name, new.type_id) != new.type_id:
+        raise CertificateTypeError(
+            f"{new.source}: the name {new.name} already belongs to type {names[new.name]}"
+        )
+    if new.type_id in names.values() and names.get(new.name) != new.type_id:
+        raise CertificateTypeError(f"{new.source}: type id {new.type_id} already belongs to another name")
+    names[new.name] = new.type_id
+    types[(new.type_id, new.version)] = new
+
+
+def load_type(path: Path) -> CertificateType:
+    """Reads and checks one schema file."""
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CertificateTypeError(f"{path}: not a readable JSON file ({error})") from error
+    return certificate_type(schema, source=path)
+
+
+def certificate_type(schema: Any, *, source: Path | None = None) -> CertificateType:
+    """The type a schema document defines, after checking everything certledger relies on."""
+    where = str(source) if source else "the schema"
+    problems = _schema_problems(schema)
+    if problems:
+        raise CertificateTypeError(f"{where} is not a certificate type: " + "; ".join(problems))
+    meta = schema["x-certledger"]
+    return CertificateType(
+        type_id=meta["typeId"],
+        name=meta["name"],
+        version=meta["version"],
+        title=dict(meta.get("title") or {"en": meta["name"]}),
+        schema=schema,
+        number_field=meta["numberField"],
+        holder_id_field=meta["holderIdField"],
+        holder_name_field=meta.get("holderNameField") or meta["numberField"],
+        validity_days=meta.get("validityDays"),
+        csv=meta.get("csv"),
+        derive=tuple(meta.get("derive") or ()),
+        source=source,
+    )
+
+
+def _schema_problems(schema: Any) -> list[str]:
+    if not isinstance(schema, dict):
+        return ["a schema is a JSON object"]
+    problems = []
+    try:
+        jsonschema_rs.meta.validate(schema)
+    except (jsonschema_rs.ValidationError, ValueError) as error:
+        problems.append(f"not a valid JSON Schema ({error})")
+    meta = schema.get("x-certledger")
+    if not isinstance(meta, dict):
+        return [*problems, "the x-certledger block is missing"]
+    return problems + _identity_problems(meta) + _claims_problems(schema, meta)
+
+
+def _identity_problems(meta: dict[str, Any]) -> list[str]:
+    problems = []
+    type_id, version, name = meta.get("typeId"), meta.get("version"), meta.get("name")
+    if not isinstance(type_id, int) or isinstance(type_id, bool) or not 1 <= type_id < 2**32:
+        problems.append("x-certledger.typeId is an integer from 1 to 4294967295")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**32:
+        problems.append("x-certledger.version is a positive integer")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append("x-certledger.name is lower-case letters, digits and dashes")
+    days = meta.get("validityDays")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+        problems.append("x-certledger.validityDays is a positive number of days or null")
+    return problems
+
+
+def _claims_problems(schema: dict[str, Any], meta: dict[str, Any]) -> list[str]:
+    problems = []
+    if schema.get("type") != "object" or schema.get("additionalProperties") is not False:
+        problems.append("the claims are an object with additionalProperties false")
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return [*problems, "the claims schema lists its properties"]
+    bad = [key for key in properties if not _FIELD.match(key)]
+    if bad:
+        problems.append(f"field names are lower-case snake_case: {', '.join(bad)}")
+    required = schema.get("required")
+    required = required if isinstance(required, list) else []
+    for role in ("numberField", "holderIdField"):
+        # Checked as a string first: a list or an object here cannot be looked up in a dict.
+        named = meta.get(role)
+        if not isinstance(named, str) or named not in properties or named not in required:
+            problems.append(f"x-certledger.{role} names a required field")
+    holder_name = meta.get("holderNameField")
+    if holder_name is not None and (not isinstance(holder_name, str) or holder_name not in properties):
+        problems.append("x-certledger.holderNameField names a field")
+    foreign = _foreign_references(schema)
+    problems.extend(f"only local #/$defs references are supported, not {ref}" for ref in foreign)
+    return problems
+
+
+def _foreign_references(node: Any) -> list[str]:
+    """Every ``$ref`` below `node` that is not local: the validator would try to download it."""
+    if isinstance(node, list):
+        return [reference for item in node for reference in _foreign_references(item)]
+    if not isinstance(node, dict):
+        return []
+    reference = node.get("$ref")
+    own = [reference] if isinstance(reference, str) and not reference.startswith("#/$defs/") else []
+    return own + [found for item in node.values() for found in _foreign_references(item)]

@@ -1,0 +1,168 @@
+"""An issuing office on the session chain, with its own database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from sqlalchemy.engine import Engine
+from web3 import Web3
+
+from issuer import (
+    AnchoringWorker,
+    CertificateStore,
+    InputRow,
+    IssuanceService,
+    KeyedHasher,
+    MasterKeyring,
+    Safe,
+    StatusService,
+)
+from ledger import CertificateLedgerClient, Deployment, TypeCatalog, deploy_contracts
+from ledger._identifiers import credit_code_check_character, identity_check_character
+from tests.conftest import funded_account, new_sender
+
+OFFICE = 1
+
+
+def identity_number(rng: random.Random) -> str:
+    """A valid GB 11643 identity number."""
+    first17 = f"371002{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return first17 + identity_check_character(first17)
+
+
+def credit_code(rng: random.Random) -> str:
+    """A valid GB 32100 unified social credit code."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    first17 = "91371000" + "".join(rng.choice(alphabet) for _ in range(9))
+    return first17 + credit_code_check_character(first17)
+
+
+def pension_claims(rng: random.Random, number: str, *, holder_id: str | None = None) -> dict[str, Any]:
+    """Valid claims of a pension-qualification certificate."""
+    return {
+        "certificate_no": number,
+        "holder_name": rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈静"]) + str(rng.randint(10, 99)),
+        "holder_id": holder_id or identity_number(rng),
+        "qualification_period": {"from": "2026-01-01", "to": "2026-12-31"},
+        "authentication_method": "face_recognition",
+        "authenticated_on": "2026-01-05",
+        "benefit_type": "enterprise_employee",
+    }
+
+
+def contribution_claims(rng: random.Random, number: str, *, months: int = 12) -> dict[str, Any]:
+    """Valid claims of a contribution certificate, derived totals included."""
+    employer = credit_code(rng)
+    base = rng.randint(400_000, 2_000_000)
+    records = [
+        {
+            "month": f"2025-{month:02d}",
+            "employer_code": employer,
+            "employer_name": "威海华信精密机械有限公司",
+            "base": base,
+            "personal": base * 8 // 100,
+            "employer": base * 16 // 100,
+            "status": "paid",
+        }
+        for month in range(1, months + 1)
+    ]
+    return {
+        "certificate_no": number,
+        "holder_name": "赵" + rng.choice(["子涵", "一鸣", "雨桐"]),
+        "holder_id": identity_number(rng),
+        "period": {"from": records[0]["month"], "to": records[-1]["month"]},
+        "pension": {
+            "records": records,
+            "months_paid": months,
+            "months_owed": 0,
+            "total_personal": sum(r["personal"] for r in records),
+            "total_employer": sum(r["employer"] for r in records),
+        },
+    }
+
+
+@dataclass
+class IssuingWorld:
+    """A deployed ledger with office 1 and its issuer key, and the issuer's services on a database."""
+
+    w3: Web3
+    engine: Engine
+    deployment: Deployment
+    governor: CertificateLedgerClient
+    ledger: CertificateLedgerClient
+    issuer: LocalAccount
+    catalog: TypeCatalog
+    keyring: MasterKeyring
+    safe: Safe
+    hasher: KeyedHasher
+
+    def issuance(self, *, clock: Any = None) -> IssuanceService:
+        """The issuance service of office 1."""
+        if clock is None:
+            return IssuanceService(self.engine, self.safe, self.hasher, office_id=OFFICE)
+        return IssuanceService(self.engine, self.safe, self.hasher, office_id=OFFICE, clock=clock)
+
+    def worker(self, **options: Any) -> AnchoringWorker:
+        """An anchoring worker with a sender of its own."""
+        ledger = self.ledger.with_sender(new_sender(self.w3, self.issuer))
+        return AnchoringWorker(self.engine, ledger, office_id=OFFICE, **options)
+
+    def statuses(self) -> StatusService:
+        """The status service."""
+        return StatusService(self.engine, self.ledger.with_sender(new_sender(self.w3, self.issuer)))
+
+    def store(self) -> CertificateStore:
+        """Certificates read back from the safe."""
+        return CertificateStore(self.engine, self.safe, chain_id=31337, ledger_address=self.deployment.ledger)
+
+    def rows(self, type_name: str, count: int, *, seed: int = 7, prefix: str = "T") -> list[InputRow]:
+        """`count` valid input rows of a type."""
+        rng = random.Random(seed)
+        build = pension_claims if type_name == "pension-qualification" else contribution_claims
+        return [
+            InputRow(
+                line=i + 2,
+                number=f"{prefix}{seed:03d}{i:06d}",
+                claims=build(rng, f"{prefix}{seed:03d}{i:06d}"),
+            )
+            for i in range(count)
+        ]
+
+
+@pytest.fixture
+def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path) -> IssuingWorld:
+    """A fresh deployment with office 1 allowed types 1-3, rolled back after the test."""
+    del snapshot
+    governor_account, issuer = funded_account(w3), funded_account(w3)
+    governor_sender = new_sender(w3, governor_account)
+    deployment = deploy_contracts(w3, governor_sender)
+    governor = CertificateLedgerClient(w3, deployment.ledger, sender=governor_sender)
+    governor.register_office(
+        OFFICE, region_code=371000, display_name="威海市社会保险事业中心", type_ids=[1, 2, 3]
+    )
+    governor.add_key(OFFICE, issuer.address)
+    keyring = MasterKeyring.from_directory(tmp_path / "keys" / "master")
+    return IssuingWorld(
+        w3=w3,
+        engine=engine,
+        deployment=deployment,
+        governor=governor,
+        ledger=CertificateLedgerClient(w3, deployment.ledger, sender=new_sender(w3, issuer)),
+        issuer=issuer,
+        catalog=TypeCatalog.load(),
+        keyring=keyring,
+        safe=Safe(keyring),
+        hasher=KeyedHasher(os.urandom(32)),
+    )
+
+
+def fixed_clock(moment: datetime) -> Any:
+    """A clock that always says `moment`."""
+    return lambda: moment
