@@ -59,7 +59,14 @@ from issuer._store import (
     find_citizen,
     rotate_master_key,
 )
-from issuer._worker import AnchoringWorker, StepOutcome, acquire_lease, batch_metadata_hash, release_lease
+from issuer._worker import (
+    AnchoringWorker,
+    StepOutcome,
+    acquire_lease,
+    anchoring_alongside,
+    batch_metadata_hash,
+    release_lease,
+)
 
 __all__ = [
     "AnchoringWorker",
@@ -96,6 +103,7 @@ __all__ = [
     "WrappedKey",
     "acquire_lease",
     "anchor_outbox",
+    "anchoring_alongside",
     "batch_metadata_hash",
     "batches",
     "certificates",

@@ -23,7 +23,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -137,7 +138,7 @@ class AnchoringWorker:
         if not acquire_lease(
             self.engine, self.lease_name, self.holder, seconds=self.lease_seconds, now=self.clock()
         ):
-            return StepOutcome(leader=False, pending=self.pending())
+            return StepOutcome(leader=False, pending=self.pending(), sending=len(self._batches_in("sending")))
         reverted = self._watch_recent()
         resent = anchored = 0
         for waiting in self._batches_in("sending"):
@@ -201,7 +202,8 @@ class AnchoringWorker:
                 pause = min(pause * 2, 5.0)
             if on_step is not None:
                 on_step(outcome)
-            if outcome.leader and outcome.error is None and outcome.pending == 0 and outcome.sending == 0:
+            # Done when nothing waits, whoever anchored it (another worker may hold the lease).
+            if outcome.error is None and outcome.pending == 0 and outcome.sending == 0:
                 break
             time.sleep(pause)
         release_lease(self.engine, self.lease_name, self.holder)
@@ -389,3 +391,20 @@ class AnchoringWorker:
                 .where(batches.c.id == batch_id)
                 .values(attempts=batches.c.attempts + 1, last_error=message[:500])
             )
+
+
+@contextmanager
+def anchoring_alongside(worker: AnchoringWorker, *, poll: float = 0.2) -> Iterator[None]:
+    """Runs `worker` in a thread for the duration of the block, as the service would.
+
+    Anchoring waits on the database and the chain most of the time, so it overlaps well with
+    issuing; what is still waiting when the block ends is for the caller to drain.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), kwargs={"poll": poll}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

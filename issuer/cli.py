@@ -29,7 +29,7 @@ from issuer._issuing import IssueReport
 from issuer._pipeline import documents_from_file
 from issuer._status import ACTIONS, Reason, StatusReport
 from issuer._store import erase_citizen, find_citizen, rotate_master_key
-from issuer._worker import StepOutcome
+from issuer._worker import StepOutcome, anchoring_alongside
 from ledger import ChainUnavailableError, ContractRevertError, TypeCatalog, load_type
 
 console = Console()
@@ -84,7 +84,12 @@ def issue(
             schema_directories=(context.settings.data_dir / "schemas",),
             progress=lambda n: progress.advance(task, n),
         )
-        outcome = issuance.issue(documents, certificate_type)
+        if wait:
+            # Anchor while issuing, as the service does; what is left is drained below.
+            with anchoring_alongside(context.worker()):
+                outcome = issuance.issue(documents, certificate_type)
+        else:
+            outcome = issuance.issue(documents, certificate_type)
         progress.update(task, completed=size)
         if wait and outcome.issued:
             _anchor_with_progress(context, progress, outcome.issued)
@@ -95,19 +100,18 @@ def issue(
 
 def _anchor_with_progress(context: IssuerContext, progress: Progress, issued: int) -> None:
     worker = context.worker()
-    start = worker.pending()
-    task = progress.add_task("anchoring on chain", total=max(start, 1))
+    task = progress.add_task("anchoring on chain", total=issued)
 
     def show(step: StepOutcome) -> None:
-        progress.update(task, completed=max(start - step.pending - step.sending, 0))
+        progress.update(task, completed=max(issued - step.pending - step.sending, 0))
         if step.error:
             progress.console.print(f"[yellow]waiting for the chain:[/] {step.error}")
         elif not step.leader:
             progress.update(task, description="anchoring (by the running worker)")
 
     outcome = worker.drain(on_step=show)
-    progress.update(task, completed=max(start, 1) if outcome.pending == 0 and outcome.sending == 0 else None)
-    del issued
+    if outcome.pending == 0 and outcome.sending == 0:
+        progress.update(task, completed=issued)
 
 
 def _print_issue_report(outcome: IssueReport, report: Path | None) -> None:

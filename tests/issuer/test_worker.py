@@ -187,3 +187,12 @@ def test_the_outbox_empties_into_batches_exactly_once(issuing: IssuingWorld) -> 
         root, count = roots_and_counts[batch_id]
         assert sorted(members) == list(range(count))
         assert BatchTree.build([members[i] for i in range(count)]).root == root
+
+
+def test_draining_ends_when_another_worker_has_anchored_everything(issuing: IssuingWorld) -> None:
+    pension = issuing.catalog.find("pension-qualification")
+    issuing.issuance().issue(issuing.rows("pension-qualification", 3), pension)
+    leader, follower = issuing.worker(lease_seconds=600), issuing.worker(lease_seconds=600)
+    assert leader.step(flush=True).leader
+    outcome = follower.drain(timeout=30)
+    assert (outcome.leader, outcome.pending, outcome.sending) == (False, 0, 0)
