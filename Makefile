@@ -41,6 +41,7 @@ format: setup
 bench: setup
 	$(BIN)/certledger bench gas
 	$(BIN)/certledger bench issue
+	$(BIN)/certledger bench verify
 
 # Recompile the Solidity sources into ledger/artifacts/ (a test fails when they are stale).
 contracts: setup

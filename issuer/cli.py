@@ -30,7 +30,7 @@ from issuer._pipeline import documents_from_file
 from issuer._status import ACTIONS, Reason, StatusReport
 from issuer._store import erase_citizen, find_citizen, rotate_master_key
 from issuer._worker import StepOutcome, anchoring_alongside
-from ledger import ChainUnavailableError, ContractRevertError, TypeCatalog, load_type
+from ledger import ChainUnavailableError, ContractRevertError, TypeCatalog, certificate_to_vc, load_type
 
 console = Console()
 SHOWN_REJECTIONS = 20
@@ -234,11 +234,19 @@ reinstate = _status_command("reinstate")
 def export(
     number: Annotated[str, typer.Argument(help="Certificate number.")],
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    vc: Annotated[bool, typer.Option("--vc", help="As a W3C Verifiable Credential 2.0 document.")] = False,
 ) -> None:
-    """Write a certificate as the JSON document its holder receives."""
+    """Write a certificate as the JSON document its holder receives (or as a VC 2.0 credential)."""
     context = IssuerContext()
-    stored = context.store().by_number(number)
-    text = json.dumps(stored.certificate.to_json(), ensure_ascii=False, indent=2) + "\n"
+    certificate = context.store().by_number(number).certificate
+    if vc:
+        certificate_type = context.catalog.get(certificate.header.type_id, certificate.header.version)
+        document = certificate_to_vc(
+            certificate, type_name=certificate_type.name, schema_id=str(certificate_type.schema.get("$id"))
+        )
+    else:
+        document = certificate.to_json()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:

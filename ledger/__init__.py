@@ -54,11 +54,13 @@ from ledger._deploy import (
 from ledger._devnet import ACCESS_LOG_ID, DevnetReport, DevOffice, bootstrap_devnet, is_development_chain
 from ledger._document import (
     CERTIFICATE_FORMAT,
+    PRESENTATION_FORMAT,
     SALT_BYTES,
     Anchor,
     Certificate,
     DocumentFormatError,
     Header,
+    Presentation,
     document_root,
     encode_claims,
     field_commitment,
@@ -112,6 +114,7 @@ from ledger._types import (
     certificate_type,
     load_type,
 )
+from ledger._vc import VC_CONTEXT, certificate_from_vc, certificate_to_vc, is_vc, office_urn
 
 __all__ = [
     "ACCESS_LOG_ID",
@@ -120,8 +123,10 @@ __all__ = [
     "DEFAULT_CHAIN_ID",
     "EMPTY_NODE",
     "OPEN_END",
+    "PRESENTATION_FORMAT",
     "ROLES",
     "SALT_BYTES",
+    "VC_CONTEXT",
     "AccessLogAnchorClient",
     "Anchor",
     "Anchored",
@@ -161,6 +166,7 @@ __all__ = [
     "ManagedChain",
     "MerkleError",
     "Office",
+    "Presentation",
     "Receipt",
     "RevertDecoder",
     "TransactionError",
@@ -178,6 +184,8 @@ __all__ = [
     "bulk_insert",
     "bulk_update",
     "canonical_json",
+    "certificate_from_vc",
+    "certificate_to_vc",
     "certificate_type",
     "compile_contracts",
     "connect",
@@ -193,6 +201,7 @@ __all__ = [
     "field_commitment",
     "identity_number_problem",
     "is_development_chain",
+    "is_vc",
     "keccak256",
     "load_artifact",
     "load_manifest",
@@ -201,6 +210,7 @@ __all__ = [
     "mask",
     "migrate",
     "node_hash",
+    "office_urn",
     "parse_json",
     "redact",
     "schema_revision",

@@ -15,6 +15,7 @@ import math
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger._errors import LedgerError
@@ -25,6 +26,9 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=T
 # Every string literal of the encoder's output, to look at what lies outside strings.
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+# Every byte that cannot start a 4-byte UTF-8 sequence: deleting them leaves the astral leads.
+_BELOW_ASTRAL = bytes(range(0xF0)) + bytes(range(0xF5, 0x100))
 # A number with a fraction or exponent, or with 16 or more digits (possibly beyond 2^53 - 1).
 _SUSPICIOUS_NUMBER = re.compile(r"\d[.eE]|\d{16}")
 
@@ -35,19 +39,38 @@ class CanonicalJSONError(LedgerError, ValueError):
 
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of `value` (a tree of JSON values with string keys)."""
+    # orjson writes sorted, compact, unescaped UTF-8 with JCS's string escapes, and refuses
+    # non-string keys, lone surrogates and (strict) integers beyond 2^53-1. It differs from JCS
+    # only on floats (formatting; NaN becomes null) and on keys beyond U+FFFF (sort order), so
+    # any float, any null and any 4-byte UTF-8 sequence sends the value down the strict path.
+    try:
+        encoded = orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError) as error:
+        if "key must be str" in str(error):  # the standard encoder would quietly stringify it
+            raise CanonicalJSONError("object keys must be strings") from error
+        return _strict(value)
+    if b"null" in encoded or encoded.translate(None, _BELOW_ASTRAL):
+        return _strict(value)
+    zeroed = encoded.translate(_DIGITS_TO_ZERO)
+    if (b"0." in zeroed or b"0e" in zeroed) and _SUSPICIOUS_NUMBER.search(
+        _STRINGS.sub('""', encoded.decode())
+    ):
+        return _strict(value)
+    return encoded
+
+
+def _strict(value: Any) -> bytes:
+    """Canonical bytes through the standard library encoder and the reference implementation."""
     try:
         text = _dumps(value)
     except (TypeError, ValueError) as error:
         raise CanonicalJSONError(f"not a JSON value: {error}") from error
-    # The fast path is exact unless a number is not a plain safe integer, or a character beyond
-    # U+FFFF appears (it could be in a key, where Python's sort order differs from JCS's).
     try:
         encoded = text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise CanonicalJSONError("a string holds a lone surrogate, which is not Unicode text") from error
-    # Cheap C-speed pre-filters first: Python writes every float with a "." or an exponent
-    # ("e+", "e-") after a digit, an unsafe integer has 16 digits in a row, and an astral
-    # character takes two UTF-16 units. Only a hit costs a closer look.
+    # Python writes every float with a "." or an exponent ("e+", "e-") after a digit, an unsafe
+    # integer has 16 digits in a row, and an astral character takes two UTF-16 units.
     astral = len(encoded) != len(text) and len(text.encode("utf-16-le")) != 2 * len(text)
     zeroed = encoded.translate(_DIGITS_TO_ZERO)
     maybe_number = b"0000000000000000" in zeroed or b"0." in zeroed or b"0e+" in zeroed or b"0e-" in zeroed

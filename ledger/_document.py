@@ -26,17 +26,17 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from eth_utils.address import is_checksum_address
+from eth_utils.address import is_checksum_address as _eth_is_checksum_address
 
 from ledger._canonical import canonical_json
 from ledger._errors import LedgerError
 from ledger._hashing import keccak256
 
 CERTIFICATE_FORMAT = "certledger/certificate/v1"
+PRESENTATION_FORMAT = "certledger/presentation/v1"
 COMMITMENT_PREFIX = b"\x02"
 DOCUMENT_PREFIX = b"\x03"
 SALT_BYTES = 16
-_HEX32 = re.compile(r"^0x[0-9a-f]{64}\Z")  # \Z: $ would let a trailing newline through
 _HEX16 = re.compile(r"^[0-9a-f]{32}\Z")
 
 
@@ -267,6 +267,22 @@ class Certificate:
         )[1:]
         return head.encode("utf-8") + b',"claims":{' + claims + b"}," + tail.encode("utf-8")
 
+    def present(self, fields: Iterable[str]) -> Presentation:
+        """A presentation disclosing only `fields`; every other claim is shown as its commitment."""
+        disclosed = list(dict.fromkeys(fields))
+        unknown = [name for name in disclosed if name not in self.claims]
+        if unknown:
+            raise DocumentFormatError(f"the certificate has no field {', '.join(unknown)} to disclose")
+        commitments = self.commitments()
+        hidden = sorted([*(commitments[name] for name in self.claims if name not in disclosed), *self.decoys])
+        return Presentation(
+            header=self.header,
+            disclosed={name: (self.claims[name], self.salts[name]) for name in disclosed},
+            hidden=tuple(hidden),
+            root=self.root,
+            anchor=self.anchor,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The certificate as a citizen downloads it."""
         return {**self.body_json(), "anchor": self.anchor.to_json() if self.anchor else None}
@@ -298,6 +314,80 @@ class Certificate:
             claims=claims,
             salts={name: bytes.fromhex(salt) for name, salt in salts.items()},
             decoys=tuple(_bytes32(item, f"decoys[{i}]") for i, item in enumerate(value["decoys"])),
+            root=_bytes32(value["documentRoot"], "documentRoot"),
+            anchor=None if anchor is None else Anchor.from_json(anchor),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """Some fields of a certificate with their salts; the rest only as commitments.
+
+    `hidden` holds the commitments of the undisclosed fields mixed with the certificate's
+    decoys, sorted: a verifier learns neither the hidden values nor which fields exist.
+    """
+
+    header: Header
+    disclosed: Mapping[str, tuple[Any, bytes]]
+    hidden: tuple[bytes, ...]
+    root: bytes
+    anchor: Anchor | None = None
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        """The disclosed claims."""
+        return {name: value for name, (value, _salt) in self.disclosed.items()}
+
+    def commitments(self) -> dict[str, bytes]:
+        """The commitment of every disclosed field, by name."""
+        return {name: field_commitment(name, value, salt) for name, (value, salt) in self.disclosed.items()}
+
+    def computed_root(self) -> bytes:
+        """The document root recomputed from the disclosed fields and the hidden commitments."""
+        return document_root(self.header, [*self.commitments().values(), *self.hidden])
+
+    def to_json(self) -> dict[str, Any]:
+        """The presentation as it travels."""
+        return {
+            "format": PRESENTATION_FORMAT,
+            "header": self.header.to_json(),
+            "disclosed": {
+                name: {"value": value, "salt": salt.hex()} for name, (value, salt) in self.disclosed.items()
+            },
+            "hidden": [_hex(commitment) for commitment in self.hidden],
+            "documentRoot": _hex(self.root),
+            "anchor": self.anchor.to_json() if self.anchor else None,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Presentation:
+        """Reads a presentation, checking its shape."""
+        keys = {"format", "header", "disclosed", "hidden", "documentRoot", "anchor"}
+        if not isinstance(value, dict):
+            raise DocumentFormatError("a presentation is a JSON object")
+        if value.get("format") != PRESENTATION_FORMAT:
+            raise DocumentFormatError(f"format: expected {PRESENTATION_FORMAT}")
+        if set(value) != keys:
+            raise DocumentFormatError(f"presentation: needs exactly {', '.join(sorted(keys))}")
+        disclosed = value["disclosed"]
+        if not isinstance(disclosed, dict):
+            raise DocumentFormatError("disclosed: an object of fields")
+        fields: dict[str, tuple[Any, bytes]] = {}
+        for name, entry in disclosed.items():
+            if not isinstance(entry, dict) or set(entry) != {"value", "salt"}:
+                raise DocumentFormatError(f"disclosed.{name}: an object with value and salt")
+            salt = entry["salt"]
+            if not isinstance(salt, str) or not _HEX16.match(salt):
+                raise DocumentFormatError(f"disclosed.{name}.salt: 32 lower-case hex digits")
+            fields[name] = (entry["value"], bytes.fromhex(salt))
+        hidden = value["hidden"]
+        if not isinstance(hidden, list) or len(hidden) > 256:
+            raise DocumentFormatError("hidden: a list of at most 256 commitments")
+        anchor = value["anchor"]
+        return cls(
+            header=Header.from_json(value["header"]),
+            disclosed=fields,
+            hidden=tuple(_bytes32(item, f"hidden[{i}]") for i, item in enumerate(hidden)),
             root=_bytes32(value["documentRoot"], "documentRoot"),
             anchor=None if anchor is None else Anchor.from_json(anchor),
         )
@@ -343,6 +433,19 @@ def _hex(value: bytes) -> str:
 
 
 def _bytes32(value: Any, where: str) -> bytes:
-    if not isinstance(value, str) or not _HEX32.match(value):
-        raise DocumentFormatError(f"{where}: 0x and 64 lower-case hex digits")
-    return bytes.fromhex(value[2:])
+    # Runs for every proof step of every document: fromhex, then hex() to insist on the one
+    # spelling (fromhex alone would accept upper case and spaces).
+    if isinstance(value, str) and len(value) == 66 and value[:2] == "0x":
+        try:
+            parsed = bytes.fromhex(value[2:])
+        except ValueError:
+            parsed = b""
+        if len(parsed) == 32 and parsed.hex() == value[2:]:
+            return parsed
+    raise DocumentFormatError(f"{where}: 0x and 64 lower-case hex digits")
+
+
+@lru_cache(maxsize=4096)
+def is_checksum_address(value: str) -> bool:
+    """EIP-55 check, remembered: a verifier sees the same few ledger and holder addresses often."""
+    return bool(_eth_is_checksum_address(value))

@@ -95,10 +95,13 @@ class BatchTree:
 def batch_root_from_proof(document_root: bytes, index: int, proof: Sequence[bytes]) -> bytes:
     """The root reached from certificate `index` by `proof`, whatever tree it claims."""
     node = batch_leaf_hash(document_root, index)
+    hash_ = keccak256
     for level, sibling in enumerate(proof):
         if len(sibling) != 32:
             raise MerkleError(f"proof element {level} is {len(sibling)} bytes, not 32")
-        node = node_hash(node, sibling) if (index >> level) & 1 == 0 else node_hash(sibling, node)
+        node = hash_(
+            NODE_PREFIX + node + sibling if (index >> level) & 1 == 0 else NODE_PREFIX + sibling + node
+        )
     return node
 
 

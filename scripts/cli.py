@@ -16,6 +16,8 @@ from issuer.cli import export, issue, reinstate, revoke, safe_app, suspend, type
 from ledger import ChainContext, DevnetReport, LedgerError, bootstrap_devnet
 from ledger.cli import chain_app, contracts_app, deploy, render_chain_status, render_deployment
 from scripts.bench import bench_app
+from verifier import VerifierError
+from verifier.cli import present, verify
 
 console = Console()
 app = typer.Typer(
@@ -36,6 +38,8 @@ app.command("revoke")(revoke)
 app.command("suspend")(suspend)
 app.command("reinstate")(reinstate)
 app.command("export")(export)
+app.command("verify")(verify)
+app.command("present")(present)
 
 
 def render_devnet(report: DevnetReport) -> Table:
@@ -100,6 +104,6 @@ def main() -> None:
     """Entry point of the ``certledger`` console script: errors become one readable line."""
     try:
         app()
-    except (LedgerError, IssuerError) as error:
+    except (LedgerError, IssuerError, VerifierError) as error:
         Console(stderr=True).print(f"[red]error:[/] {error}")
         sys.exit(1)

@@ -15,7 +15,7 @@ from web3.types import RPCEndpoint
 
 from ledger import ManagedChain, TransactionSender, connect
 
-pytest_plugins = ["tests.world", "tests.databases"]
+pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
 
 
 def free_port() -> int:

@@ -44,4 +44,12 @@ def issue(
     figures.emit(as_json=as_json)
 
 
+@bench_app.command("verify")
+def verify(as_json: JsonOption = False) -> None:
+    """Verifications per second in process: cached chain state, batched and uncached status reads."""
+    from scripts.bench.verify import measure_verify  # noqa: PLC0415
+
+    measure_verify().emit(as_json=as_json)
+
+
 __all__ = ["Figure", "Figures", "bench_app"]

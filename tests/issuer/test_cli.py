@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,34 +19,9 @@ from ledger import (
     verify_batch_proof,
 )
 from scripts.demo_data import generate, write_contribution_csv, write_jsonl
-from tests.conftest import free_port
+from tests.issuing import run_certledger as _run
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A data folder with a running chain, the contracts and the development office."""
-    data = tmp_path_factory.mktemp("office")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")} | {
-        "CERTLEDGER_DATA_DIR": str(data / "data"),
-        "CERTLEDGER_CHAIN_PORT": str(free_port()),
-        "COLUMNS": "200",
-    }
-    assert _run(environment, "run", "--detach").returncode == 0
-    yield environment
-    _run(environment, "chain", "down")
-
-
-def _run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CERTLEDGER), *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _export(environment: dict[str, str], number: str) -> Certificate:
@@ -80,7 +52,7 @@ def _assert_anchored(environment: dict[str, str], certificate: Certificate) -> N
 
 
 @pytest.mark.slow
-def test_issue_a_csv_with_a_bad_row_then_again(office: dict[str, str], tmp_path: Path) -> None:
+def test_issue_a_csv_with_a_bad_row_then_again(cli_office: dict[str, str], tmp_path: Path) -> None:
     documents = list(generate("contribution-certificate", 5, seed=31))
     documents[2]["holder_id"] = documents[2]["holder_id"][:-1] + (
         "1" if documents[2]["holder_id"][-1] != "1" else "2"
@@ -88,7 +60,9 @@ def test_issue_a_csv_with_a_bad_row_then_again(office: dict[str, str], tmp_path:
     source = tmp_path / "export.csv"
     write_contribution_csv(source, documents)
     report = tmp_path / "refused.csv"
-    first = _run(office, "issue", "--type", "contribution-certificate", str(source), "--report", str(report))
+    first = _run(
+        cli_office, "issue", "--type", "contribution-certificate", str(source), "--report", str(report)
+    )
     assert first.returncode == 2, first.stderr
     assert re.search(r"^ issued\s+4 $", first.stdout, re.MULTILINE), first.stdout
     assert re.search(r"^ refused\s+1 $", first.stdout, re.MULTILINE)
@@ -98,44 +72,44 @@ def test_issue_a_csv_with_a_bad_row_then_again(office: dict[str, str], tmp_path:
     line = 2 + sum(len(d["pension"]["records"]) for d in documents[:2])
     assert refused[1][:2] == [str(line), documents[2]["certificate_no"]]
     assert refused[1][2].startswith("holder_id: the check character is")
-    again = _run(office, "issue", "--type", "contribution-certificate", str(source))
+    again = _run(cli_office, "issue", "--type", "contribution-certificate", str(source))
     assert again.returncode == 2
     assert re.search(r"^ already issued \(skipped\)\s+4 $", again.stdout, re.MULTILINE)
-    certificate = _export(office, str(documents[0]["certificate_no"]))
-    _assert_anchored(office, certificate)
+    certificate = _export(cli_office, str(documents[0]["certificate_no"]))
+    _assert_anchored(cli_office, certificate)
     assert certificate.claims["holder_name"] == documents[0]["holder_name"]
 
 
 @pytest.mark.slow
-def test_revoke_from_a_file_and_read_the_reason(office: dict[str, str], tmp_path: Path) -> None:
+def test_revoke_from_a_file_and_read_the_reason(cli_office: dict[str, str], tmp_path: Path) -> None:
     documents = list(generate("pension-qualification", 3, seed=32))
     source = tmp_path / "pension.jsonl"
     write_jsonl(source, documents)
-    assert _run(office, "issue", "-t", "pension-qualification", str(source)).returncode == 0
+    assert _run(cli_office, "issue", "-t", "pension-qualification", str(source)).returncode == 0
     numbers = tmp_path / "numbers.txt"
     numbers.write_text("\n".join(str(d["certificate_no"]) for d in documents[:2]) + "\n", encoding="utf-8")
-    revoked = _run(office, "revoke", "--file", str(numbers), "--reason", "issued-in-error")
+    revoked = _run(cli_office, "revoke", "--file", str(numbers), "--reason", "issued-in-error")
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked: 2, already revoked: 0, refused: 0" in revoked.stdout
-    again = _run(office, "revoke", str(documents[0]["certificate_no"]), "--reason", "1")
+    again = _run(cli_office, "revoke", str(documents[0]["certificate_no"]), "--reason", "1")
     assert "revoked: 0, already revoked: 1, refused: 0" in again.stdout
-    unknown = _run(office, "suspend", "NOPE000001", "--reason", "under-review")
+    unknown = _run(cli_office, "suspend", "NOPE000001", "--reason", "under-review")
     assert unknown.returncode == 2
     assert "no certificate has this number" in unknown.stdout
-    bad_reason = _run(office, "revoke", "X1", "--reason", "because")
+    bad_reason = _run(cli_office, "revoke", "X1", "--reason", "because")
     assert bad_reason.returncode == 2
     assert "unknown reason 'because'" in bad_reason.stderr
 
 
 @pytest.mark.slow
 def test_a_new_type_is_a_schema_file_and_one_command(
-    office: dict[str, str], tmp_path: Path, project_root: Path
+    cli_office: dict[str, str], tmp_path: Path, project_root: Path
 ) -> None:
     schema = project_root / "tests" / "fixtures" / "minimum-living-allowance.v1.json"
-    registered = _run(office, "types", "register", str(schema))
+    registered = _run(cli_office, "types", "register", str(schema))
     assert registered.returncode == 0, registered.stderr
     assert "allowed type 101 to office 1 on chain" in registered.stdout
-    listed = _run(office, "types", "list")
+    listed = _run(cli_office, "types", "list")
     assert "minimum-living-allowance" in listed.stdout
     source = tmp_path / "dibao.jsonl"
     source.write_text(
@@ -153,31 +127,31 @@ def test_a_new_type_is_a_schema_file_and_one_command(
         + "\n",
         encoding="utf-8",
     )
-    issued = _run(office, "issue", "--type", "minimum-living-allowance", str(source))
+    issued = _run(cli_office, "issue", "--type", "minimum-living-allowance", str(source))
     assert issued.returncode == 0, issued.stdout + issued.stderr
-    certificate = _export(office, "DB3710002026000001")
+    certificate = _export(cli_office, "DB3710002026000001")
     assert certificate.header.type_id == 101
-    _assert_anchored(office, certificate)
-    again = _run(office, "types", "register", str(schema))
+    _assert_anchored(cli_office, certificate)
+    again = _run(cli_office, "types", "register", str(schema))
     assert "office 1 may already issue type 101" in again.stdout
 
 
 @pytest.mark.slow
-def test_rotate_the_master_key_and_erase_a_citizen(office: dict[str, str], tmp_path: Path) -> None:
+def test_rotate_the_master_key_and_erase_a_citizen(cli_office: dict[str, str], tmp_path: Path) -> None:
     documents = list(generate("work-injury-determination", 2, seed=33))
     source = tmp_path / "injury.jsonl"
     write_jsonl(source, documents)
-    assert _run(office, "issue", "-t", "work-injury-determination", str(source)).returncode == 0
-    keys = Path(office["CERTLEDGER_DATA_DIR"]) / "keys" / "master"
+    assert _run(cli_office, "issue", "-t", "work-injury-determination", str(source)).returncode == 0
+    keys = Path(cli_office["CERTLEDGER_DATA_DIR"]) / "keys" / "master"
     before = {path.name for path in keys.glob("*.key")}
-    rotated = _run(office, "safe", "rotate-master-key")
+    rotated = _run(cli_office, "safe", "rotate-master-key")
     assert rotated.returncode == 0, rotated.stderr
     assert "remaining 0" in rotated.stdout
     after = {path.name for path in keys.glob("*.key")}
     assert len(after) == 1 and after != before  # the old key was deleted once unused
-    assert _export(office, str(documents[0]["certificate_no"])).claims == documents[0]
-    erased = _run(office, "safe", "erase", str(documents[1]["injured_id"]), "--yes")
+    assert _export(cli_office, str(documents[0]["certificate_no"])).claims == documents[0]
+    erased = _run(cli_office, "safe", "erase", str(documents[1]["injured_id"]), "--yes")
     assert erased.returncode == 0, erased.stderr
-    unreadable = _run(office, "export", str(documents[1]["certificate_no"]))
+    unreadable = _run(cli_office, "export", str(documents[1]["certificate_no"]))
     assert unreadable.returncode == 1
     assert "belongs to an erased citizen" in unreadable.stderr

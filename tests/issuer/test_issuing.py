@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from web3 import Web3
 
 from issuer import InputRow, Rejection, anchor_outbox, certificates, citizens, data_keys
-from tests.issuer.conftest import IssuingWorld, pension_claims
+from tests.issuing import IssuingWorld, pension_claims
 
 
 def _count(world: IssuingWorld, table: sa.Table) -> int:

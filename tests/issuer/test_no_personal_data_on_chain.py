@@ -18,7 +18,7 @@ from issuer._derive import apply_derivations
 from ledger import canonical_json, keccak256
 from scripts.demo_data import generate
 from tests.conftest import rpc_call
-from tests.issuer.conftest import IssuingWorld
+from tests.issuing import IssuingWorld
 
 PERSONAL_FIELDS = {
     "holder_name", "holder_id", "injured_name", "injured_id", "employer_code", "employer_name",

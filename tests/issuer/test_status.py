@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from issuer import Reason, certificates, status_changes
 from ledger import CertificateStatus
-from tests.issuer.conftest import IssuingWorld
+from tests.issuing import IssuingWorld
 
 
 def _issue_and_anchor(world: IssuingWorld, count: int, batch_size: int) -> list[str]:

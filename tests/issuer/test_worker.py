@@ -18,7 +18,7 @@ from issuer import (
 from ledger import BatchTree, ChainUnavailableError, verify_batch_proof
 from ledger import connect as connect_chain
 from tests.conftest import free_port, new_sender, rpc_call
-from tests.issuer.conftest import OFFICE, IssuingWorld, fixed_clock
+from tests.issuing import OFFICE, IssuingWorld, fixed_clock
 
 
 def _batches(world: IssuingWorld) -> list[tuple[str, int, int | None]]:

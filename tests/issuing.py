@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +29,7 @@ from issuer import (
 )
 from ledger import CertificateLedgerClient, Deployment, TypeCatalog, deploy_contracts
 from ledger._identifiers import credit_code_check_character, identity_check_character
-from tests.conftest import funded_account, new_sender
+from tests.conftest import free_port, funded_account, new_sender
 
 OFFICE = 1
 
@@ -166,3 +169,33 @@ def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path) -> Issuing
 def fixed_clock(moment: datetime) -> Any:
     """A clock that always says `moment`."""
     return lambda: moment
+
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+
+
+def run_certledger(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Runs the ``certledger`` command as an operator would."""
+    return subprocess.run(
+        [str(CERTLEDGER), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A data folder with a running chain, the contracts and the development office."""
+    data = tmp_path_factory.mktemp("office")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")} | {
+        "CERTLEDGER_DATA_DIR": str(data / "data"),
+        "CERTLEDGER_CHAIN_PORT": str(free_port()),
+        "COLUMNS": "200",
+    }
+    started = run_certledger(environment, "run", "--detach")
+    assert started.returncode == 0, started.stderr
+    yield environment
+    run_certledger(environment, "chain", "down")

@@ -1,0 +1,54 @@
+"""Verification: one pipeline that checks a document against the chain and says why.
+
+Exceptions raised here all derive from `VerifierError`::
+
+    VerifierError
+    ├── VerifierConfigError (ValueError)    no trusted ledger configured
+    ├── ChainReadError                    the chain could not answer (becomes INDETERMINATE)
+    └── UnreadableDocumentError (ValueError)     a file, link or QR code holds no readable document
+
+Verification itself never raises for a bad document: it returns a `Verification` whose checks
+say what failed.
+"""
+
+from verifier._chain import ChainView
+from verifier._config import trusted_ledger, verifier_from_settings
+from verifier._errors import ChainReadError, UnreadableDocumentError, VerifierConfigError, VerifierError
+from verifier._results import CHECK_TITLES, CHECKS, Check, CheckStatus, Verdict, Verification, verdict_of
+from verifier._settings import VerifierSettings
+from verifier._sources import (
+    bytes_from,
+    bytes_from_file,
+    bytes_from_qr,
+    bytes_from_url,
+    parse_document,
+    text_from_qr,
+)
+from verifier._verify import Verifier, china_today, read_document
+
+__all__ = [
+    "CHECKS",
+    "CHECK_TITLES",
+    "ChainReadError",
+    "ChainView",
+    "Check",
+    "CheckStatus",
+    "UnreadableDocumentError",
+    "Verdict",
+    "Verification",
+    "Verifier",
+    "VerifierConfigError",
+    "VerifierError",
+    "VerifierSettings",
+    "bytes_from",
+    "bytes_from_file",
+    "bytes_from_qr",
+    "bytes_from_url",
+    "china_today",
+    "parse_document",
+    "read_document",
+    "text_from_qr",
+    "trusted_ledger",
+    "verdict_of",
+    "verifier_from_settings",
+]
