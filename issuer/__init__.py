@@ -21,8 +21,9 @@ from issuer._errors import (
     IssuerError,
     SafeError,
 )
+from issuer._holders import BindReport, HolderBinding
 from issuer._intake import InputRow, Rejection, read_csv, read_documents, read_json_lines
-from issuer._issuing import IssuanceService, IssueReport
+from issuer._issuing import CitizenKey, IssuanceService, IssueReport, citizens_for
 from issuer._models import (
     BatchRecord,
     CertificateRecord,
@@ -36,7 +37,9 @@ from issuer._models import (
     certificates,
     citizens,
     data_keys,
+    new_id,
     status_changes,
+    utc_now,
     worker_leases,
 )
 from issuer._pipeline import PreparedRow, documents_from_file, prepared_documents
@@ -50,7 +53,7 @@ from issuer._safe import (
     key_id,
 )
 from issuer._settings import IssuerSettings
-from issuer._status import Reason, StatusReport, StatusService
+from issuer._status import SUPERSEDED, Reason, StatusReport, StatusService
 from issuer._store import (
     CertificateStore,
     RotationReport,
@@ -69,14 +72,18 @@ from issuer._worker import (
 )
 
 __all__ = [
+    "SUPERSEDED",
     "AnchoringWorker",
     "BatchRecord",
+    "BindReport",
     "CertificateNotFoundError",
     "CertificateRecord",
     "CertificateStore",
+    "CitizenKey",
     "CitizenNotFoundError",
     "CitizenRecord",
     "DataKeyRecord",
+    "HolderBinding",
     "InputRow",
     "IntakeError",
     "IssuanceService",
@@ -108,6 +115,7 @@ __all__ = [
     "batches",
     "certificates",
     "citizens",
+    "citizens_for",
     "data_keys",
     "decrypt_body",
     "documents_from_file",
@@ -115,6 +123,7 @@ __all__ = [
     "erase_citizen",
     "find_citizen",
     "key_id",
+    "new_id",
     "prepared_documents",
     "read_csv",
     "read_documents",
@@ -122,5 +131,6 @@ __all__ = [
     "release_lease",
     "rotate_master_key",
     "status_changes",
+    "utc_now",
     "worker_leases",
 ]

@@ -52,7 +52,9 @@ class IssueReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Citizen:
+class CitizenKey:
+    """A citizen, their wallet address when bound, and their unwrapped data key."""
+
     id: str
     wallet_address: str | None
     data_key: bytes
@@ -180,7 +182,13 @@ class IssuanceService:
                 )
         if not fresh:
             return
-        citizens = self._citizens(connection, [row.claims[certificate_type.holder_id_field] for row in fresh])
+        citizens = citizens_for(
+            connection,
+            [row.claims[certificate_type.holder_id_field] for row in fresh],
+            safe=self.safe,
+            hasher=self.hasher,
+            now=self.clock(),
+        )
         today = self.clock().date()
         now = self.clock()
         records: list[dict[str, Any]] = []
@@ -232,57 +240,64 @@ class IssuanceService:
         bulk_insert(connection, anchor_outbox, outbox)
         report.issued += len(fresh)
 
-    def _citizens(self, connection: sa.Connection, identity_numbers: list[str]) -> dict[str, _Citizen]:
-        """The citizen (with unwrapped data key) of every identity number, created when new."""
-        hashes = {number: self.hasher.identity(number) for number in set(identity_numbers)}
-        found = connection.execute(
-            sa.select(
-                citizens.c.lookup_hash,
-                citizens.c.id,
-                citizens.c.wallet_address,
-                data_keys.c.wrapped_key,
-                data_keys.c.master_key_id,
+
+def citizens_for(
+    connection: sa.Connection,
+    identity_numbers: list[str],
+    *,
+    safe: Safe,
+    hasher: KeyedHasher,
+    now: datetime,
+) -> dict[str, CitizenKey]:
+    """The citizen (with unwrapped data key) of every identity number, created when new."""
+    hashes = {number: hasher.identity(number) for number in set(identity_numbers)}
+    found = connection.execute(
+        sa.select(
+            citizens.c.lookup_hash,
+            citizens.c.id,
+            citizens.c.wallet_address,
+            data_keys.c.wrapped_key,
+            data_keys.c.master_key_id,
+        )
+        .join(data_keys, data_keys.c.citizen_id == citizens.c.id)
+        .where(citizens.c.lookup_hash.in_(list(hashes.values())))
+    ).all()
+    by_hash: dict[bytes, CitizenKey] = {}
+    for lookup_hash, citizen_id, wallet, wrapped, master_id in found:
+        if wrapped is None:
+            continue  # erased: a new certificate starts a new key below (erased_at stays)
+        key = safe.unwrap(citizen_id, WrappedKey(master_id, wrapped))
+        by_hash[lookup_hash] = CitizenKey(citizen_id, wallet, key)
+    erased = {row[0] for row in found if row[3] is None}
+    new_citizens, new_keys = [], []
+    for lookup_hash in set(hashes.values()) - set(by_hash):
+        if lookup_hash in erased:
+            citizen_id = next(row[1] for row in found if row[0] == lookup_hash)
+            data_key, wrapped_key = safe.new_data_key(citizen_id)
+            connection.execute(
+                sa.update(data_keys)
+                .where(data_keys.c.citizen_id == citizen_id)
+                .values(wrapped_key=wrapped_key.blob, master_key_id=wrapped_key.master_key_id)
             )
-            .join(data_keys, data_keys.c.citizen_id == citizens.c.id)
-            .where(citizens.c.lookup_hash.in_(list(hashes.values())))
-        ).all()
-        by_hash: dict[bytes, _Citizen] = {}
-        for lookup_hash, citizen_id, wallet, wrapped, master_id in found:
-            if wrapped is None:
-                continue  # erased: a new certificate starts a new key below (erased_at stays)
-            key = self.safe.unwrap(citizen_id, WrappedKey(master_id, wrapped))
-            by_hash[lookup_hash] = _Citizen(citizen_id, wallet, key)
-        erased = {row[0] for row in found if row[3] is None}
-        now = self.clock()
-        new_citizens, new_keys = [], []
-        for lookup_hash in set(hashes.values()) - set(by_hash):
-            if lookup_hash in erased:
-                citizen_id = next(row[1] for row in found if row[0] == lookup_hash)
-                data_key, wrapped_key = self.safe.new_data_key(citizen_id)
-                connection.execute(
-                    sa.update(data_keys)
-                    .where(data_keys.c.citizen_id == citizen_id)
-                    .values(wrapped_key=wrapped_key.blob, master_key_id=wrapped_key.master_key_id)
-                )
-                wallet = next(row[2] for row in found if row[0] == lookup_hash)
-                by_hash[lookup_hash] = _Citizen(citizen_id, wallet, data_key)
-                continue
-            citizen_id = new_id()
-            data_key, wrapped_key = self.safe.new_data_key(citizen_id)
-            new_citizens.append({"id": citizen_id, "lookup_hash": lookup_hash, "created_at": now})
-            new_keys.append(
-                {
-                    "citizen_id": citizen_id,
-                    "wrapped_key": wrapped_key.blob,
-                    "master_key_id": wrapped_key.master_key_id,
-                    "created_at": now,
-                }
-            )
-            by_hash[lookup_hash] = _Citizen(citizen_id, None, data_key)
-        if new_citizens:
-            bulk_insert(connection, citizens, new_citizens)
-            bulk_insert(connection, data_keys, new_keys)
-        return {number: by_hash[lookup_hash] for number, lookup_hash in hashes.items()}
+            wallet = next(row[2] for row in found if row[0] == lookup_hash)
+            by_hash[lookup_hash] = CitizenKey(citizen_id, wallet, data_key)
+            continue
+        citizen_id = new_id()
+        data_key, wrapped_key = safe.new_data_key(citizen_id)
+        new_citizens.append({"id": citizen_id, "lookup_hash": lookup_hash, "created_at": now})
+        new_keys.append(
+            {
+                "citizen_id": citizen_id,
+                "wrapped_key": wrapped_key.blob,
+                "master_key_id": wrapped_key.master_key_id,
+                "created_at": now,
+            }
+        )
+        by_hash[lookup_hash] = CitizenKey(citizen_id, None, data_key)
+    if new_citizens:
+        bulk_insert(connection, citizens, new_citizens)
+        bulk_insert(connection, data_keys, new_keys)
+    return {number: by_hash[lookup_hash] for number, lookup_hash in hashes.items()}
 
 
 @contextmanager

@@ -79,12 +79,17 @@ class BatchRecord(SQLModel, table=True):
 
 
 class CertificateRecord(SQLModel, table=True):
-    """One issued certificate: its encrypted body, its document root, and where it is anchored."""
+    """One revision of an issued certificate: its encrypted body, its document root, and where it
+    is anchored. A number's latest revision is its current one; earlier ones are `superseded`."""
 
     __tablename__ = "certificates"
+    __table_args__ = (
+        sa.UniqueConstraint("certificate_no", "revision", name="uq_certificates_number_revision"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    certificate_no: str = Field(max_length=40, unique=True)
+    certificate_no: str = Field(max_length=40)
+    revision: int = 1
     type_id: int
     schema_version: int
     office_id: int

@@ -308,6 +308,12 @@ class KeyedHasher:
             self._key, _LOOKUP_CONTEXT + b"|" + identity_number.encode("ascii"), hashlib.sha256
         ).digest()
 
+    def derive(self, purpose: str) -> bytes:
+        """A 256-bit key for another keyed hash (phones, pseudonyms), separate by its purpose."""
+        return hmac.new(
+            self._key, b"certledger/derived-key|" + purpose.encode("ascii"), hashlib.sha256
+        ).digest()
+
     def input_digest(self, canonical_input: bytes) -> bytes:
         """The digest of an input row, to recognise a re-sent row and refuse a changed one."""
         return hmac.new(self._key, _DIGEST_CONTEXT + b"|" + canonical_input, hashlib.sha256).digest()

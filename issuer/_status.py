@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -61,6 +62,42 @@ _DONE = {
 }
 
 
+SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    number: str
+    id: str
+    index: int
+    root: bytes
+    batch_state: str | None
+    status: str
+
+
+_TARGETS = sa.select(
+    certificates.c.certificate_no,
+    certificates.c.id,
+    certificates.c.leaf_index,
+    batches.c.root,
+    batches.c.state,
+    certificates.c.status,
+).outerjoin(batches, batches.c.id == certificates.c.batch_id)
+
+# Superseded, anchored, and no revocation recorded for it yet.
+_UNSETTLED = _TARGETS.where(
+    certificates.c.status == SUPERSEDED,
+    batches.c.state == "anchored",
+    ~sa.exists().where(
+        status_changes.c.certificate_id == certificates.c.id, status_changes.c.action == "revoke"
+    ),
+)
+
+
+def _unsettled(office_id: int | None) -> sa.Select[Any]:
+    return _UNSETTLED if office_id is None else _UNSETTLED.where(certificates.c.office_id == office_id)
+
+
 @dataclass(slots=True)
 class StatusReport:
     """What a status change did, certificate by certificate."""
@@ -82,60 +119,79 @@ class StatusService:
         self.clock = clock
 
     def change(self, numbers: Iterable[str], action: str, reason: Reason) -> StatusReport:
-        """Applies `action` (revoke, suspend, reinstate) to the certificates numbered `numbers`."""
+        """Applies `action` (revoke, suspend, reinstate) to the certificates numbered `numbers`.
+
+        A number's current revision is the one changed; superseded revisions are revoked by
+        `settle_superseded` already.
+        """
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action}")
-        allowed, new_status = ACTIONS[action]
-        report = StatusReport()
         wanted = list(dict.fromkeys(number.strip() for number in numbers if number.strip()))
         with self.engine.connect() as connection:
             rows = connection.execute(
-                sa.select(
-                    certificates.c.certificate_no,
-                    certificates.c.id,
-                    certificates.c.leaf_index,
-                    batches.c.root,
-                    batches.c.state,
-                    certificates.c.status,
-                )
-                .outerjoin(batches, batches.c.id == certificates.c.batch_id)
-                .where(certificates.c.certificate_no.in_(wanted))
+                _TARGETS.where(certificates.c.certificate_no.in_(wanted), certificates.c.status != SUPERSEDED)
             ).all()
         found = {row[0]: row for row in rows}
-        by_batch: dict[bytes, list[tuple[str, str, int]]] = defaultdict(list)
-        recorded = {row[0]: row[5] for row in rows}
+        report = StatusReport()
+        targets = []
         for number in wanted:
             row = found.get(number)
             if row is None:
                 report.refused.append((number, "no certificate has this number"))
-            elif row[4] != "anchored":
+            elif row.state != "anchored":
                 report.refused.append((number, "not anchored yet; try again once its batch is on chain"))
             else:
-                by_batch[row[3]].append((number, row[1], row[2]))
+                targets.append(_Target(*row))
+        return self._apply(targets, action, reason, report)
+
+    def unsettled(self, *, office_id: int | None = None) -> int:
+        """Superseded revisions not yet revoked on chain (of one office, when given)."""
+        query = sa.select(sa.func.count()).select_from(_unsettled(office_id).subquery())
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def settle_superseded(self, *, office_id: int | None = None, limit: int = 1000) -> StatusReport:
+        """Revokes on chain (reason SUPERSEDED) the superseded revisions that are anchored.
+
+        The database says a revision is superseded first; its revocation follows once its batch
+        is on chain, and is recorded as a status change — so a crash in between only delays it.
+        """
+        with self.engine.connect() as connection:
+            rows = connection.execute(_unsettled(office_id).limit(limit)).all()
+        return self._apply([_Target(*row) for row in rows], "revoke", Reason.SUPERSEDED, StatusReport())
+
+    def _apply(
+        self, targets: list[_Target], action: str, reason: Reason, report: StatusReport
+    ) -> StatusReport:
+        allowed, new_status = ACTIONS[action]
+        by_batch: dict[bytes, list[_Target]] = defaultdict(list)
+        for target in targets:  # all anchored: the callers select only those
+            by_batch[target.root].append(target)
         for root, members in by_batch.items():
-            statuses = self.ledger.statuses_of([(root, index) for _n, _id, index in members])
+            statuses = self.ledger.statuses_of([(root, target.index) for target in members])
             to_send = []
-            for (number, certificate_id, index), status in zip(members, statuses, strict=True):
+            for target, status in zip(members, statuses, strict=True):
                 # "Valid" on chain only means "reinstated" if we had it suspended: a crash
                 # between the transaction and the database. Otherwise it was never suspended.
-                caught_up = action != "reinstate" or recorded[number] == "suspended"
+                caught_up = action != "reinstate" or target.status == "suspended"
+                recorded = SUPERSEDED if target.status == SUPERSEDED else new_status
                 if status == _DONE[action] and caught_up:
-                    report.unchanged.append(number)
-                    self._record(certificate_id, new_status, action, reason, None)
+                    report.unchanged.append(target.number)
+                    self._record(target.id, recorded, action, reason, None)
                 elif status in allowed:
-                    to_send.append((number, certificate_id, index))
+                    to_send.append(target)
                 else:
                     report.refused.append(
-                        (number, f"it is {status.name.lower()}, so it cannot be {_PARTICIPLE[action]}")
+                        (target.number, f"it is {status.name.lower()}, so it cannot be {_PARTICIPLE[action]}")
                     )
             if not to_send:
                 continue
-            indexes = [index for _n, _id, index in to_send]
-            receipt = getattr(self.ledger, action)(root, indexes, reason=int(reason))
+            receipt = getattr(self.ledger, action)(root, [t.index for t in to_send], reason=int(reason))
             report.transactions.append(receipt.transaction_hash)
-            for number, certificate_id, _index in to_send:
-                self._record(certificate_id, new_status, action, reason, receipt.transaction_hash)
-                report.changed.append(number)
+            for target in to_send:
+                recorded = SUPERSEDED if target.status == SUPERSEDED else new_status
+                self._record(target.id, recorded, action, reason, receipt.transaction_hash)
+                report.changed.append(target.number)
         return report
 
     def _record(
@@ -146,7 +202,7 @@ class StatusService:
             current = connection.execute(
                 sa.select(certificates.c.status).where(certificates.c.id == certificate_id)
             ).scalar_one()
-            if current == status and transaction is None:
+            if current == status and transaction is None and status != SUPERSEDED:
                 return
             connection.execute(
                 sa.update(certificates)

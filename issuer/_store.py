@@ -38,11 +38,11 @@ class CertificateStore:
         self.ledger_address = ledger_address
 
     def by_number(self, number: str) -> StoredCertificate:
-        """The certificate numbered `number`, decrypted, with its anchor once it has one."""
+        """The current revision of certificate `number`, decrypted, with its anchor once it has one."""
         return self._load(certificates.c.certificate_no == number, number)
 
     def by_id(self, certificate_id: str) -> StoredCertificate:
-        """The certificate with record id `certificate_id`."""
+        """The certificate revision with record id `certificate_id`."""
         return self._load(certificates.c.id == certificate_id, certificate_id)
 
     def _load(self, condition: sa.ColumnElement[bool], label: str) -> StoredCertificate:
@@ -71,6 +71,8 @@ class CertificateStore:
                 .join(data_keys, data_keys.c.citizen_id == certificates.c.citizen_id)
                 .outerjoin(batches, batches.c.id == certificates.c.batch_id)
                 .where(condition)
+                .order_by(certificates.c.revision.desc())
+                .limit(1)
             ).first()
         if row is None:
             raise CertificateNotFoundError(f"no certificate {label}")

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._models import anchor_outbox, batches, certificates, new_id, utc_now, worker_leases
+from issuer._status import StatusService
 from ledger import (
     BatchTree,
     CertificateLedgerClient,
@@ -58,6 +59,8 @@ class StepOutcome:
     reverted: int = 0
     pending: int = 0
     sending: int = 0
+    superseded: int = 0
+    unsettled: int = 0
     error: str | None = None
 
 
@@ -129,6 +132,7 @@ class AnchoringWorker:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.lease_name = f"anchoring:{ledger.sender.address}"
+        self.statuses = StatusService(engine, ledger, clock=clock)
         self.holder: str = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
 
     # ---------------------------------------------------------------- loop
@@ -138,7 +142,12 @@ class AnchoringWorker:
         if not acquire_lease(
             self.engine, self.lease_name, self.holder, seconds=self.lease_seconds, now=self.clock()
         ):
-            return StepOutcome(leader=False, pending=self.pending(), sending=len(self._batches_in("sending")))
+            return StepOutcome(
+                leader=False,
+                pending=self.pending(),
+                sending=len(self._batches_in("sending")),
+                unsettled=self.statuses.unsettled(office_id=self.office_id),
+            )
         reverted = self._watch_recent()
         resent = anchored = 0
         for waiting in self._batches_in("sending"):
@@ -147,6 +156,7 @@ class AnchoringWorker:
         while (formed := self._form_batch(flush=flush)) is not None:
             self._send(formed)
             anchored += 1
+        settled = self.statuses.settle_superseded(office_id=self.office_id)
         return StepOutcome(
             leader=True,
             anchored=anchored,
@@ -154,6 +164,8 @@ class AnchoringWorker:
             reverted=reverted,
             pending=self.pending(),
             sending=len(self._batches_in("sending")),
+            superseded=len(settled.changed) + len(settled.unchanged),
+            unsettled=self.statuses.unsettled(office_id=self.office_id),
         )
 
     def run(
@@ -203,7 +215,8 @@ class AnchoringWorker:
             if on_step is not None:
                 on_step(outcome)
             # Done when nothing waits, whoever anchored it (another worker may hold the lease).
-            if outcome.error is None and outcome.pending == 0 and outcome.sending == 0:
+            idle = outcome.pending == 0 and outcome.sending == 0 and outcome.unsettled == 0
+            if outcome.error is None and idle:
                 break
             time.sleep(pause)
         release_lease(self.engine, self.lease_name, self.holder)

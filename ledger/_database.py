@@ -47,10 +47,14 @@ def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'certledger.db'}"
 
 
-def create_database_engine(url: str) -> Engine:
-    """An engine for `url` (``sqlite:///path`` or ``postgresql://…``) with certledger's settings."""
+def create_database_engine(url: str, *, reader: bool = False) -> Engine:
+    """An engine for `url` (``sqlite:///path`` or ``postgresql://…``) with certledger's settings.
+
+    A `reader` engine is for queries only: on SQLite its transactions begin DEFERRED and the
+    connection refuses writes, so many readers run beside the one writer (WAL).
+    """
     if url.startswith("sqlite"):
-        return _sqlite(url)
+        return _sqlite(url, reader=reader)
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("postgresql+psycopg://"):
@@ -58,7 +62,7 @@ def create_database_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite(url: str) -> Engine:
+def _sqlite(url: str, *, reader: bool = False) -> Engine:
     path = url.split(":///", 1)[1] if ":///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -78,22 +82,40 @@ def _sqlite(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=60000")
         # Random ids spread inserts over the whole index: keep 64 MiB of pages in memory.
         cursor.execute("PRAGMA cache_size=-65536")
+        if reader:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Brings the database schema up to date (Alembic ``upgrade head``)."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Brings the database schema up to date (Alembic ``upgrade head``), or to `revision`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        # SQLite changes a table's constraints by rebuilding it, which foreign keys would refuse
+        # while other rows point at it; they can only be switched off outside a transaction, and
+        # are checked as a whole before the migration commits.
+        driver = connection.connection.driver_connection if sqlite else None
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise LedgerConfigError(f"the migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=ON")
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -10,6 +10,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import issuer._models  # noqa: F401  — registers the issuer's tables on SQLModel.metadata
+import wallet_api._models  # noqa: F401  — and the wallet service's
 
 target_metadata = SQLModel.metadata
 

@@ -14,6 +14,7 @@ say what failed.
 from verifier._chain import ChainView
 from verifier._config import trusted_ledger, verifier_from_settings
 from verifier._errors import ChainReadError, UnreadableDocumentError, VerifierConfigError, VerifierError
+from verifier._grants import GRANT_CHECK_TITLES, GRANT_CHECKS, grant_checks, with_checks
 from verifier._results import CHECK_TITLES, CHECKS, Check, CheckStatus, Verdict, Verification, verdict_of
 from verifier._settings import VerifierSettings
 from verifier._sources import (
@@ -29,6 +30,8 @@ from verifier._verify import Verifier, china_today, read_document
 __all__ = [
     "CHECKS",
     "CHECK_TITLES",
+    "GRANT_CHECKS",
+    "GRANT_CHECK_TITLES",
     "ChainReadError",
     "ChainView",
     "Check",
@@ -45,10 +48,12 @@ __all__ = [
     "bytes_from_qr",
     "bytes_from_url",
     "china_today",
+    "grant_checks",
     "parse_document",
     "read_document",
     "text_from_qr",
     "trusted_ledger",
     "verdict_of",
     "verifier_from_settings",
+    "with_checks",
 ]

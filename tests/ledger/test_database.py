@@ -7,17 +7,36 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import issuer._models  # noqa: F401 — the tables the migrations must produce
+import wallet_api._models  # noqa: F401
 from issuer import certificates, citizens, data_keys
-from ledger import LedgerConfigError, bulk_insert, bulk_update, create_database_engine, schema_revision
+from ledger import (
+    LedgerConfigError,
+    bulk_insert,
+    bulk_update,
+    create_database_engine,
+    migrate,
+    schema_revision,
+)
+from ledger._paths import PROJECT_ROOT
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
-    assert schema_revision(engine) == "0001_issuance"
+    assert schema_revision(engine) == _head()
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
 
@@ -94,3 +113,55 @@ def test_naive_timestamps_are_refused(engine: Engine) -> None:
             citizens,
             [{"id": "c", "lookup_hash": b"\x01" * 32, "created_at": datetime(2026, 1, 1)}],
         )
+
+
+def test_revisions_migrate_a_database_that_holds_certificates(database_url: str) -> None:
+    """0002 rebuilds the certificates table (on SQLite) while the outbox still points into it."""
+    engine = create_database_engine(database_url)
+    try:
+        migrate(engine, "0001_issuance")
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO citizens (id, lookup_hash, created_at) VALUES ('c1', :h, :t)"),
+                {"h": b"h" * 32, "t": now},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO certificates (id, certificate_no, type_id, schema_version, office_id, citizen_id,"
+                    " input_digest, document_root, body, body_version, issued_on, status, created_at)"
+                    " VALUES ('r1', 'JF1', 1, 1, 1, 'c1', :d, :d, :d, 1, :day, 'valid', :t)"
+                ),
+                {"d": b"d" * 32, "day": now.date(), "t": now},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO anchor_outbox (certificate_id, type_id, office_id, created_at)"
+                    " VALUES ('r1', 1, 1, :t)"
+                ),
+                {"t": now},
+            )
+        migrate(engine)
+        assert schema_revision(engine) == _head()
+        with engine.begin() as connection:
+            assert connection.execute(sa.text("SELECT certificate_no, revision FROM certificates")).all() == [
+                ("JF1", 1)
+            ]
+            assert (
+                connection.execute(sa.text("SELECT certificate_id FROM anchor_outbox")).scalar_one() == "r1"
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO certificates (id, certificate_no, revision, type_id, schema_version, office_id,"
+                    " citizen_id, input_digest, document_root, body, body_version, issued_on, status, created_at)"
+                    " VALUES ('r2', 'JF1', 2, 1, 1, 1, 'c1', :d, :d, :d, 1, :day, 'valid', :t)"
+                ),
+                {"d": b"d" * 32, "day": now.date(), "t": now},
+            )
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(sa.text("UPDATE certificates SET revision = 1 WHERE id = 'r2'"))
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()

@@ -1,0 +1,108 @@
+"""The wallet service wired from its settings: the issuer's parts, plus tokens, keys and the verifier."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from issuer import CertificateStore, HolderBinding, IssuerContext
+from ledger import (
+    ACCESS_LOG_ID,
+    AccessLogAnchorClient,
+    GrantDomain,
+    connect,
+    create_database_engine,
+    default_database_url,
+)
+from verifier import ChainView, Verifier
+from wallet_api._accesslog import LogAnchorer, Pseudonyms
+from wallet_api._ratelimit import RateLimiter
+from wallet_api._security import ApiKeys, TokenService, load_token_secret
+from wallet_api._settings import WalletSettings
+
+
+class WalletContext(IssuerContext):
+    """Builds each part on first use."""
+
+    settings: WalletSettings
+
+    def __init__(self, settings: WalletSettings | None = None) -> None:
+        super().__init__(settings or WalletSettings())
+
+    @cached_property
+    def reader(self) -> Engine:
+        """An engine for queries only (on SQLite, readers do not queue behind the writer)."""
+        self.engine  # noqa: B018 — migrated first
+        url = self.settings.database_url or default_database_url(self.settings.data_dir)
+        return create_database_engine(url, reader=True)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        """Access tokens for citizens, operators and auditors."""
+        secret = self.settings.token_secret
+        key = load_token_secret(
+            secret.get_secret_value() if secret else None,
+            key_file=self.settings.data_dir / "keys" / "token.key",
+            production=self.settings.environment == "production",
+        )
+        return TokenService(key, lifetime=timedelta(minutes=self.settings.token_minutes))
+
+    @cached_property
+    def api_keys(self) -> ApiKeys:
+        """Unit API keys, hashed under a key derived from the lookup key."""
+        return ApiKeys(self.hasher.derive("unit-api-keys"))
+
+    @cached_property
+    def phones(self) -> bytes:
+        """The key of phone-number lookup hashes."""
+        return self.hasher.derive("phone-lookup")
+
+    @cached_property
+    def pseudonyms(self) -> Pseudonyms:
+        """Citizens' pseudonyms in the access log."""
+        return Pseudonyms(self.hasher.derive("access-log-pseudonyms"))
+
+    @cached_property
+    def binding(self) -> HolderBinding:
+        """Finding citizens and binding their certificates to their wallet key."""
+        catalog = self.catalog
+        return HolderBinding(
+            self.engine,
+            self.safe,
+            self.hasher,
+            field_counts=lambda type_id, version: len(catalog.get(type_id, version).fields),
+        )
+
+    @cached_property
+    def certificates(self) -> CertificateStore:
+        """Certificates read back from the safe (the deployment read once)."""
+        return self.store()
+
+    @cached_property
+    def domain(self) -> GrantDomain:
+        """The deployment grants are signed for."""
+        deployment = self.chain.deployment()
+        return GrantDomain(deployment.chain_id, deployment.ledger)
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """The verifier, trusting this deployment's ledger, on its own connection with a timeout."""
+        deployment = self.chain.deployment()
+        w3 = connect(self.settings.endpoint, timeout=self.settings.verify_timeout)
+        view = ChainView(
+            w3, ledger=deployment.ledger, chain_id=deployment.chain_id, head_ttl=self.settings.head_ttl
+        )
+        return Verifier(view, self.catalog)
+
+    @cached_property
+    def log_anchorer(self) -> LogAnchorer:
+        """Anchors the access log through the operator key."""
+        client: AccessLogAnchorClient = self.chain.access_log("operator")
+        return LogAnchorer(self.engine, client, log_id=ACCESS_LOG_ID)
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
+        """Per-client request budgets."""
+        return RateLimiter()

@@ -1,0 +1,511 @@
+"""Grants: a citizen's signed consent, its sealed presentation, and its redemption by a unit.
+
+Creating a grant checks the citizen's EIP-712 signature against their wallet key — the key the
+certificate names as its holder — builds the presentation of exactly the consented fields, and
+seals grant and presentation under a fresh 256-bit key with AES-256-GCM (the grant id as
+associated data). Only the sealed bytes are stored: the key goes into the link's fragment, which
+browsers never send to a server, and reaches the service again only inside a unit's redemption
+request, to be used and forgotten.
+
+A redemption needs the unit's own API key, the reference and the one-time key. The grant must be
+addressed to that unit, not revoked, not expired and have uses left; one use is spent in the same
+transaction that logs the redemption, so concurrent scans cannot spend a use twice. The unit gets
+the presentation and the verifier's full verdict, the grant's checks included.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.exc import IntegrityError
+
+from issuer import certificates, utc_now
+from ledger import (
+    CanonicalJSONError,
+    DocumentFormatError,
+    Grant,
+    GrantFormatError,
+    Presentation,
+    SignedGrant,
+    canonical_json,
+    parse_json,
+)
+from verifier import Check, CheckStatus, grant_checks, with_checks
+from wallet_api._accesslog import LogEvent, append_events
+from wallet_api._accounts import Principal, random_reference
+from wallet_api._context import WalletContext
+from wallet_api._errors import ConflictError, GrantRefusedError, InvalidRequestError, NotFoundError
+from wallet_api._models import citizen_accounts, grants, units
+from wallet_api._qr import qr_png, qr_svg
+from wallet_api._safe_view import SafeView
+from wallet_api._units import Units
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+MIN_TERM_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """What a citizen asks to grant, before it is signed."""
+
+    certificate_id: str
+    unit_id: str
+    fields: Sequence[str]
+    purpose: str
+    expires: int
+    uses: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedGrant:
+    """A new grant and the only copy of its link (the key is not kept)."""
+
+    grant: dict[str, Any]
+    link: str
+    reference: str
+    key: str
+
+
+def encode_key(key: bytes) -> str:
+    """A one-time key as it appears in a link's fragment: 43 base64url characters."""
+    return base64.urlsafe_b64encode(key).rstrip(b"=").decode()
+
+
+def decode_key(text: str) -> bytes:
+    """The one-time key of a link's fragment; InvalidRequestError for anything else."""
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES or encode_key(key) != text:
+        raise InvalidRequestError(
+            "key: the 43 base64url characters after '#' in the link", code="grant.key_malformed"
+        )
+    return key
+
+
+def _seal(key: bytes, grant_id: str, plaintext: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, b"certledger/grant|" + grant_id.encode())
+
+
+def _open(key: bytes, grant_id: str, sealed: bytes) -> bytes | None:
+    try:
+        return AESGCM(key).decrypt(
+            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], b"certledger/grant|" + grant_id.encode()
+        )
+    except (InvalidTag, ValueError):
+        return None
+
+
+_GRANT_COLUMNS = (
+    grants.c.id,
+    grants.c.reference,
+    grants.c.account_id,
+    grants.c.certificate_id,
+    grants.c.document_root,
+    grants.c.unit_id,
+    grants.c.fields,
+    grants.c.purpose,
+    grants.c.expires_at,
+    grants.c.uses_total,
+    grants.c.uses_left,
+    grants.c.created_at,
+    grants.c.revoked_at,
+    grants.c.last_used_at,
+    units.c.name.label("unit_name"),
+    units.c.credit_code.label("unit_code"),
+    certificates.c.certificate_no,
+)
+
+
+def _select_grants() -> sa.Select[Any]:
+    return (
+        sa.select(*_GRANT_COLUMNS)
+        .join(units, units.c.id == grants.c.unit_id)
+        .join(certificates, certificates.c.id == grants.c.certificate_id)
+    )
+
+
+def grant_state(row: Any, now: datetime) -> str:
+    """active, revoked, expired or used_up."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= now:
+        return "expired"
+    if row.uses_left <= 0:
+        return "used_up"
+    return "active"
+
+
+def grant_json(row: Any, now: datetime) -> dict[str, Any]:
+    """A grant as its citizen sees it."""
+    return {
+        "id": row.id,
+        "reference": row.reference,
+        "certificateId": row.certificate_id,
+        "certificateNumber": row.certificate_no,
+        "unit": {"id": row.unit_id, "name": row.unit_name, "creditCode": row.unit_code},
+        "fields": json.loads(row.fields),
+        "purpose": row.purpose,
+        "expiresAt": row.expires_at,
+        "usesTotal": row.uses_total,
+        "usesLeft": row.uses_left,
+        "createdAt": row.created_at,
+        "revokedAt": row.revoked_at,
+        "lastUsedAt": row.last_used_at,
+        "state": grant_state(row, now),
+    }
+
+
+_REFUSALS = {
+    "revoked": (410, "grant.revoked", "the citizen revoked this grant"),
+    "expired": (410, "grant.expired", "the grant has expired"),
+    "used_up": (410, "grant.used_up", "the grant has no uses left"),
+}
+
+
+class Grants:
+    """Drafting, creating, listing, revoking and redeeming grants."""
+
+    def __init__(self, context: WalletContext, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.context = context
+        self.clock = clock
+        self.safe = SafeView(context)
+        self.units = Units(context, clock=clock)
+
+    # ---------------------------------------------------------------- the citizen's side
+
+    def draft(self, principal: Principal, terms: GrantTerms) -> Grant:
+        """The grant the citizen's key is to sign for these terms, with a fresh random id."""
+        return self._grant(principal, terms, os.urandom(16))[0]
+
+    def _grant(self, principal: Principal, terms: GrantTerms, grant_id: bytes) -> tuple[Grant, Any]:
+        stored = self.safe.get(principal, terms.certificate_id)
+        if stored.status != "valid":
+            raise ConflictError(
+                f"the certificate is {stored.status}: it cannot be shared", code="certificate.not_valid"
+            )
+        certificate = stored.certificate
+        if certificate.anchor is None:
+            raise ConflictError(
+                "the certificate is not anchored yet; share it in a few seconds",
+                code="certificate.not_anchored",
+            )
+        if certificate.header.holder != principal.wallet_address:
+            raise ConflictError(
+                "the certificate is being bound to your wallet key; share it in a few seconds",
+                code="certificate.not_bound",
+            )
+        unit = self.units.get(terms.unit_id, active=True)
+        unknown = sorted(set(terms.fields) - set(certificate.claims))
+        if unknown:
+            raise InvalidRequestError(
+                f"fields: the certificate has no {', '.join(unknown)}", code="grant.fields"
+            )
+        now = int(self.clock().timestamp())
+        longest = self.context.settings.grant_days * 86_400
+        if not now + MIN_TERM_SECONDS <= terms.expires <= now + longest:
+            raise InvalidRequestError(
+                f"expires: between a minute and {self.context.settings.grant_days} days from now",
+                code="grant.expires",
+            )
+        try:
+            grant = Grant(
+                grant_id,
+                certificate.root,
+                unit.credit_code,
+                tuple(sorted(set(terms.fields))),
+                terms.purpose.strip(),
+                terms.expires,
+                terms.uses,
+            )
+        except GrantFormatError as error:
+            raise InvalidRequestError(str(error), code="grant.invalid") from None
+        return grant, stored
+
+    def create(
+        self, principal: Principal, terms: GrantTerms, *, grant_id: str, signature: bytes
+    ) -> CreatedGrant:
+        """Stores a grant the citizen signed, sealed under a new one-time key."""
+        try:
+            raw_id = bytes.fromhex(grant_id)
+        except ValueError:
+            raw_id = b""
+        if len(raw_id) != 16 or raw_id.hex() != grant_id:
+            raise InvalidRequestError("grantId: 32 lower-case hex digits", code="grant.invalid")
+        grant, stored = self._grant(principal, terms, raw_id)
+        signed = SignedGrant(grant, self.context.domain, signature)
+        try:
+            signer = signed.signer()
+        except GrantFormatError as error:
+            raise InvalidRequestError(f"signature: {error}", code="grant.bad_signature") from None
+        if signer != principal.wallet_address:
+            raise InvalidRequestError(
+                f"signature: made by {signer}, not by your wallet key {principal.wallet_address}",
+                code="grant.bad_signature",
+            )
+        presentation = stored.certificate.present(grant.fields)
+        key = os.urandom(KEY_BYTES)
+        bundle = canonical_json({"presentation": presentation.to_json(), "grant": signed.to_json()})
+        reference = random_reference()
+        now = self.clock()
+        assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
+        try:
+            with self.context.engine.begin() as connection:
+                connection.execute(
+                    sa.insert(grants).values(
+                        id=grant_id,
+                        reference=reference,
+                        account_id=principal.id,
+                        certificate_id=stored.id,
+                        document_root=grant.certificate,
+                        unit_id=terms.unit_id,
+                        fields=json.dumps(list(grant.fields)),
+                        purpose=grant.purpose,
+                        expires_at=datetime.fromtimestamp(grant.expires, UTC),
+                        uses_total=grant.uses,
+                        uses_left=grant.uses,
+                        chain_id=self.context.domain.chain_id,
+                        ledger=self.context.domain.ledger,
+                        signature=signature,
+                        sealed=_seal(key, grant_id, bundle),
+                        created_at=now,
+                    )
+                )
+                append_events(
+                    connection,
+                    [
+                        LogEvent(
+                            "grant.created",
+                            self.context.pseudonyms.of(principal.citizen_id),
+                            grant_id,
+                            terms.unit_id,
+                            grant.certificate,
+                            fields=grant.fields,
+                            purpose=grant.purpose,
+                        )
+                    ],
+                    now=now,
+                )
+        except IntegrityError:
+            raise ConflictError(
+                "a grant with this id exists already: draft a new one", code="grant.exists"
+            ) from None
+        text = encode_key(key)
+        return CreatedGrant(
+            grant=self.get(principal, grant_id),
+            link=self.link(reference, text),
+            reference=reference,
+            key=text,
+        )
+
+    def link(self, reference: str, key: str) -> str:
+        """The link a QR code carries: the reference in the path, the key in the fragment."""
+        return f"{self.context.settings.base_url}/r/{reference}#{key}"
+
+    def page(self, principal: Principal, *, limit: int, after: str | None) -> list[dict[str, Any]]:
+        """The citizen's grants, newest first, `limit` at a time after grant id `after`."""
+        query = _select_grants().where(grants.c.account_id == principal.id)
+        if after:
+            query = query.where(
+                grants.c.created_at
+                <= sa.select(grants.c.created_at).where(grants.c.id == after).scalar_subquery(),
+                grants.c.id != after,
+            )
+        query = query.order_by(grants.c.created_at.desc(), grants.c.id.desc()).limit(limit)
+        now = self.clock()
+        with self.context.reader.connect() as connection:
+            return [grant_json(row, now) for row in connection.execute(query).all()]
+
+    def get(self, principal: Principal, grant_id: str) -> dict[str, Any]:
+        """One of the citizen's grants."""
+        with self.context.reader.connect() as connection:
+            row = connection.execute(
+                _select_grants().where(grants.c.id == grant_id, grants.c.account_id == principal.id)
+            ).first()
+        if row is None:
+            raise NotFoundError("no such grant", code="grant.not_found")
+        return grant_json(row, self.clock())
+
+    def revoke(self, principal: Principal, grant_id: str) -> dict[str, Any]:
+        """Revokes one of the citizen's grants; the next scan is refused. Revoking twice is harmless."""
+        now = self.clock()
+        with self.context.engine.begin() as connection:
+            row = connection.execute(
+                sa.select(grants.c.unit_id, grants.c.document_root).where(
+                    grants.c.id == grant_id, grants.c.account_id == principal.id
+                )
+            ).first()
+            if row is None:
+                raise NotFoundError("no such grant", code="grant.not_found")
+            changed = connection.execute(
+                sa.update(grants)
+                .where(grants.c.id == grant_id, grants.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            if changed.rowcount == 1:
+                assert principal.citizen_id is not None  # noqa: S101
+                append_events(
+                    connection,
+                    [
+                        LogEvent(
+                            "grant.revoked",
+                            self.context.pseudonyms.of(principal.citizen_id),
+                            grant_id,
+                            row.unit_id,
+                            row.document_root,
+                        )
+                    ],
+                    now=now,
+                )
+        return self.get(principal, grant_id)
+
+    def qr(self, principal: Principal, grant_id: str, *, key: str, form: str) -> tuple[bytes, str]:
+        """The QR code of a grant's link again, for the citizen who holds its key."""
+        with self.context.reader.connect() as connection:
+            row = connection.execute(
+                sa.select(grants.c.reference, grants.c.sealed).where(
+                    grants.c.id == grant_id, grants.c.account_id == principal.id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError("no such grant", code="grant.not_found")
+        if _open(decode_key(key), grant_id, row.sealed) is None:
+            raise InvalidRequestError("key: not this grant's key", code="grant.bad_key")
+        link = self.link(row.reference, key)
+        if form == "svg":
+            return qr_svg(link).encode(), "image/svg+xml"
+        return qr_png(link), "image/png"
+
+    # ---------------------------------------------------------------- the unit's side
+
+    def redeem(self, unit: Principal, *, reference: str, key: str) -> dict[str, Any]:
+        """The presentation behind a grant and the full verdict on it, spending one use."""
+        raw_key = decode_key(key)
+        now = self.clock()
+        with self.context.reader.connect() as connection:
+            row = connection.execute(
+                sa.select(
+                    grants.c.id,
+                    grants.c.unit_id,
+                    grants.c.document_root,
+                    grants.c.sealed,
+                    grants.c.revoked_at,
+                    grants.c.expires_at,
+                    grants.c.uses_left,
+                    grants.c.uses_total,
+                    citizen_accounts.c.citizen_id,
+                )
+                .join(citizen_accounts, citizen_accounts.c.id == grants.c.account_id)
+                .where(grants.c.reference == reference)
+            ).first()
+        if row is None:
+            raise NotFoundError("no grant has this reference", code="grant.not_found")
+        subject = self.context.pseudonyms.of(row.citizen_id)
+
+        def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
+            self._log_refusal(row, subject, unit, code, now)
+            return GrantRefusedError(detail, code=code, status=status)
+
+        if row.unit_id != unit.id:
+            raise refuse(403, "grant.wrong_unit", "the grant is addressed to another unit")
+        state = grant_state(row, now)
+        if state != "active":
+            raise refuse(*_REFUSALS[state])
+        plaintext = _open(raw_key, row.id, row.sealed)
+        if plaintext is None:
+            raise refuse(403, "grant.bad_key", "the key does not open this grant: scan the QR code again")
+        presentation, signed = _unseal(plaintext)
+        verification = self.context.verifier.verify(presentation)
+        checks = grant_checks(
+            presentation,
+            signed,
+            domain=self.context.domain,
+            unit=unit.unit_code or "",
+            now=int(now.timestamp()),
+        )
+        with self.context.engine.begin() as connection:
+            spent = connection.execute(
+                sa.update(grants)
+                .where(
+                    grants.c.id == row.id,
+                    grants.c.revoked_at.is_(None),
+                    grants.c.uses_left > 0,
+                    grants.c.expires_at > now,
+                )
+                .values(uses_left=grants.c.uses_left - 1, last_used_at=now)
+                .returning(grants.c.uses_left)
+            ).scalar_one_or_none()
+            if spent is not None:
+                verdict = with_checks(verification, checks)
+                append_events(
+                    connection,
+                    [
+                        LogEvent(
+                            "grant.redeemed",
+                            subject,
+                            row.id,
+                            unit.id,
+                            row.document_root,
+                            fields=signed.grant.fields,
+                            outcome=str(verdict.verdict),
+                        )
+                    ],
+                    now=now,
+                )
+        if spent is None:  # revoked, expired or used up while this request was verifying
+            with self.context.reader.connect() as connection:
+                current = connection.execute(
+                    sa.select(grants.c.revoked_at, grants.c.expires_at, grants.c.uses_left).where(
+                        grants.c.id == row.id
+                    )
+                ).one()
+            raise refuse(*_REFUSALS[grant_state(current, now)])
+        uses = Check(
+            "uses",
+            CheckStatus.PASSED,
+            f"not revoked; {spent} of {row.uses_total} uses left after this one",
+            {"usesLeft": spent, "usesTotal": row.uses_total},
+        )
+        final = with_checks(verification, [*checks, uses])
+        return {
+            "grant": {
+                "id": row.id,
+                "purpose": signed.grant.purpose,
+                "fields": list(signed.grant.fields),
+                "expiresAt": datetime.fromtimestamp(signed.grant.expires, UTC),
+                "usesLeft": spent,
+            },
+            "presentation": presentation.to_json(),
+            "signedGrant": signed.to_json(),
+            "verification": final.to_json(),
+        }
+
+    def _log_refusal(self, row: Any, subject: str, unit: Principal, code: str, now: datetime) -> None:
+        with self.context.engine.begin() as connection:
+            append_events(
+                connection,
+                [LogEvent("grant.refused", subject, row.id, unit.id, row.document_root, outcome=code)],
+                now=now,
+            )
+
+
+def _unseal(plaintext: bytes) -> tuple[Presentation, SignedGrant]:
+    try:
+        bundle = parse_json(plaintext)
+        return Presentation.from_json(bundle["presentation"]), SignedGrant.from_json(bundle["grant"])
+    except (CanonicalJSONError, DocumentFormatError, KeyError, TypeError) as error:
+        # Sealed by this service and authenticated by AES-GCM: this is a bug, not a bad request.
+        raise RuntimeError(f"a sealed grant does not hold a grant and presentation: {error}") from error

@@ -1,0 +1,235 @@
+"""HTTP plumbing: request ids, body limits, structured access logs, and problem+json errors.
+
+The middleware is plain ASGI (no per-request task or body copy). Log lines are JSON with the
+route's template, never the raw path or any body, so no personal data reaches the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuer import CertificateNotFoundError, SafeError
+from ledger import ChainError
+from verifier import ChainReadError
+from wallet_api._errors import RateLimitedError, WalletError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PROBLEM_TYPE = "application/problem+json"
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+log = logging.getLogger("certledger.api")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_STATUS_CODES = {
+    400: "request.malformed",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request.too_large",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "requestId": request_id.get(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+class RequestContext:
+    """Request ids, the body limit, and one structured log line per request."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_upload = max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _REQUEST_ID.match(given) else os.urandom(8).hex()
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        limit = self.max_upload if scope["path"].endswith("/uploads") else self.max_body
+        declared = headers.get(b"content-length")
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                status = 413
+                await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise _BodyTooLargeError
+                return message
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                await send(message)
+
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except _BodyTooLargeError:
+                status = 413
+                await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope.get("method"),
+                        "route": getattr(route, "path", "unmatched"),
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    }
+                },
+            )
+            request_id.reset(token)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+    body = json.dumps(
+        _problem_body(status, code, _title(status), detail, scope.get("path", "")), ensure_ascii=False
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_TYPE.encode()),
+                (b"x-request-id", request_id.get().encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus  # noqa: PLC0415
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _problem_body(status: int, code: str, title: str, detail: str, instance: str) -> dict[str, Any]:
+    return {
+        "type": f"https://certledger.invalid/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "requestId": request_id.get(),
+    }
+
+
+def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem+json response."""
+    body = _problem_body(status, code, title, detail, request.url.path) | extra
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as problem+json with a stable code."""
+
+    @app.exception_handler(WalletError)
+    async def _wallet(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, WalletError)  # noqa: S101
+        response = problem(request, error.http_status, error.error_code, error.title, error.detail)
+        if isinstance(error, RateLimitedError):
+            response.headers["Retry-After"] = str(max(1, round(error.retry_after)))
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)  # noqa: S101
+        # The offending values are not echoed: they may be passwords or identity numbers.
+        errors = [
+            {"location": [str(part) for part in item.get("loc", ())], "message": item.get("msg", "")}
+            for item in error.errors()
+        ]
+        first = errors[0] if errors else {"location": [], "message": "invalid"}
+        detail = f"{'.'.join(first['location'])}: {first['message']}"
+        return problem(request, 422, "request.invalid", "The request is not valid", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)  # noqa: S101
+        code = _STATUS_CODES.get(error.status_code, f"http.{error.status_code}")
+        return problem(request, error.status_code, code, _title(error.status_code), str(error.detail))
+
+    @app.exception_handler(CertificateNotFoundError)
+    async def _no_certificate(request: Request, error: Exception) -> JSONResponse:
+        return problem(request, 404, "certificate.not_found", "Not found", "no such certificate")
+
+    @app.exception_handler(SafeError)
+    async def _erased(request: Request, error: Exception) -> JSONResponse:
+        return problem(request, 410, "certificate.erased", "Gone", "the certificate's content was erased")
+
+    @app.exception_handler(ChainError)
+    @app.exception_handler(ChainReadError)
+    async def _chain(request: Request, error: Exception) -> JSONResponse:
+        log.warning("chain unavailable", extra={"fields": {"error": type(error).__name__}})
+        return problem(
+            request,
+            503,
+            "chain.unavailable",
+            "Temporarily unavailable",
+            "the ledger cannot be reached; try again",
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=error)
+        return problem(
+            request, 500, "internal", "Internal Server Error", "something went wrong; quote the request id"
+        )

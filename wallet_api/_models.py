@@ -1,0 +1,163 @@
+"""The wallet service's tables. Personal data stays out of them: phones are encrypted under the
+citizen's data key, identity numbers appear only as keyed hashes, and every id is random."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from issuer import new_id
+from ledger import UTCDateTime
+
+
+def _time(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable))
+
+
+def _bytes(length: int | None = None, *, nullable: bool = False, unique: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.LargeBinary(length), nullable=nullable, unique=unique))
+
+
+class CitizenAccount(SQLModel, table=True):
+    """A citizen's wallet account: login secret, wallet key address, optional encrypted key backup."""
+
+    __tablename__ = "citizen_accounts"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    citizen_id: str = Field(foreign_key="citizens.id", unique=True, max_length=32)
+    phone_hash: bytes = _bytes(32, unique=True)
+    phone_box: bytes = _bytes()
+    password_hash: str = Field(max_length=200)
+    wallet_address: str = Field(max_length=42)
+    key_backup: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    created_at: datetime = _time()
+    disabled_at: datetime | None = _time(nullable=True)
+
+
+class StaffAccount(SQLModel, table=True):
+    """An operator or auditor of the bureau."""
+
+    __tablename__ = "staff_accounts"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    username: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = _time()
+    disabled_at: datetime | None = _time(nullable=True)
+
+
+class SessionRecord(SQLModel, table=True):
+    """A login: a token is honoured while its session exists, has not expired and is not revoked."""
+
+    __tablename__ = "sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    subject: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+class EnrolmentCode(SQLModel, table=True):
+    """A one-time code an operator hands a citizen whose identity was checked at the counter."""
+
+    __tablename__ = "enrolment_codes"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    lookup_hash: bytes = _bytes(32)
+    code_hash: bytes = _bytes(32, unique=True)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(nullable=True)
+
+
+class UnitRecord(SQLModel, table=True):
+    """A receiving unit (employer, bank, department) with its API key's hash."""
+
+    __tablename__ = "units"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    credit_code: str = Field(max_length=18, unique=True)
+    key_id: str = Field(max_length=16, unique=True)
+    key_hash: bytes = _bytes(32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _time()
+    disabled_at: datetime | None = _time(nullable=True)
+
+
+class GrantRecord(SQLModel, table=True):
+    """A signed grant and its presentation, sealed under a key only the QR code carries."""
+
+    __tablename__ = "grants"
+
+    id: str = Field(primary_key=True, max_length=32)
+    reference: str = Field(max_length=32, unique=True)
+    account_id: str = Field(foreign_key="citizen_accounts.id", index=True, max_length=32)
+    certificate_id: str = Field(foreign_key="certificates.id", index=True, max_length=32)
+    document_root: bytes = _bytes(32)
+    unit_id: str = Field(foreign_key="units.id", index=True, max_length=32)
+    fields: str = Field(max_length=4000)
+    purpose: str = Field(max_length=200)
+    expires_at: datetime = _time()
+    uses_total: int
+    uses_left: int
+    chain_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    ledger: str = Field(max_length=42)
+    signature: bytes = _bytes(65)
+    sealed: bytes = _bytes()
+    created_at: datetime = _time()
+    revoked_at: datetime | None = _time(nullable=True)
+    last_used_at: datetime | None = _time(nullable=True)
+
+
+class AccessLogEntry(SQLModel, table=True):
+    """One entry of the append-only access log (RFC 9162 leaves); `seq` counts from 0."""
+
+    __tablename__ = "access_log"
+
+    seq: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    entry: bytes = _bytes()
+    leaf_hash: bytes = _bytes(32)
+    subject: str = Field(max_length=32, index=True)
+    grant_id: str | None = Field(default=None, max_length=32, index=True)
+    created_at: datetime = _time()
+
+
+class AccessLogNode(SQLModel, table=True):
+    """The hash of a perfect subtree of the access log: level 0 are leaves."""
+
+    __tablename__ = "access_log_nodes"
+
+    level: int = Field(primary_key=True)
+    idx: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = _bytes(32)
+
+
+class LogAnchorRecord(SQLModel, table=True):
+    """A size and root of the access log anchored on chain."""
+
+    __tablename__ = "log_anchors"
+
+    size: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    root: bytes = _bytes(32)
+    transaction_hash: bytes = _bytes(32)
+    block_number: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    anchored_at: datetime = _time()
+
+
+citizen_accounts: sa.Table = CitizenAccount.__table__  # type: ignore[attr-defined]
+staff_accounts: sa.Table = StaffAccount.__table__  # type: ignore[attr-defined]
+sessions: sa.Table = SessionRecord.__table__  # type: ignore[attr-defined]
+enrolment_codes: sa.Table = EnrolmentCode.__table__  # type: ignore[attr-defined]
+units: sa.Table = UnitRecord.__table__  # type: ignore[attr-defined]
+grants: sa.Table = GrantRecord.__table__  # type: ignore[attr-defined]
+access_log: sa.Table = AccessLogEntry.__table__  # type: ignore[attr-defined]
+access_log_nodes: sa.Table = AccessLogNode.__table__  # type: ignore[attr-defined]
+log_anchors: sa.Table = LogAnchorRecord.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,42 @@
+"""The wallet service's settings: the issuer's, plus where it listens, its secrets and its limits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from issuer import IssuerSettings
+
+
+class WalletSettings(IssuerSettings):
+    """Settings read from ``CERTLEDGER_*`` environment variables.
+
+    Without ``CERTLEDGER_TOKEN_SECRET`` the token-signing key lives in ``<data>/keys/token.key``
+    (created owner-only); in production (``CERTLEDGER_ENVIRONMENT=production``) it must be set,
+    and a placeholder is refused.
+    """
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str | None = Field(
+        default=None, description="base of grant links, e.g. https://wallet.example"
+    )
+    token_secret: SecretStr | None = None
+    token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    head_ttl: float = Field(default=0.25, ge=0, description="seconds a verification may reuse the head")
+    verify_timeout: float = Field(default=5.0, gt=0)
+    rate_login: int = Field(default=10, ge=1, description="login attempts per client per minute")
+    rate_grants: int = Field(default=60, ge=1, description="grants created per citizen per minute")
+    rate_redeem: int = Field(default=600, ge=1, description="redemptions per unit per minute")
+    rate_public: int = Field(default=120, ge=1, description="anonymous requests per address per minute")
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_upload_bytes: int = Field(default=64 << 20, ge=1024)
+    log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
+    grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
+
+    @property
+    def base_url(self) -> str:
+        """Where the service is reached, for the links it hands out."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,86 @@
+"""The FastAPI application: routers, error handling, and the workers that run beside it."""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Path
+from fastapi.responses import HTMLResponse
+
+from wallet_api._context import WalletContext
+from wallet_api._http import RequestContext, install_error_handlers
+from wallet_api.deps import Services
+from wallet_api.routers import audit, auth, certificates, citizens, grants, public, redemptions, units
+
+log = logging.getLogger("certledger.api")
+
+
+def create_app(context: WalletContext | None = None, *, background: bool = True) -> FastAPI:
+    """The wallet service on `context`; with `background`, the anchoring worker and the access
+    log's anchorer run in threads for the application's lifetime."""
+    context = context or WalletContext()
+    services = Services.build(context)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        threads = []
+        if background:
+            worker = context.worker()
+            threads = [
+                threading.Thread(
+                    target=worker.run,
+                    args=(stop,),
+                    kwargs={"poll": context.settings.worker_poll},
+                    name="anchoring-worker",
+                    daemon=True,
+                ),
+                threading.Thread(
+                    target=context.log_anchorer.run,
+                    args=(stop,),
+                    kwargs={"interval": context.settings.log_anchor_interval},
+                    name="log-anchorer",
+                    daemon=True,
+                ),
+            ]
+            for thread in threads:
+                thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+
+    app = FastAPI(
+        title="certledger wallet API",
+        version="1.0.0",
+        summary="Citizens' certificate safe, signed grants, QR sharing, unit redemption and the access log.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for module in (auth, citizens, certificates, units, grants, redemptions, audit, public):
+        app.include_router(module.router)
+
+    @app.get("/r/{reference}", include_in_schema=False, response_class=HTMLResponse)
+    def grant_link(reference: str = Path(max_length=32)) -> HTMLResponse:
+        # The key after '#' never reaches the server; a unit's scanner reads it from the link.
+        return HTMLResponse(
+            "<!doctype html><meta charset=utf-8><title>certledger</title>"
+            f"<p>This is a certificate shared with a unit (reference {html.escape(reference)}). "
+            "Scan it with the unit's certledger verifier.</p>"
+        )
+
+    app.add_middleware(
+        RequestContext,
+        max_body=context.settings.max_body_bytes,
+        max_upload=context.settings.max_upload_bytes,
+    )
+    return app

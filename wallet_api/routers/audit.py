@@ -1,0 +1,68 @@
+"""The auditor's view of the access log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path, Query
+
+from wallet_api.deps import Auditor, PageSize, ServicesDep
+from wallet_api.schemas import ConsistencyOut, InclusionOut, LogCheckOut, LogEntryOut, LogSummary
+
+router = APIRouter(prefix="/v1/audit/log", tags=["audit"])
+
+
+@router.get("", summary="The access log's size, root and anchored checkpoints")
+def summary(auditor: Auditor, services: ServicesDep) -> LogSummary:
+    """Checkpoints newest first."""
+    del auditor
+    return LogSummary.model_validate(services.audit.summary())
+
+
+@router.get("/entries", summary="Log entries")
+def entries(
+    auditor: Auditor,
+    services: ServicesDep,
+    start: int = Query(default=0, ge=0, description="the first sequence number"),
+    limit: PageSize = 50,
+) -> list[LogEntryOut]:
+    """Pseudonymous entries as stored, with their leaf hashes."""
+    del auditor
+    return [LogEntryOut.model_validate(item) for item in services.audit.entries(start=start, limit=limit)]
+
+
+@router.get("/entries/{seq}/proof", summary="Inclusion proof of an entry")
+def inclusion(
+    auditor: Auditor,
+    services: ServicesDep,
+    seq: int = Path(ge=0, le=2**53),
+    size: int | None = Query(
+        default=None, ge=1, le=2**53, description="log size; the latest anchored by default"
+    ),
+) -> InclusionOut:
+    """Checked against the root the chain holds for that size."""
+    del auditor
+    return InclusionOut.model_validate(services.audit.inclusion(seq, size))
+
+
+@router.get("/consistency", summary="Consistency proof between two sizes")
+def consistency(
+    auditor: Auditor,
+    services: ServicesDep,
+    first: int = Query(ge=1, le=2**53),
+    second: int = Query(ge=1, le=2**53),
+) -> ConsistencyOut:
+    """Checked against the roots the chain holds for both sizes."""
+    del auditor
+    return ConsistencyOut.model_validate(services.audit.consistency(first, second))
+
+
+@router.get("/check", summary="Recompute the log and compare it with the chain")
+def check(auditor: Auditor, services: ServicesDep) -> LogCheckOut:
+    """Finds entries altered or deleted in the database."""
+    del auditor
+    report = services.audit.check()
+    return LogCheckOut(
+        size=report.size,
+        checked_anchors=report.checked_anchors,
+        intact=report.intact,
+        problems=report.problems,
+    )

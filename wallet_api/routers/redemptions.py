@@ -1,0 +1,38 @@
+"""Units redeem grants."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+
+from wallet_api._errors import InvalidRequestError
+from wallet_api.deps import AuthorizedUnit, ServicesDep
+from wallet_api.schemas import RedeemRequest, Redemption
+
+router = APIRouter(prefix="/v1/redemptions", tags=["redemptions"])
+
+
+def reference_and_key(body: RedeemRequest) -> tuple[str, str]:
+    """The reference and key from a scanned link, or as given."""
+    if body.link is not None:
+        parts = urlsplit(body.link)
+        reference = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if not parts.path.rstrip("/").endswith(f"/r/{reference}") or not reference or not parts.fragment:
+            raise InvalidRequestError(
+                "link: a grant link ends in /r/<reference>#<key>", code="grant.link_malformed"
+            )
+        return reference, parts.fragment
+    if body.reference is None or body.key is None:
+        raise InvalidRequestError(
+            "give the scanned link, or the reference and the key", code="grant.link_malformed"
+        )
+    return body.reference, body.key
+
+
+@router.post("", summary="Redeem a grant")
+def redeem(body: RedeemRequest, unit: AuthorizedUnit, services: ServicesDep) -> Redemption:
+    """With the unit's API key: the presentation and the full verdict, spending one use."""
+    services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
+    reference, key = reference_and_key(body)
+    return Redemption.model_validate(services.grants.redeem(unit, reference=reference, key=key))

@@ -1,0 +1,397 @@
+"""The API's request and response bodies. JSON names are camelCase; table rows never leave the API
+as they are, only these models do."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+HEX_ID = r"^[0-9a-f]{32}$"
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+SIGNATURE = r"^0x[0-9a-f]{130}$"
+
+
+class Body(BaseModel):
+    """A JSON body: camelCase names, unknown fields refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Out(BaseModel):
+    """A JSON response: camelCase names."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class Problem(Out):
+    """An RFC 9457 problem detail, with the service's stable error code and the request id."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    request_id: str
+    errors: list[dict[str, Any]] | None = None
+
+
+# ---------------------------------------------------------------- accounts
+
+
+class CitizenLogin(Body):
+    """A citizen logs in with their identity number or phone and their password."""
+
+    login: str = Field(min_length=11, max_length=18, examples=["37100219790330748X"])
+    password: str = Field(min_length=1, max_length=200)
+
+
+class StaffLogin(Body):
+    """An operator or auditor logs in."""
+
+    username: str = Field(min_length=3, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class Token(Out):
+    """A short-lived access token: send it as ``Authorization: Bearer …``."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 — the scheme's name
+    expires_at: datetime
+    role: str
+
+
+class EnrolmentCodeRequest(Body):
+    """An operator asks for a citizen's enrolment code after checking their identity."""
+
+    identity_number: str = Field(min_length=18, max_length=18)
+
+
+class EnrolmentCodeOut(Out):
+    """The one-time code to hand the citizen."""
+
+    code: str
+    expires_at: datetime
+
+
+class Enrolment(Body):
+    """A citizen enrols (or re-enrols) with the code from the counter and their device's wallet key."""
+
+    identity_number: str = Field(min_length=18, max_length=18)
+    code: str = Field(min_length=12, max_length=20)
+    phone: str = Field(min_length=11, max_length=11)
+    password: str = Field(min_length=10, max_length=200)
+    wallet_address: str = Field(pattern=ADDRESS)
+    wallet_proof: str = Field(pattern=SIGNATURE, description="EIP-191 signature of the enrolment message")
+    key_backup: dict[str, Any] | None = Field(
+        default=None, description="the wallet key encrypted on the device (Web3 Secret Storage v3)"
+    )
+
+
+class Profile(Out):
+    """The citizen's own account."""
+
+    id: str
+    phone: str
+    wallet_address: str
+    has_key_backup: bool
+    enrolled_at: datetime
+
+
+# ---------------------------------------------------------------- certificates
+
+
+class CertificateSummaryOut(Out):
+    """A certificate as a card in the wallet."""
+
+    id: str
+    number: str
+    type: str
+    title: str
+    issued: date
+    valid_until: date | None
+    status: str
+    anchored: bool
+
+
+class CertificateOut(Out):
+    """A certificate, decrypted from the citizen's safe."""
+
+    id: str
+    number: str
+    status: str
+    type: str
+    field_titles: dict[str, str]
+    document: dict[str, Any]
+
+
+# ---------------------------------------------------------------- units
+
+
+class UnitCreate(Body):
+    """An operator registers a receiving unit."""
+
+    name: str = Field(min_length=2, max_length=100)
+    credit_code: str = Field(min_length=18, max_length=18)
+
+
+class UnitOut(Out):
+    """A receiving unit."""
+
+    id: str
+    name: str
+    credit_code: str
+    created_at: datetime
+    active: bool
+
+
+class UnitWithKey(Out):
+    """A unit and its API key, shown only this once."""
+
+    unit: UnitOut
+    api_key: str
+
+
+class ApiKeyOut(Out):
+    """A unit's new API key, shown only this once."""
+
+    api_key: str
+
+
+# ---------------------------------------------------------------- grants
+
+
+class GrantTermsIn(Body):
+    """What a citizen consents to share."""
+
+    certificate_id: str = Field(pattern=HEX_ID)
+    unit_id: str = Field(pattern=HEX_ID)
+    fields: list[str] = Field(min_length=1, max_length=64)
+    purpose: str = Field(min_length=1, max_length=200)
+    expires: int = Field(gt=0, lt=2**63, description="Unix time in seconds, at most 30 days ahead")
+    uses: int = Field(ge=1, le=1000)
+
+
+class GrantCreate(GrantTermsIn):
+    """The terms, the grant id from the draft, and the citizen's EIP-712 signature."""
+
+    grant_id: str = Field(pattern=HEX_ID)
+    signature: str = Field(pattern=SIGNATURE)
+
+
+class GrantDraftOut(Out):
+    """The EIP-712 typed data the citizen's wallet key is to sign."""
+
+    grant_id: str
+    typed_data: dict[str, Any]
+
+
+class UnitRef(Out):
+    """The unit a grant is for."""
+
+    id: str
+    name: str
+    credit_code: str
+
+
+class GrantOut(Out):
+    """A grant as its citizen sees it."""
+
+    id: str
+    reference: str
+    certificate_id: str
+    certificate_number: str
+    unit: UnitRef
+    fields: list[str]
+    purpose: str
+    expires_at: datetime
+    uses_total: int
+    uses_left: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    state: Literal["active", "revoked", "expired", "used_up"]
+
+
+class GrantCreated(Out):
+    """A new grant with the only copy of its link; the service does not keep the key."""
+
+    grant: GrantOut
+    link: str
+    reference: str
+    key: str
+    qr_svg: str
+    qr_png: str = Field(description="base64 of a PNG image")
+
+
+class QrRequest(Body):
+    """The QR code of a grant's link again, from the key the citizen's device kept."""
+
+    key: str = Field(min_length=43, max_length=43)
+    format: Literal["png", "svg"] = "png"
+
+
+class RedeemRequest(Body):
+    """A unit redeems a grant: the scanned link, or its reference and key."""
+
+    link: str | None = Field(default=None, max_length=500)
+    reference: str | None = Field(default=None, min_length=16, max_length=32)
+    key: str | None = Field(default=None, min_length=43, max_length=43)
+
+
+class CheckOut(Out):
+    """One check of a verification."""
+
+    name: str
+    status: Literal["passed", "failed", "unknown", "skipped"]
+    reason: str
+    details: dict[str, Any]
+
+
+class VerificationOut(Out):
+    """A verdict and every check behind it."""
+
+    verdict: Literal["VALID", "INVALID", "INDETERMINATE"]
+    reason: str
+    kind: str
+    type: str | None
+    office: str | None
+    disclosed: dict[str, Any]
+    checks: list[CheckOut]
+
+
+class RedeemedGrant(Out):
+    """The grant as the unit sees it after redeeming it."""
+
+    id: str
+    purpose: str
+    fields: list[str]
+    expires_at: datetime
+    uses_left: int
+
+
+class Redemption(Out):
+    """What a unit receives: the presentation, the signed grant and the full verdict."""
+
+    grant: RedeemedGrant
+    presentation: dict[str, Any]
+    signed_grant: dict[str, Any]
+    verification: VerificationOut
+
+
+class VerifyRequest(Body):
+    """Anyone may ask for a verdict on a certificate, presentation or credential."""
+
+    document: dict[str, Any]
+
+
+# ---------------------------------------------------------------- the access log
+
+
+class HistoryUnit(Out):
+    """The unit in a history entry."""
+
+    name: str
+    credit_code: str
+
+
+class HistoryEntry(Out):
+    """One event in the citizen's access history."""
+
+    seq: int
+    time: str
+    event: str
+    grant: str
+    unit: HistoryUnit
+    certificate_number: str
+    fields: list[str]
+    purpose: str
+    outcome: str | None
+
+
+class CheckpointOut(Out):
+    """A size and root of the log anchored on chain."""
+
+    size: int
+    root: str
+    transaction: str
+    block: int
+
+
+class LogSummary(Out):
+    """The access log now, and its anchored checkpoints."""
+
+    log_id: str
+    size: int
+    root: str
+    anchors: list[CheckpointOut]
+
+
+class LogEntryOut(Out):
+    """A log entry as stored."""
+
+    seq: int
+    entry: dict[str, Any]
+    leaf_hash: str
+
+
+class InclusionOut(Out):
+    """The proof that an entry is in the log of a given size."""
+
+    seq: int
+    size: int
+    entry: dict[str, Any]
+    leaf_hash: str
+    proof: list[str]
+    root: str
+    anchored_root: str | None
+    verified: bool
+
+
+class ConsistencyOut(Out):
+    """The proof that the log at `second` entries extends the log at `first`."""
+
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+    anchored_roots: list[str | None]
+    verified: bool
+
+
+class LogCheckOut(Out):
+    """The log recomputed from its entries and compared with the chain."""
+
+    size: int
+    checked_anchors: int
+    intact: bool
+    problems: list[str]
+
+
+# ---------------------------------------------------------------- public
+
+
+class TypeOut(Out):
+    """A certificate type and its fields."""
+
+    key: str
+    type_id: int
+    version: int
+    name: str
+    title: dict[str, str]
+    fields: list[str]
+
+
+class Health(Out):
+    """Whether the service and its chain answer."""
+
+    status: Literal["ok", "degraded"]
+    chain_id: int
+    ledger: str
+    block: int | None
+    detail: str | None = None
