@@ -13,11 +13,14 @@ from rich.table import Table
 
 from issuer import IssuerError
 from issuer.cli import export, issue, reinstate, revoke, safe_app, suspend, types_app, worker
-from ledger import ChainContext, DevnetReport, LedgerError, bootstrap_devnet
+from ledger import DevnetReport, LedgerError, bootstrap_devnet
 from ledger.cli import chain_app, contracts_app, deploy, render_chain_status, render_deployment
 from scripts.bench import bench_app
+from scripts.demo_wallet import Population, seed_demo
 from verifier import VerifierError
 from verifier.cli import present, verify
+from wallet_api import WalletContext, WalletError
+from wallet_api.cli import serve, serve_context, staff_app
 
 console = Console()
 app = typer.Typer(
@@ -31,6 +34,7 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(bench_app, name="bench")
 app.add_typer(safe_app, name="safe")
 app.add_typer(types_app, name="types")
+app.add_typer(staff_app, name="staff")
 app.command("deploy")(deploy)
 app.command("issue")(issue)
 app.command("worker")(worker)
@@ -40,6 +44,7 @@ app.command("reinstate")(reinstate)
 app.command("export")(export)
 app.command("verify")(verify)
 app.command("present")(present)
+app.command("serve")(serve)
 
 
 def render_devnet(report: DevnetReport) -> Table:
@@ -59,13 +64,17 @@ def render_devnet(report: DevnetReport) -> Table:
 @app.command()
 def run(
     detach: Annotated[
-        bool, typer.Option(help="Set everything up and return, leaving the chain running.")
+        bool, typer.Option(help="Set up the chain and contracts and return, leaving the chain running.")
     ] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Populate a new data folder with demonstration citizens, units and staff.")
+    ] = True,
 ) -> None:
     """The main job: bring up the chain, deploy or find the contracts, register the development
-    office and its key, print what is where, and keep running until Ctrl-C."""
-    context = ChainContext()
-    chain = context.managed_chain
+    office and its keys, add the demonstration (unless --no-demo), and serve the wallet API with
+    the anchoring worker and the access log's anchorer until Ctrl-C."""
+    context = WalletContext()
+    chain = context.chain.managed_chain
     started_here = False
     if chain is not None:
         started_here = not chain.status().running
@@ -76,7 +85,7 @@ def run(
         console.print(f"using the external node {context.settings.endpoint}")
     try:
         with console.status("deploying or finding the contracts"):
-            report = bootstrap_devnet(context)
+            report = bootstrap_devnet(context.chain)
         for note in report.notes:
             console.print(f"[yellow]{note}[/]")
         console.print(render_deployment(report.deployment))
@@ -85,12 +94,39 @@ def run(
         if detach:
             console.print("the chain keeps running; `certledger chain down` stops it")
             return
-        console.print("[bold]certledger is running.[/] Press Ctrl-C to stop.")
-        _wait_for_stop()
+        if demo:
+            with console.status("adding the demonstration: staff, citizens and their certificates, units"):
+                population = seed_demo(context)
+            console.print(render_population(population))
+        settings = context.settings
+        console.print(
+            f"[bold]certledger is running[/] on http://{settings.host}:{settings.port} "
+            "(OpenAPI at /docs). Press Ctrl-C to stop."
+        )
+        serve_context(context)
     finally:
         if started_here and not detach and chain is not None:
             chain.down()
             console.print("stopped the local chain; its state is saved in the data folder")
+
+
+def render_population(population: Population) -> Table:
+    """Who is in the demonstration, with what they log in with."""
+    table = Table(title="demonstration (secrets also in data/demo/population.json)")
+    table.add_column("who")
+    table.add_column("logs in with")
+    table.add_column("secret")
+    for member in population.staff:
+        table.add_row(member.role, member.username, member.password)
+    for citizen in population.citizens:
+        table.add_row(
+            f"citizen {citizen.name} ({len(citizen.certificates)} certificates)",
+            f"{citizen.identity_number} or {citizen.phone}",
+            citizen.password,
+        )
+    for unit in population.units:
+        table.add_row(f"unit {unit.name}", f"X-API-Key ({unit.credit_code})", unit.api_key)
+    return table
 
 
 def _wait_for_stop() -> None:
@@ -104,6 +140,6 @@ def main() -> None:
     """Entry point of the ``certledger`` console script: errors become one readable line."""
     try:
         app()
-    except (LedgerError, IssuerError, VerifierError) as error:
+    except (LedgerError, IssuerError, VerifierError, WalletError) as error:
         Console(stderr=True).print(f"[red]error:[/] {error}")
         sys.exit(1)

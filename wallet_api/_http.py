@@ -35,6 +35,7 @@ PROBLEM_TYPE = "application/problem+json"
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("certledger.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_FIXED_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
 _STATUS_CODES = {
     400: "request.malformed",
     404: "not_found",
@@ -112,13 +113,15 @@ class RequestContext:
                 status = 413
                 await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
         finally:
-            route = scope.get("route")
+            template = getattr(scope.get("route"), "path", None)
+            if template is None:  # not one of the API's routes: only fixed paths are named
+                template = scope["path"] if scope["path"] in _FIXED_PATHS else "unmatched"
             log.info(
                 "request",
                 extra={
                     "fields": {
                         "method": scope.get("method"),
-                        "route": getattr(route, "path", "unmatched"),
+                        "route": template,
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                     }
