@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/certledger bench gas
 	$(BIN)/certledger bench issue
 	$(BIN)/certledger bench verify
+	$(BIN)/certledger bench api
 
 # Recompile the Solidity sources into ledger/artifacts/ (a test fails when they are stale).
 contracts: setup

@@ -229,7 +229,7 @@ def check_log(
         if mismatched:
             level, index = mismatched[0]
             report.problems.append(
-                f"{len(mismatched)} stored subtree hash(es) differ from the entries, "
+                f"{len(mismatched)} stored subtree hash(es) do not match the entries, "
                 f"first at level {level}, index {index}"
             )
     return report

@@ -263,11 +263,14 @@ class Accounts:
             if _PHONE.match(login):
                 phone_hash = hmac.new(self.context.phones, login.encode(), hashlib.sha256).digest()
                 query = query.where(citizen_accounts.c.phone_hash == phone_hash)
-            else:
+                row = connection.execute(query).first()
+            elif identity_number_problem(login.upper()) is None:
                 query = query.join(citizens, citizens.c.id == citizen_accounts.c.citizen_id).where(
                     citizens.c.lookup_hash == self.context.hasher.identity(login.upper())
                 )
-            row = connection.execute(query).first()
+                row = connection.execute(query).first()
+            else:
+                row = None  # neither a phone nor an identity number: nobody, at the same cost
         if not password_matches(row.password_hash if row else None, password) or row is None:
             raise AuthenticationError("wrong identity number, phone or password", code="auth.bad_credentials")
         return self._session(row.id, "citizen")

@@ -88,16 +88,16 @@ class RequestContext:
                 status = 413
                 await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
                 return
-            received = 0
-
-            async def limited_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > limit:
-                        raise _BodyTooLargeError
-                return message
+            if declared is None:
+                # No declared length (chunked): read the body here, within the limit, and replay it.
+                body, complete = await _read_bounded(receive, limit)
+                if not complete:
+                    status = 413
+                    await _send_problem(
+                        send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes"
+                    )
+                    return
+                receive = _replay(body, receive)
 
             async def send_with_id(message: Message) -> None:
                 nonlocal status
@@ -107,11 +107,7 @@ class RequestContext:
                     message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
                 await send(message)
 
-            try:
-                await self.app(scope, limited_receive, send_with_id)
-            except _BodyTooLargeError:
-                status = 413
-                await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+            await self.app(scope, receive, send_with_id)
         finally:
             template = getattr(scope.get("route"), "path", None)
             if template is None:  # not one of the API's routes: only fixed paths are named
@@ -121,6 +117,7 @@ class RequestContext:
                 extra={
                     "fields": {
                         "method": scope.get("method"),
+                        "requestId": rid,
                         "route": template,
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
@@ -130,8 +127,34 @@ class RequestContext:
             request_id.reset(token)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+async def _read_bounded(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The request body, and whether it ended within `limit` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts), True
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", False
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts), True
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
@@ -236,3 +259,35 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             request, 500, "internal", "Internal Server Error", "something went wrong; quote the request id"
         )
+
+
+_PROBLEM_DESCRIPTIONS = {
+    401: "no credentials, or wrong, expired or revoked ones",
+    403: "not allowed for this caller, or a grant refused",
+    404: "no such object (or not the caller's)",
+    409: "exists already, or in a state that does not allow this",
+    410: "gone: a grant revoked, expired or used up; erased content",
+    413: "the body is too large",
+    422: "the request is not valid; `errors` lists where",
+    429: "too many requests; Retry-After says when to try again",
+    500: "an unexpected error; quote the request id",
+    503: "the ledger cannot be reached now",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of problem+json responses with these status codes."""
+    from wallet_api.schemas import Problem  # noqa: PLC0415 — schemas import nothing from here
+
+    return {status: {"model": Problem, "description": _PROBLEM_DESCRIPTIONS[status]} for status in statuses}
+
+
+def problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with error bodies under ``application/problem+json``, as they are sent."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.isdigit() and int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_TYPE] = content.pop("application/json")
+    return schema

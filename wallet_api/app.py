@@ -7,12 +7,13 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Path
 from fastapi.responses import HTMLResponse
 
 from wallet_api._context import WalletContext
-from wallet_api._http import RequestContext, install_error_handlers
+from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
 from wallet_api.deps import Services
 from wallet_api.routers import audit, auth, certificates, citizens, grants, public, redemptions, units
 
@@ -66,8 +67,16 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     )
     app.state.services = services
     install_error_handlers(app)
+    everywhere = problem_responses(413, 422, 500)
     for module in (auth, citizens, certificates, units, grants, redemptions, audit, public):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=everywhere)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_media_type(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/r/{reference}", include_in_schema=False, response_class=HTMLResponse)
     def grant_link(reference: str = Path(max_length=32)) -> HTMLResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -50,6 +51,27 @@ def verify(as_json: JsonOption = False) -> None:
     from scripts.bench.verify import measure_verify  # noqa: PLC0415
 
     measure_verify().emit(as_json=as_json)
+
+
+@bench_app.command("api")
+def api(
+    as_json: JsonOption = False,
+    quick: Annotated[
+        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
+    ] = False,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL server URL for the same figures on it (a scratch database is used)."),
+    ] = None,
+) -> None:
+    """Units' redemptions per second and their latency over HTTP, 32 clients against `certledger serve`."""
+    from scripts.bench.api import FULL, QUICK, measure_api  # noqa: PLC0415
+
+    figures, errors = measure_api(QUICK if quick else FULL, postgres_url=postgres)
+    figures.emit(as_json=as_json)
+    if errors:
+        print(f"{errors} requests failed: see above; the figures are not to be trusted", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 __all__ = ["Figure", "Figures", "bench_app"]

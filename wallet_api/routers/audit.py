@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query
 
+from wallet_api._http import problem_responses
 from wallet_api.deps import Auditor, PageSize, ServicesDep
 from wallet_api.schemas import ConsistencyOut, InclusionOut, LogCheckOut, LogEntryOut, LogSummary
 
-router = APIRouter(prefix="/v1/audit/log", tags=["audit"])
+router = APIRouter(prefix="/v1/audit/log", tags=["audit"], responses=problem_responses(401, 403, 404, 503))
 
 
 @router.get("", summary="The access log's size, root and anchored checkpoints")

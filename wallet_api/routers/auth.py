@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
+from wallet_api._http import problem_responses
 from wallet_api.deps import AnyUser, ServicesDep, client_address
 from wallet_api.schemas import CitizenLogin, StaffLogin, Token
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=problem_responses(401, 429))
 
 
 @router.post("/login", summary="A citizen logs in")

@@ -7,10 +7,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
+from wallet_api._http import problem_responses
 from wallet_api.deps import CurrentCitizen, ServicesDep
 from wallet_api.schemas import HEX_ID, CertificateOut, CertificateSummaryOut
 
-router = APIRouter(prefix="/v1/certificates", tags=["certificates"])
+router = APIRouter(
+    prefix="/v1/certificates", tags=["certificates"], responses=problem_responses(401, 403, 404, 409, 410)
+)
 CertificateId = Path(pattern=HEX_ID, description="the certificate's random id")
 
 

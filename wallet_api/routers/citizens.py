@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
 
+from wallet_api._http import problem_responses
 from wallet_api.deps import CurrentCitizen, Operator, PageSize, ServicesDep, client_address
 from wallet_api.schemas import Enrolment, EnrolmentCodeOut, EnrolmentCodeRequest, HistoryEntry, Profile
 
-router = APIRouter(prefix="/v1", tags=["citizens"])
+router = APIRouter(prefix="/v1", tags=["citizens"], responses=problem_responses(401, 403, 404, 409, 410, 429))
 
 
 @router.post(

@@ -7,6 +7,7 @@ import base64
 from fastapi import APIRouter, Path, Query, Response, status
 
 from wallet_api._grants import GrantTerms
+from wallet_api._http import problem_responses
 from wallet_api.deps import CurrentCitizen, PageSize, ServicesDep
 from wallet_api.schemas import (
     HEX_ID,
@@ -18,7 +19,9 @@ from wallet_api.schemas import (
     QrRequest,
 )
 
-router = APIRouter(prefix="/v1/grants", tags=["grants"])
+router = APIRouter(
+    prefix="/v1/grants", tags=["grants"], responses=problem_responses(401, 403, 404, 409, 410, 429, 503)
+)
 GrantId = Path(pattern=HEX_ID, description="the grant's id")
 
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Request
 from ledger import CertificateTypeError
 from verifier import ChainReadError
 from wallet_api._errors import NotFoundError
+from wallet_api._http import problem_responses
 from wallet_api.deps import ServicesDep, client_address
 from wallet_api.schemas import Health, TypeOut, VerificationOut, VerifyRequest
 
-router = APIRouter(prefix="/v1", tags=["public"])
+router = APIRouter(prefix="/v1", tags=["public"], responses=problem_responses(404, 429, 503))
 
 
 @router.get("/health", summary="Whether the service and its chain answer")

@@ -7,10 +7,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 
 from wallet_api._errors import InvalidRequestError
+from wallet_api._http import problem_responses
 from wallet_api.deps import AuthorizedUnit, ServicesDep
 from wallet_api.schemas import RedeemRequest, Redemption
 
-router = APIRouter(prefix="/v1/redemptions", tags=["redemptions"])
+router = APIRouter(
+    prefix="/v1/redemptions", tags=["redemptions"], responses=problem_responses(401, 403, 404, 410, 429, 503)
+)
 
 
 def reference_and_key(body: RedeemRequest) -> tuple[str, str]:

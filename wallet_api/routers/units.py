@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query, status
 
+from wallet_api._http import problem_responses
 from wallet_api.deps import AuthorizedUnit, CitizenOrOperator, Operator, PageSize, ServicesDep
 from wallet_api.schemas import HEX_ID, ApiKeyOut, UnitCreate, UnitOut, UnitWithKey
 
-router = APIRouter(prefix="/v1/units", tags=["units"])
+router = APIRouter(prefix="/v1/units", tags=["units"], responses=problem_responses(401, 403, 404, 409))
 UnitId = Path(pattern=HEX_ID, description="the unit's random id")
 
 

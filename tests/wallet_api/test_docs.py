@@ -1,0 +1,61 @@
+"""The wallet's worked examples in docs/wallet.md, recomputed from the code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from eth_account import Account
+
+from ledger import Grant, GrantDomain, canonical_json, log_leaf_hash, recover_signer, sign_grant
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(heading, 1)[1]
+
+
+def _labelled(block: str) -> dict[str, str]:
+    return {
+        match[0]: match[1] for match in re.findall(r"^(\S.*?)\s{2,}([0-9a-f]{64,130})$", block, re.MULTILINE)
+    }
+
+
+def test_the_grant_example(project_root: Path) -> None:
+    text = _section((project_root / "docs" / "wallet.md").read_text(encoding="utf-8"), "### Worked example")
+    blocks = text.split("```")
+    message = json.loads(blocks[1].split("\n", 1)[1])
+    values = _labelled(blocks[3])
+    key = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+    assert Account.from_key(key).address == "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+    domain = GrantDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    grant = Grant.from_message(message)
+    signed = sign_grant(grant, domain, key)
+    assert values == {
+        "domain separator": domain.separator().hex(),
+        "struct hash": grant.struct_hash().hex(),
+        "digest": grant.digest(domain).hex(),
+        "signature": signed.signature.hex(),
+    }
+    assert (
+        recover_signer(grant.digest(domain), bytes.fromhex(values["signature"]))
+        == Account.from_key(key).address
+    )
+
+
+def test_the_access_log_entry_example(project_root: Path) -> None:
+    text = _section((project_root / "docs" / "wallet.md").read_text(encoding="utf-8"), "## The access log")
+    blocks = text.split("```")
+    entry = blocks[1].strip().encode()
+    assert canonical_json(json.loads(entry)) == entry  # the entry is stored canonical
+    assert _labelled(blocks[3]) == {"leaf hash": log_leaf_hash(entry).hex()}
+
+
+def test_the_enrolment_message_example(project_root: Path) -> None:
+    from wallet_api import enrolment_message  # noqa: PLC0415
+
+    text = _section(
+        (project_root / "docs" / "wallet.md").read_text(encoding="utf-8"), "## Accounts and tokens"
+    )
+    shown = "\n".join(line.strip() for line in text.split("```")[1].strip().splitlines())
+    assert shown == enrolment_message("ABCD-EFGH-JKMN", "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")
