@@ -356,7 +356,7 @@ class Accounts:
                 )
             ).first()
         if row is None or not keys.matches(secret, row.key_hash):
-            raise AuthenticationError("the API key is not valid", code="auth.invalid_key")
+            raise AuthenticationError("the API key is not valid", code="auth.invalid_key", scheme="ApiKey")
         return Principal("unit", row.id, unit_code=row.credit_code, unit_name=row.name)
 
     # ---------------------------------------------------------------- the citizen's own account

@@ -21,6 +21,7 @@ from wallet_api._accesslog import LogAnchorer, Pseudonyms
 from wallet_api._ratelimit import RateLimiter
 from wallet_api._security import ApiKeys, TokenService, load_token_secret
 from wallet_api._settings import WalletSettings
+from wallet_api._writer import GroupWriter
 
 
 class WalletContext(IssuerContext):
@@ -101,6 +102,11 @@ class WalletContext(IssuerContext):
         """Anchors the access log through the operator key."""
         client: AccessLogAnchorClient = self.chain.access_log("operator")
         return LogAnchorer(self.engine, client, log_id=ACCESS_LOG_ID)
+
+    @cached_property
+    def writer(self) -> GroupWriter:
+        """Group commit of the access log's appends and the changes they record."""
+        return GroupWriter(self.engine)
 
     @cached_property
     def limiter(self) -> RateLimiter:

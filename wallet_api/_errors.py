@@ -36,6 +36,10 @@ class AuthenticationError(WalletError):
     code = "auth.required"
     title = "Authentication is required"
 
+    def __init__(self, detail: str, *, code: str | None = None, scheme: str = "Bearer") -> None:
+        super().__init__(detail, code=code)
+        self.scheme = scheme  # the WWW-Authenticate challenge: Bearer, or ApiKey for units
+
 
 class PermissionDeniedError(WalletError):
     """Authenticated, but this role may not do this."""

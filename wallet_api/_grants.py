@@ -262,43 +262,41 @@ class Grants:
         reference = random_reference()
         now = self.clock()
         assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
+        subject = self.context.pseudonyms.of(principal.citizen_id)
+        row = {
+            "id": grant_id,
+            "reference": reference,
+            "account_id": principal.id,
+            "certificate_id": stored.id,
+            "document_root": grant.certificate,
+            "unit_id": terms.unit_id,
+            "fields": json.dumps(list(grant.fields)),
+            "purpose": grant.purpose,
+            "expires_at": datetime.fromtimestamp(grant.expires, UTC),
+            "uses_total": grant.uses,
+            "uses_left": grant.uses,
+            "chain_id": self.context.domain.chain_id,
+            "ledger": self.context.domain.ledger,
+            "signature": signature,
+            "sealed": _seal(key, grant_id, bundle),
+            "created_at": now,
+        }
+        event = LogEvent(
+            "grant.created",
+            subject,
+            grant_id,
+            terms.unit_id,
+            grant.certificate,
+            fields=grant.fields,
+            purpose=grant.purpose,
+        )
+
+        def store(connection: sa.Connection) -> None:
+            connection.execute(sa.insert(grants).values(**row))
+            append_events(connection, [event], now=now)
+
         try:
-            with self.context.engine.begin() as connection:
-                connection.execute(
-                    sa.insert(grants).values(
-                        id=grant_id,
-                        reference=reference,
-                        account_id=principal.id,
-                        certificate_id=stored.id,
-                        document_root=grant.certificate,
-                        unit_id=terms.unit_id,
-                        fields=json.dumps(list(grant.fields)),
-                        purpose=grant.purpose,
-                        expires_at=datetime.fromtimestamp(grant.expires, UTC),
-                        uses_total=grant.uses,
-                        uses_left=grant.uses,
-                        chain_id=self.context.domain.chain_id,
-                        ledger=self.context.domain.ledger,
-                        signature=signature,
-                        sealed=_seal(key, grant_id, bundle),
-                        created_at=now,
-                    )
-                )
-                append_events(
-                    connection,
-                    [
-                        LogEvent(
-                            "grant.created",
-                            self.context.pseudonyms.of(principal.citizen_id),
-                            grant_id,
-                            terms.unit_id,
-                            grant.certificate,
-                            fields=grant.fields,
-                            purpose=grant.purpose,
-                        )
-                    ],
-                    now=now,
-                )
+            self.context.writer.run(store)
         except IntegrityError:
             raise ConflictError(
                 "a grant with this id exists already: draft a new one", code="grant.exists"
@@ -342,7 +340,10 @@ class Grants:
     def revoke(self, principal: Principal, grant_id: str) -> dict[str, Any]:
         """Revokes one of the citizen's grants; the next scan is refused. Revoking twice is harmless."""
         now = self.clock()
-        with self.context.engine.begin() as connection:
+        assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
+        subject = self.context.pseudonyms.of(principal.citizen_id)
+
+        def revoke(connection: sa.Connection) -> None:
             row = connection.execute(
                 sa.select(grants.c.unit_id, grants.c.document_root).where(
                     grants.c.id == grant_id, grants.c.account_id == principal.id
@@ -356,20 +357,10 @@ class Grants:
                 .values(revoked_at=now)
             )
             if changed.rowcount == 1:
-                assert principal.citizen_id is not None  # noqa: S101
-                append_events(
-                    connection,
-                    [
-                        LogEvent(
-                            "grant.revoked",
-                            self.context.pseudonyms.of(principal.citizen_id),
-                            grant_id,
-                            row.unit_id,
-                            row.document_root,
-                        )
-                    ],
-                    now=now,
-                )
+                event = LogEvent("grant.revoked", subject, grant_id, row.unit_id, row.document_root)
+                append_events(connection, [event], now=now)
+
+        self.context.writer.run(revoke)
         return self.get(principal, grant_id)
 
     def qr(self, principal: Principal, grant_id: str, *, key: str, form: str) -> tuple[bytes, str]:
@@ -391,8 +382,12 @@ class Grants:
 
     # ---------------------------------------------------------------- the unit's side
 
-    def redeem(self, unit: Principal, *, reference: str, key: str) -> dict[str, Any]:
-        """The presentation behind a grant and the full verdict on it, spending one use."""
+    async def redeem(self, unit: Principal, *, reference: str, key: str) -> dict[str, Any]:
+        """The presentation behind a grant and the full verdict on it, spending one use.
+
+        A coroutine: the checks run at once, and the event loop serves other requests while the
+        use and its log entry are committed with others.
+        """
         raw_key = decode_key(key)
         now = self.clock()
         with self.context.reader.connect() as connection:
@@ -415,18 +410,23 @@ class Grants:
             raise NotFoundError("no grant has this reference", code="grant.not_found")
         subject = self.context.pseudonyms.of(row.citizen_id)
 
-        def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
-            self._log_refusal(row, subject, unit, code, now)
+        async def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
+            event = LogEvent("grant.refused", subject, row.id, unit.id, row.document_root, outcome=code)
+            await self.context.writer.run_async(
+                lambda connection: append_events(connection, [event], now=now)
+            )
             return GrantRefusedError(detail, code=code, status=status)
 
         if row.unit_id != unit.id:
-            raise refuse(403, "grant.wrong_unit", "the grant is addressed to another unit")
+            raise await refuse(403, "grant.wrong_unit", "the grant is addressed to another unit")
         state = grant_state(row, now)
         if state != "active":
-            raise refuse(*_REFUSALS[state])
+            raise await refuse(*_REFUSALS[state])
         plaintext = _open(raw_key, row.id, row.sealed)
         if plaintext is None:
-            raise refuse(403, "grant.bad_key", "the key does not open this grant: scan the QR code again")
+            raise await refuse(
+                403, "grant.bad_key", "the key does not open this grant: scan the QR code again"
+            )
         presentation, signed = _unseal(plaintext)
         verification = self.context.verifier.verify(presentation)
         checks = grant_checks(
@@ -436,8 +436,19 @@ class Grants:
             unit=unit.unit_code or "",
             now=int(now.timestamp()),
         )
-        with self.context.engine.begin() as connection:
-            spent = connection.execute(
+        verdict = with_checks(verification, checks)
+        event = LogEvent(
+            "grant.redeemed",
+            subject,
+            row.id,
+            unit.id,
+            row.document_root,
+            fields=signed.grant.fields,
+            outcome=str(verdict.verdict),
+        )
+
+        def spend(connection: sa.Connection) -> int | None:
+            left: int | None = connection.execute(
                 sa.update(grants)
                 .where(
                     grants.c.id == row.id,
@@ -448,23 +459,11 @@ class Grants:
                 .values(uses_left=grants.c.uses_left - 1, last_used_at=now)
                 .returning(grants.c.uses_left)
             ).scalar_one_or_none()
-            if spent is not None:
-                verdict = with_checks(verification, checks)
-                append_events(
-                    connection,
-                    [
-                        LogEvent(
-                            "grant.redeemed",
-                            subject,
-                            row.id,
-                            unit.id,
-                            row.document_root,
-                            fields=signed.grant.fields,
-                            outcome=str(verdict.verdict),
-                        )
-                    ],
-                    now=now,
-                )
+            if left is not None:
+                append_events(connection, [event], now=now)
+            return left
+
+        spent = await self.context.writer.run_async(spend)
         if spent is None:  # revoked, expired or used up while this request was verifying
             with self.context.reader.connect() as connection:
                 current = connection.execute(
@@ -472,7 +471,7 @@ class Grants:
                         grants.c.id == row.id
                     )
                 ).one()
-            raise refuse(*_REFUSALS[grant_state(current, now)])
+            raise await refuse(*_REFUSALS[grant_state(current, now)])
         uses = Check(
             "uses",
             CheckStatus.PASSED,
@@ -492,14 +491,6 @@ class Grants:
             "signedGrant": signed.to_json(),
             "verification": final.to_json(),
         }
-
-    def _log_refusal(self, row: Any, subject: str, unit: Principal, code: str, now: datetime) -> None:
-        with self.context.engine.begin() as connection:
-            append_events(
-                connection,
-                [LogEvent("grant.refused", subject, row.id, unit.id, row.document_root, outcome=code)],
-                now=now,
-            )
 
 
 def _unseal(plaintext: bytes) -> tuple[Presentation, SignedGrant]:

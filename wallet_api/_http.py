@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from issuer import CertificateNotFoundError, SafeError
 from ledger import ChainError
 from verifier import ChainReadError
-from wallet_api._errors import RateLimitedError, WalletError
+from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -99,15 +99,28 @@ class RequestContext:
                     return
                 receive = _replay(body, receive)
 
+            responded = False
+
             async def send_with_id(message: Message) -> None:
-                nonlocal status
+                nonlocal status, responded
                 if message["type"] == "http.response.start":
-                    status = message["status"]
+                    status, responded = message["status"], True
                     message.setdefault("headers", [])
                     message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
                 await send(message)
 
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                # Answered here, while the request id is known (Starlette's last-resort handler
+                # would run outside this context).
+                if responded:
+                    raise
+                log.error("unhandled error", exc_info=True)
+                status = 500
+                await _send_problem(
+                    send, scope, 500, "internal", "something went wrong; quote the request id"
+                )
         finally:
             template = getattr(scope.get("route"), "path", None)
             if template is None:  # not one of the API's routes: only fixed paths are named
@@ -198,10 +211,7 @@ def _problem_body(status: int, code: str, title: str, detail: str, instance: str
 def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """An RFC 9457 problem+json response."""
     body = _problem_body(status, code, title, detail, request.url.path) | extra
-    headers = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -211,6 +221,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _wallet(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, WalletError)  # noqa: S101
         response = problem(request, error.http_status, error.error_code, error.title, error.detail)
+        if isinstance(error, AuthenticationError):
+            response.headers["WWW-Authenticate"] = error.scheme
         if isinstance(error, RateLimitedError):
             response.headers["Retry-After"] = str(max(1, round(error.retry_after)))
         return response
@@ -225,6 +237,10 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid"}
         detail = f"{'.'.join(first['location'])}: {first['message']}"
+        if any(item.get("type") == "json_invalid" for item in error.errors()):
+            return problem(
+                request, 400, "request.malformed", "Bad Request", "the body is not JSON: " + detail
+            )
         return problem(request, 422, "request.invalid", "The request is not valid", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -262,6 +278,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 _PROBLEM_DESCRIPTIONS = {
+    400: "the body is not JSON text in UTF-8",
     401: "no credentials, or wrong, expired or revoked ones",
     403: "not allowed for this caller, or a grant refused",
     404: "no such object (or not the caller's)",

@@ -164,10 +164,10 @@ class ApiKeys:
     def split(self, text: str) -> tuple[str, str]:
         """The key id and secret of a presented key; AuthenticationError for a malformed one."""
         if not text.startswith(API_KEY_PREFIX) or text.count("_") < 2:
-            raise AuthenticationError("the API key is malformed", code="auth.invalid_key")
+            raise AuthenticationError("the API key is malformed", code="auth.invalid_key", scheme="ApiKey")
         key_id, _, secret = text[len(API_KEY_PREFIX) :].partition("_")
         if len(key_id) != 16 or not secret:
-            raise AuthenticationError("the API key is malformed", code="auth.invalid_key")
+            raise AuthenticationError("the API key is malformed", code="auth.invalid_key", scheme="ApiKey")
         return key_id, secret
 
     def matches(self, secret: str, stored: bytes) -> bool:

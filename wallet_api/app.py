@@ -56,6 +56,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
             stop.set()
             for thread in threads:
                 thread.join(timeout=30)
+            context.writer.close()
 
     app = FastAPI(
         title="certledger wallet API",
@@ -67,7 +68,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     )
     app.state.services = services
     install_error_handlers(app)
-    everywhere = problem_responses(413, 422, 500)
+    everywhere = problem_responses(400, 413, 422, 500)
     for module in (auth, citizens, certificates, units, grants, redemptions, audit, public):
         app.include_router(module.router, responses=everywhere)
 

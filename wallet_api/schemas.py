@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 HEX_ID = r"^[0-9a-f]{32}$"
+IDENTITY_NUMBER = r"^[0-9]{17}[0-9Xx]$"
+CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+MOBILE = r"^1[3-9][0-9]{9}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 SIGNATURE = r"^0x[0-9a-f]{130}$"
 
@@ -68,7 +71,7 @@ class Token(Out):
 class EnrolmentCodeRequest(Body):
     """An operator asks for a citizen's enrolment code after checking their identity."""
 
-    identity_number: str = Field(min_length=18, max_length=18)
+    identity_number: str = Field(pattern=IDENTITY_NUMBER, description="checked by its GB 11643 check digit")
 
 
 class EnrolmentCodeOut(Out):
@@ -81,9 +84,9 @@ class EnrolmentCodeOut(Out):
 class Enrolment(Body):
     """A citizen enrols (or re-enrols) with the code from the counter and their device's wallet key."""
 
-    identity_number: str = Field(min_length=18, max_length=18)
+    identity_number: str = Field(pattern=IDENTITY_NUMBER, description="checked by its GB 11643 check digit")
     code: str = Field(min_length=12, max_length=20)
-    phone: str = Field(min_length=11, max_length=11)
+    phone: str = Field(pattern=MOBILE)
     password: str = Field(min_length=10, max_length=200)
     wallet_address: str = Field(pattern=ADDRESS)
     wallet_proof: str = Field(pattern=SIGNATURE, description="EIP-191 signature of the enrolment message")
@@ -136,7 +139,7 @@ class UnitCreate(Body):
     """An operator registers a receiving unit."""
 
     name: str = Field(min_length=2, max_length=100)
-    credit_code: str = Field(min_length=18, max_length=18)
+    credit_code: str = Field(pattern=CREDIT_CODE, description="checked by its GB 32100 check character")
 
 
 class UnitOut(Out):
@@ -237,6 +240,10 @@ class QrRequest(Body):
 
 class RedeemRequest(Body):
     """A unit redeems a grant: the scanned link, or its reference and key."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["link"]}, {"required": ["reference", "key"]}]}
+    )
 
     link: str | None = Field(default=None, max_length=500)
     reference: str | None = Field(default=None, min_length=16, max_length=32)

@@ -14,6 +14,9 @@ count or a time is reached, whichever comes first. A redemption counts when the 
 with a VALID verdict; anything else is an error, reported by kind. The driver shares the
 machine's cores with the service, so its own CPU use is reported beside the figures, and so are
 the service's and the chain node's.
+
+The database and the access log start empty, so a service that has logged for months is measured
+here only as far as its costs do not grow with the log.
 """
 
 from __future__ import annotations
@@ -27,18 +30,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from scripts.bench._report import Figures
 from scripts.bench.issue import _free_port, _scratch_postgres
+
+if TYPE_CHECKING:
+    from scripts.demo_wallet import DemoCitizen, Population
 
 CLIENTS = 32
 MAX_USES = 1000  # the most uses one grant may have (the API's limit)
@@ -104,7 +111,7 @@ class Service:
     port: int
     process: subprocess.Popen[bytes]
     chain_pid: int | None
-    population: Any  # scripts.demo_wallet.Population
+    population: Population
     log_file: Path
 
     @property
@@ -262,7 +269,7 @@ def create_grants(service: Service, *, count: int, uses: int) -> list[Redeemable
     base = service.base_url
     with requests.Session() as session:
         session.trust_env = False
-        holdings: list[tuple[Any, dict[str, str], str, list[str]]] = []
+        holdings: list[tuple[DemoCitizen, dict[str, str], str, list[str]]] = []
         for citizen in population.citizens:
             token = _expect(
                 session.post(
@@ -285,7 +292,7 @@ def create_grants(service: Service, *, count: int, uses: int) -> list[Redeemable
         for index in range(count):
             citizen, headers, certificate_id, fields = holdings[index % len(holdings)]
             unit = population.units[index % len(population.units)]
-            terms = {
+            terms: dict[str, Any] = {
                 "certificateId": certificate_id,
                 "unitId": unit.id,
                 "fields": fields,
@@ -442,7 +449,7 @@ async def _phase(port: int, schedule: _Schedule, *, clients: int, timeout: float
 
 
 def drive_load(
-    port: int, requests_: Sequence[bytes], shape: LoadShape, *, between: Any = None
+    port: int, requests_: Sequence[bytes], shape: LoadShape, *, between: Callable[[], None] | None = None
 ) -> tuple[LoadResult, LoadResult]:
     """The warm-up and the measured phase, `shape.clients` connections each; `between` is called
     right before the measured phase starts."""
@@ -525,14 +532,33 @@ def measure_api(shape: LoadShape = FULL, *, postgres_url: str | None = None) -> 
     """The figures on SQLite, and on a scratch PostgreSQL database when a server URL is given;
     with the number of failed requests."""
     figures = Figures()
-    errors = measure_redeem(shape, database_url=None, kind="sqlite", figures=figures)
-    postgres_url = postgres_url or os.environ.get("CERTLEDGER_TEST_DATABASE_URL")
-    if postgres_url:
-        with _scratch_postgres(postgres_url) as url:
-            errors += measure_redeem(shape, database_url=url, kind="postgresql", figures=figures)
-    else:
-        _note("no PostgreSQL URL (CERTLEDGER_TEST_DATABASE_URL or --postgres): skipping it")
+    with _terminate_as_interrupt():
+        errors = measure_redeem(shape, database_url=None, kind="sqlite", figures=figures)
+        postgres_url = postgres_url or os.environ.get("CERTLEDGER_TEST_DATABASE_URL")
+        if postgres_url:
+            with _scratch_postgres(postgres_url) as url:
+                errors += measure_redeem(shape, database_url=url, kind="postgresql", figures=figures)
+        else:
+            _note("no PostgreSQL URL (CERTLEDGER_TEST_DATABASE_URL or --postgres): skipping it")
     return figures, errors
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so that the service, the chain and the folder go too (the
+    service and the chain run in sessions of their own and would outlive us)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _note(text: str) -> None:

@@ -22,7 +22,7 @@ def summary(auditor: Auditor, services: ServicesDep) -> LogSummary:
 def entries(
     auditor: Auditor,
     services: ServicesDep,
-    start: int = Query(default=0, ge=0, description="the first sequence number"),
+    start: int = Query(default=0, ge=0, le=2**53, description="the first sequence number"),
     limit: PageSize = 50,
 ) -> list[LogEntryOut]:
     """Pseudonymous entries as stored, with their leaf hashes."""

@@ -61,7 +61,9 @@ def access_history(
     citizen: CurrentCitizen,
     services: ServicesDep,
     limit: PageSize = 20,
-    before: int | None = Query(default=None, ge=0, description="entries before this sequence number"),
+    before: int | None = Query(
+        default=None, ge=0, le=2**53, description="entries before this sequence number"
+    ),
 ) -> list[HistoryEntry]:
     """Grants, revocations and redemptions of the citizen's certificates, newest first."""
     return [

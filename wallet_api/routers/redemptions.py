@@ -34,8 +34,8 @@ def reference_and_key(body: RedeemRequest) -> tuple[str, str]:
 
 
 @router.post("", summary="Redeem a grant")
-def redeem(body: RedeemRequest, unit: AuthorizedUnit, services: ServicesDep) -> Redemption:
+async def redeem(body: RedeemRequest, unit: AuthorizedUnit, services: ServicesDep) -> Redemption:
     """With the unit's API key: the presentation and the full verdict, spending one use."""
     services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
     reference, key = reference_and_key(body)
-    return Redemption.model_validate(services.grants.redeem(unit, reference=reference, key=key))
+    return Redemption.model_validate(await services.grants.redeem(unit, reference=reference, key=key))
