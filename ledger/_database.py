@@ -7,6 +7,10 @@ queue for the lock instead of failing half-way when one of them upgrades a read 
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,16 +63,87 @@ def create_database_engine(url: str, *, reader: bool = False) -> Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("postgresql+psycopg://"):
         raise LedgerConfigError("CERTLEDGER_DATABASE_URL is sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+    if reader:
+        # Reads need no transaction: without one there is no BEGIN and no ROLLBACK to wait for;
+        # and no ping before each checkout: a read that finds the server restarted fails once,
+        # and the pool then replaces every connection it holds.
+        return sa.create_engine(url, pool_size=10, max_overflow=10, isolation_level="AUTOCOMMIT")
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+_writers = threading.local()  # whether this thread holds a write lock through some connection
+
+
+class _WriterConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions queue on a lock file before BEGIN IMMEDIATE.
+
+    SQLite lets a writer that finds the database locked retry after growing sleeps (up to 100 ms
+    each), so writers of several processes would wait far longer than the transactions they wait
+    for. An exclusive `flock` on ``<database>.lock`` instead wakes the next writer the moment the
+    last one commits. Readers (WAL) take no lock.
+    """
+
+    lock_path: str | None = None
+    _lock_descriptor: int | None = None
+    _locked = False
+
+    def lock_writes(self) -> None:
+        """Waits for the database's write lock (released by the next commit or rollback)."""
+        if self.lock_path is None:
+            return
+        if getattr(_writers, "holding", 0):
+            # This thread writes through another connection already: waiting would never end.
+            raise LedgerConfigError("a thread opened a second write transaction on the same SQLite database")
+        if self._lock_descriptor is None:
+            self._lock_descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock_descriptor, fcntl.LOCK_EX)
+        self._locked = True
+        _writers.holding = 1
+
+    def _unlock_writes(self) -> None:
+        if self._locked and self._lock_descriptor is not None:
+            self._locked = False
+            _writers.holding = 0
+            fcntl.flock(self._lock_descriptor, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._unlock_writes()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._unlock_writes()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._lock_descriptor is not None:
+                self._unlock_writes()
+                os.close(self._lock_descriptor)
+                self._lock_descriptor = None
 
 
 def _sqlite(url: str, *, reader: bool = False) -> Engine:
     path = url.split(":///", 1)[1] if ":///" in url else ""
-    if path and path != ":memory:":
+    file_backed = bool(path) and path != ":memory:"
+    if file_backed:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection_class = type(
+        "_Writer", (_WriterConnection,), {"lock_path": f"{path}.lock" if file_backed else None}
+    )
     engine = sa.create_engine(
         url,
-        connect_args={"timeout": 60, "check_same_thread": False, "isolation_level": None},
+        connect_args={
+            "timeout": 60,
+            "check_same_thread": False,
+            "isolation_level": None,
+            "factory": sqlite3.Connection if reader else connection_class,
+        },
         pool_size=8,
         max_overflow=8,
     )
@@ -88,7 +163,15 @@ def _sqlite(url: str, *, reader: bool = False) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        if reader:
+            connection.exec_driver_sql("BEGIN")
+            return
+        connection.connection.driver_connection.lock_writes()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.connection.driver_connection.rollback()  # releases the lock again
+            raise
 
     return engine
 

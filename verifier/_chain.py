@@ -60,6 +60,9 @@ class ChainView:
         with self._lock:
             if self._head is not None and now - self._checked_at < self.head_ttl:
                 return self._head
+        return self._read_head(now)
+
+    def _read_head(self, now: float) -> int:
         chain_id = self._read("the chain id", lambda: int(self.w3.eth.chain_id))
         if chain_id != self.chain_id:
             raise ChainReadError(f"the node is chain {chain_id}, not the configured chain {self.chain_id}")
@@ -84,10 +87,9 @@ class ChainView:
                 self.head_ttl = saved
 
     def refresh(self) -> int:
-        """Reads the head now, whatever its age."""
-        with self._lock:
-            self._checked_at = float("-inf")
-        return self.head()
+        """Reads the head now, whatever its age. Until the answer is in, other readers keep using
+        the head they have (within `head_ttl`); if no answer comes, the head just ages."""
+        return self._read_head(self.clock())
 
     # ---------------------------------------------------------------- reads
 

@@ -14,7 +14,7 @@ Errors reported to clients all derive from `WalletError` and leave as RFC 9457 p
 """
 
 from wallet_api._accesslog import LogCheck, LogEvent, Pseudonyms, append_events, check_log
-from wallet_api._accounts import Accounts, Login, Principal, enrolment_message, normalize_code
+from wallet_api._accounts import Accounts, Login, enrolment_message, normalize_code
 from wallet_api._context import WalletContext
 from wallet_api._errors import (
     AuthenticationError,
@@ -28,6 +28,7 @@ from wallet_api._errors import (
     WalletError,
 )
 from wallet_api._grants import Grants, GrantTerms, decode_key, encode_key
+from wallet_api._principal import Principal
 from wallet_api._settings import WalletSettings
 from wallet_api._units import Unit, Units
 from wallet_api.app import create_app

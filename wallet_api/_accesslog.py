@@ -97,10 +97,15 @@ class _DatabaseSubtrees:
     def nodes(self, keys: Sequence[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]:
         if not keys:
             return {}
-        rows = self.connection.execute(
-            sa.select(access_log_nodes.c.level, access_log_nodes.c.idx, access_log_nodes.c.hash).where(
-                sa.tuple_(access_log_nodes.c.level, access_log_nodes.c.idx).in_(list(keys))
+        # (level = ? AND idx = ?) OR …: SQLite reads a row-value IN list with a full scan.
+        wanted = sa.or_(
+            *(
+                sa.and_(access_log_nodes.c.level == level, access_log_nodes.c.idx == index)
+                for level, index in keys
             )
+        )
+        rows = self.connection.execute(
+            sa.select(access_log_nodes.c.level, access_log_nodes.c.idx, access_log_nodes.c.hash).where(wanted)
         ).all()
         return {(level, index): node for level, index, node in rows}
 

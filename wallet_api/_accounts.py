@@ -32,6 +32,7 @@ from wallet_api._accesslog import LogEvent, append_events
 from wallet_api._context import WalletContext
 from wallet_api._errors import AuthenticationError, ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._models import citizen_accounts, enrolment_codes, grants, sessions, staff_accounts, units
+from wallet_api._principal import Principal
 from wallet_api._security import hash_password, password_matches
 
 ENROLMENT_HOURS = 72
@@ -50,19 +51,6 @@ def enrolment_message(code: str, address: str) -> str:
 def normalize_code(code: str) -> str:
     """An enrolment code as stored: upper case, no spaces or dashes."""
     return re.sub(r"[\s-]", "", code).upper()
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: a citizen, operator or auditor by token, or a unit by API key."""
-
-    role: str
-    id: str
-    session: str | None = None
-    citizen_id: str | None = None
-    wallet_address: str | None = None
-    unit_code: str | None = None
-    unit_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,18 +334,31 @@ class Accounts:
         )
 
     def from_api_key(self, text: str) -> Principal:
-        """The unit that owns this API key; AuthenticationError for any other key."""
+        """The unit that owns this API key; AuthenticationError for any other key.
+
+        A unit's key record is kept for a few seconds (`UnitKeyCache`): redemptions come in
+        bursts from the same scanners. The secret itself is checked on every request.
+        """
         keys = self.context.api_keys
         key_id, secret = keys.split(text)
-        with self.context.reader.connect() as connection:
-            row = connection.execute(
-                sa.select(units.c.id, units.c.key_hash, units.c.credit_code, units.c.name).where(
-                    units.c.key_id == key_id, units.c.disabled_at.is_(None)
+        cached = self.context.unit_keys.get(key_id)
+        if cached is None:
+            with self.context.reader.connect() as connection:
+                row = connection.execute(
+                    sa.select(units.c.id, units.c.key_hash, units.c.credit_code, units.c.name).where(
+                        units.c.key_id == key_id, units.c.disabled_at.is_(None)
+                    )
+                ).first()
+            if row is None:
+                raise AuthenticationError(
+                    "the API key is not valid", code="auth.invalid_key", scheme="ApiKey"
                 )
-            ).first()
-        if row is None or not keys.matches(secret, row.key_hash):
+            cached = (Principal("unit", row.id, unit_code=row.credit_code, unit_name=row.name), row.key_hash)
+            self.context.unit_keys.put(key_id, cached)
+        principal, key_hash = cached
+        if not keys.matches(secret, key_hash):
             raise AuthenticationError("the API key is not valid", code="auth.invalid_key", scheme="ApiKey")
-        return Principal("unit", row.id, unit_code=row.credit_code, unit_name=row.name)
+        return principal
 
     # ---------------------------------------------------------------- the citizen's own account
 

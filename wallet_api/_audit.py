@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from issuer import certificates
 from ledger import ACCESS_LOG_ID, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
 from wallet_api._accesslog import LogCheck, check_log, entry_proof, log_size, root_at, sizes_proof
-from wallet_api._accounts import Principal
 from wallet_api._context import WalletContext
 from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._models import access_log, access_log_nodes, grants, log_anchors, units
+from wallet_api._principal import Principal
 
 
 def _hex(value: bytes) -> str:

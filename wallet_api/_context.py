@@ -18,6 +18,7 @@ from ledger import (
 )
 from verifier import ChainView, Verifier
 from wallet_api._accesslog import LogAnchorer, Pseudonyms
+from wallet_api._principal import UnitKeyCache
 from wallet_api._ratelimit import RateLimiter
 from wallet_api._security import ApiKeys, TokenService, load_token_secret
 from wallet_api._settings import WalletSettings
@@ -107,6 +108,11 @@ class WalletContext(IssuerContext):
     def writer(self) -> GroupWriter:
         """Group commit of the access log's appends and the changes they record."""
         return GroupWriter(self.engine)
+
+    @cached_property
+    def unit_keys(self) -> UnitKeyCache:
+        """Units' key records, kept for a few seconds."""
+        return UnitKeyCache(self.settings.unit_key_seconds)
 
     @cached_property
     def limiter(self) -> RateLimiter:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,21 +32,20 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer import certificates, utc_now
 from ledger import (
-    CanonicalJSONError,
     DocumentFormatError,
     Grant,
     GrantFormatError,
     Presentation,
     SignedGrant,
     canonical_json,
-    parse_json,
 )
 from verifier import Check, CheckStatus, grant_checks, with_checks
-from wallet_api._accesslog import LogEvent, append_events
-from wallet_api._accounts import Principal, random_reference
+from wallet_api._accesslog import LogEvent
+from wallet_api._accounts import random_reference
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, GrantRefusedError, InvalidRequestError, NotFoundError
 from wallet_api._models import citizen_accounts, grants, units
+from wallet_api._principal import Principal
 from wallet_api._qr import qr_png, qr_svg
 from wallet_api._safe_view import SafeView
 from wallet_api._units import Units
@@ -291,9 +291,9 @@ class Grants:
             purpose=grant.purpose,
         )
 
-        def store(connection: sa.Connection) -> None:
+        def store(connection: sa.Connection) -> tuple[None, list[LogEvent]]:
             connection.execute(sa.insert(grants).values(**row))
-            append_events(connection, [event], now=now)
+            return None, [event]
 
         try:
             self.context.writer.run(store)
@@ -343,7 +343,7 @@ class Grants:
         assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
         subject = self.context.pseudonyms.of(principal.citizen_id)
 
-        def revoke(connection: sa.Connection) -> None:
+        def revoke(connection: sa.Connection) -> tuple[None, list[LogEvent]]:
             row = connection.execute(
                 sa.select(grants.c.unit_id, grants.c.document_root).where(
                     grants.c.id == grant_id, grants.c.account_id == principal.id
@@ -356,9 +356,9 @@ class Grants:
                 .where(grants.c.id == grant_id, grants.c.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
-            if changed.rowcount == 1:
-                event = LogEvent("grant.revoked", subject, grant_id, row.unit_id, row.document_root)
-                append_events(connection, [event], now=now)
+            if changed.rowcount != 1:
+                return None, []  # revoked already: nothing new to log
+            return None, [LogEvent("grant.revoked", subject, grant_id, row.unit_id, row.document_root)]
 
         self.context.writer.run(revoke)
         return self.get(principal, grant_id)
@@ -412,9 +412,7 @@ class Grants:
 
         async def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
             event = LogEvent("grant.refused", subject, row.id, unit.id, row.document_root, outcome=code)
-            await self.context.writer.run_async(
-                lambda connection: append_events(connection, [event], now=now)
-            )
+            await self.context.writer.run_async(lambda connection: (None, [event]))
             return GrantRefusedError(detail, code=code, status=status)
 
         if row.unit_id != unit.id:
@@ -447,7 +445,7 @@ class Grants:
             outcome=str(verdict.verdict),
         )
 
-        def spend(connection: sa.Connection) -> int | None:
+        def spend(connection: sa.Connection) -> tuple[int | None, list[LogEvent]]:
             left: int | None = connection.execute(
                 sa.update(grants)
                 .where(
@@ -459,9 +457,7 @@ class Grants:
                 .values(uses_left=grants.c.uses_left - 1, last_used_at=now)
                 .returning(grants.c.uses_left)
             ).scalar_one_or_none()
-            if left is not None:
-                append_events(connection, [event], now=now)
-            return left
+            return left, [] if left is None else [event]
 
         spent = await self.context.writer.run_async(spend)
         if spent is None:  # revoked, expired or used up while this request was verifying
@@ -494,9 +490,11 @@ class Grants:
 
 
 def _unseal(plaintext: bytes) -> tuple[Presentation, SignedGrant]:
+    # The bundle is this service's own canonical JSON, authenticated by AES-GCM: a plain fast
+    # parser suffices (the strict one, which refuses duplicate keys, guards foreign input).
     try:
-        bundle = parse_json(plaintext)
+        bundle = orjson.loads(plaintext)
         return Presentation.from_json(bundle["presentation"]), SignedGrant.from_json(bundle["grant"])
-    except (CanonicalJSONError, DocumentFormatError, KeyError, TypeError) as error:
+    except (orjson.JSONDecodeError, DocumentFormatError, KeyError, TypeError) as error:
         # Sealed by this service and authenticated by AES-GCM: this is a bug, not a bad request.
         raise RuntimeError(f"a sealed grant does not hold a grant and presentation: {error}") from error

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -267,6 +268,18 @@ def install_error_handlers(app: FastAPI) -> None:
             "chain.unavailable",
             "Temporarily unavailable",
             "the ledger cannot be reached; try again",
+        )
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def _database(request: Request, error: Exception) -> JSONResponse:
+        log.warning("database unavailable", extra={"fields": {"error": type(error).__name__}})
+        return problem(
+            request,
+            503,
+            "database.unavailable",
+            "Temporarily unavailable",
+            "the database cannot be reached; try again",
         )
 
     @app.exception_handler(Exception)

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from issuer import SUPERSEDED, StoredCertificate, batches, certificates
 from ledger import CertificateTypeError, certificate_to_vc
-from wallet_api._accounts import Principal
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, NotFoundError
+from wallet_api._principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

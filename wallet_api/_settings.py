@@ -19,6 +19,7 @@ class WalletSettings(IssuerSettings):
 
     environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
+    workers: int = Field(default=1, ge=1, le=64, description="API processes (each with its own workers)")
     port: int = Field(default=8000, ge=0, le=65535)
     public_url: str | None = Field(
         default=None, description="base of grant links, e.g. https://wallet.example"
@@ -34,6 +35,7 @@ class WalletSettings(IssuerSettings):
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=64 << 20, ge=1024)
     log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
+    unit_key_seconds: float = Field(default=5.0, ge=0, description="seconds a unit's key record is reused")
     grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
 
     @property

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer import new_id, utc_now
 from ledger import credit_code_problem
-from wallet_api._accounts import Principal
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._models import units
+from wallet_api._principal import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,7 @@ class Units:
             )
         if changed.rowcount != 1:
             raise NotFoundError("no such active unit")
+        self.context.unit_keys.forget_unit(unit_id)
         return key.text
 
     def disable(self, unit_id: str) -> Unit:
@@ -104,6 +105,7 @@ class Units:
                 .where(units.c.id == unit_id, units.c.disabled_at.is_(None))
                 .values(disabled_at=self.clock())
             )
+        self.context.unit_keys.forget_unit(unit_id)
         return self.get(unit_id)
 
     def get(self, unit_id: str, *, active: bool = False) -> Unit:

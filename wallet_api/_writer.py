@@ -1,11 +1,14 @@
-"""Group commit: many small write operations, one transaction and one disk flush.
+"""Group commit: many small write operations, one transaction, one log append, one disk flush.
 
-Every redemption spends a use and appends to the access log under the log's lock; committed one
-by one, each waits for its own flush while holding the lock, and the service does no more
-redemptions a second than the disk does flushes. The writer thread instead takes whatever
-operations are waiting, runs each in a savepoint of one transaction, and commits them together:
-a caller returns only once its operation is durable, and an operation that raises is rolled back
-alone, its error handed to its caller.
+Every grant, revocation and redemption changes a row and appends to the access log under the
+log's lock. Committed one by one, each would wait for its own flush while holding that lock, and
+the service would do no more redemptions a second than the disk does flushes. The writer thread
+instead takes whatever operations are waiting, runs them in one transaction, appends all the log
+entries they return in one go, and commits: a caller returns only once its change and its log
+entry are durable together.
+
+An operation that raises spoils its group: the transaction is rolled back and every operation of
+the group is run again on its own, so the error reaches only the caller it belongs to.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -22,40 +25,42 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from wallet_api._accesslog import LogEvent, append_events
+
 T = TypeVar("T")
+Operation = Callable[[sa.Connection], tuple[T, Sequence[LogEvent]]]
 log = logging.getLogger("certledger.writer")
 
 
 @dataclass(eq=False)
 class _Job(Generic[T]):
-    operation: Callable[[sa.Connection], T]
+    operation: Operation[T]
     future: Future[T] = field(default_factory=Future)
-    result: Any = None
-    error: BaseException | None = None
 
 
 class GroupWriter:
-    """One thread committing queued write operations in shared transactions."""
+    """One thread committing queued write operations, and their log entries, in shared transactions."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 128) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
         self.engine = engine
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, operation: Callable[[sa.Connection], T]) -> Future[T]:
-        """Queues `operation` for the next group transaction; the future resolves once it committed."""
+    def submit(self, operation: Operation[T]) -> Future[T]:
+        """Queues `operation` (which returns its result and the log events it caused) for the next
+        group transaction; the future resolves once that transaction committed."""
         self._start()
         job: _Job[T] = _Job(operation)
         self._queue.put(job)
         return job.future
 
-    def run(self, operation: Callable[[sa.Connection], T]) -> T:
-        """Runs `operation` in the next group transaction; returns once that transaction committed."""
+    def run(self, operation: Operation[T]) -> T:
+        """`submit`, waiting for the commit."""
         return self.submit(operation).result()
 
-    async def run_async(self, operation: Callable[[sa.Connection], T]) -> T:
+    async def run_async(self, operation: Operation[T]) -> T:
         """`run` for coroutines: the event loop serves others while the group commits."""
         return await asyncio.wrap_future(self.submit(operation))
 
@@ -96,23 +101,23 @@ class GroupWriter:
                 return
 
     def _commit(self, jobs: list[_Job[Any]]) -> None:
+        results: list[Any] = []
         try:
             with self.engine.begin() as connection:
+                events: list[LogEvent] = []
                 for job in jobs:
-                    try:
-                        with connection.begin_nested():
-                            job.result = job.operation(connection)
-                    except Exception as error:
-                        job.error = error
-        except Exception as error:  # the commit itself failed: nothing of the group is durable
-            log.warning(
-                "a group commit failed", extra={"fields": {"jobs": len(jobs), "error": type(error).__name__}}
-            )
-            for job in jobs:
-                if job.error is None:
-                    job.error = error
-        for job in jobs:
-            if job.error is not None:
-                job.future.set_exception(job.error)
-            else:
-                job.future.set_result(job.result)
+                    result, caused = job.operation(connection)
+                    results.append(result)
+                    events.extend(caused)
+                append_events(connection, events)
+        except Exception as error:
+            if len(jobs) > 1:
+                for job in jobs:  # find the one that spoiled the group; the others go through
+                    self._commit([job])
+                return
+            if not isinstance(error, sa.exc.IntegrityError | LookupError | ValueError):
+                log.warning("a write failed", extra={"fields": {"error": type(error).__name__}})
+            jobs[0].future.set_exception(error)
+            return
+        for job, result in zip(jobs, results, strict=True):
+            job.future.set_result(result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 import logging
 import threading
@@ -12,12 +14,24 @@ from typing import Any
 from fastapi import FastAPI, Path
 from fastapi.responses import HTMLResponse
 
+from verifier import ChainReadError
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
 from wallet_api.deps import Services
 from wallet_api.routers import audit, auth, certificates, citizens, grants, public, redemptions, units
 
 log = logging.getLogger("certledger.api")
+
+
+def _keep_head_fresh(context: WalletContext, stop: threading.Event) -> None:
+    """Re-reads the chain's head in the background, so that requests find it fresh and none waits
+    for the node; when the node is gone, the head ages and requests read (and fail) themselves."""
+    chain = context.verifier.chain
+    interval = max(chain.head_ttl / 2, 0.05)
+    while not stop.wait(interval):
+        # On failure verifications find the head stale, ask the node themselves, and fail closed.
+        with contextlib.suppress(ChainReadError):
+            chain.refresh()
 
 
 def create_app(context: WalletContext | None = None, *, background: bool = True) -> FastAPI:
@@ -48,8 +62,20 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
                     daemon=True,
                 ),
             ]
+            threads.append(
+                threading.Thread(
+                    target=_keep_head_fresh,
+                    args=(context, stop),
+                    name="head-refresher",
+                    daemon=True,
+                )
+            )
             for thread in threads:
                 thread.start()
+        # What start-up built lives as long as the process: keep the collector from walking it
+        # again and again (its full collections were the slowest requests' pauses).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -69,7 +95,8 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     app.state.services = services
     install_error_handlers(app)
     everywhere = problem_responses(400, 413, 422, 500)
-    for module in (auth, citizens, certificates, units, grants, redemptions, audit, public):
+    # Redemptions first: the busiest route is matched without trying the others.
+    for module in (redemptions, auth, citizens, certificates, units, grants, audit, public):
         app.include_router(module.router, responses=everywhere)
 
     def openapi() -> dict[str, Any]:
@@ -94,3 +121,12 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         max_upload=context.settings.max_upload_bytes,
     )
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application on the settings of the environment: what each of several API processes
+    runs (`certledger serve --workers N`)."""
+    from wallet_api.cli import configure_logging  # noqa: PLC0415 — the CLI imports this module
+
+    configure_logging()
+    return create_app(WalletContext(), background=True)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import secrets
+import signal
+import socket
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -33,30 +38,91 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def serve_context(context: WalletContext, *, workers: bool = True) -> None:
-    """Serves the API of `context` until Ctrl-C (or SIGTERM)."""
+    """Serves the API of `context` until Ctrl-C (or SIGTERM); with ``settings.workers`` above 1,
+    in that many processes, each building its own context from the same settings."""
     configure_logging()
     settings = context.settings
-    app = create_app(context, background=workers)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    if settings.workers > 1:
+        os.environ.update(
+            {f"CERTLEDGER_{key.upper()}": str(value) for key, value in _plain(settings).items()}
+        )
+        _serve_processes(settings.host, settings.port, settings.workers)
+        return
+    uvicorn.run(create_app(context, background=workers), **_UVICORN, host=settings.host, port=settings.port)  # type: ignore[arg-type]
+
+
+_UVICORN: dict[str, object] = {
+    "log_config": None,
+    "access_log": False,
+    "server_header": False,
+    "timeout_graceful_shutdown": 10,
+}
+
+
+def _serve_processes(host: str, port: int, count: int) -> None:
+    """`count` processes, each with its own socket on the same port (SO_REUSEPORT): the kernel
+    spreads connections over them evenly, where one shared socket lets the quickest take most."""
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_serve_one, args=(host, port), name=f"api-{i}") for i in range(count)]
+    for child in children:
+        child.start()
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    while not stopping.is_set() and all(child.is_alive() for child in children):
+        stopping.wait(0.5)
+    for child in children:
+        if child.is_alive() and child.pid is not None:
+            os.kill(child.pid, signal.SIGTERM)  # uvicorn finishes its requests, then its lifespan
+    for child in children:
+        child.join(timeout=30)
+
+
+def _serve_one(host: str, port: int) -> None:
+    """One API process on a socket of its own."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    from wallet_api.app import app_from_environment  # noqa: PLC0415 — in the child, after spawn
+
+    config = uvicorn.Config(app_from_environment(), **_UVICORN)  # type: ignore[arg-type]
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _plain(settings: WalletSettings) -> dict[str, object]:
+    """The settings that were given, as environment values (secrets included, for the children)."""
+    values: dict[str, object] = {}
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        values[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+    return values
 
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
+    processes: Annotated[
+        int | None, typer.Option("--processes", help="API processes (default 1; CERTLEDGER_WORKERS).")
+    ] = None,
     workers: Annotated[
         bool, typer.Option(help="Also run the anchoring worker and the access log's anchorer.")
     ] = True,
 ) -> None:
     """Serve the wallet API on the configured chain and database, until Ctrl-C."""
-    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    overrides = {
+        key: value
+        for key, value in (("host", host), ("port", port), ("workers", processes))
+        if value is not None
+    }
     settings = WalletSettings(**overrides)  # type: ignore[arg-type]
     context = WalletContext(settings)
     context.chain.deployment()  # refuse early when nothing is deployed

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from wallet_api._accounts import Accounts, Principal
+from wallet_api._accounts import Accounts
 from wallet_api._audit import AccessHistory, LogAudit
 from wallet_api._context import WalletContext
 from wallet_api._errors import AuthenticationError, PermissionDeniedError
 from wallet_api._grants import Grants
+from wallet_api._principal import Principal
 from wallet_api._safe_view import SafeView
 from wallet_api._units import Units
 

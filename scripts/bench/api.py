@@ -51,7 +51,10 @@ CLIENTS = 32
 MAX_USES = 1000  # the most uses one grant may have (the API's limit)
 HOST = "127.0.0.1"
 _VALID = b'"verdict":"VALID"'
+# As the service would run on this machine: one API process per core (at most four).
+API_PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 _SERVER_ENV = {
+    "CERTLEDGER_WORKERS": str(API_PROCESSES),
     "CERTLEDGER_HEAD_TTL": "0.25",
     "CERTLEDGER_RATE_REDEEM": "1000000",
     "CERTLEDGER_RATE_GRANTS": "1000000",
@@ -228,15 +231,33 @@ def _recorded_pid(pid_file: Path) -> int | None:
 
 
 def _cpu_seconds(pid: int | None) -> float | None:
-    """User and system CPU time of process `pid` so far (Linux), None where it cannot be read."""
+    """User and system CPU time so far of process `pid` and every process below it (the API
+    processes of ``serve --processes``), on Linux; None where it cannot be read."""
     if pid is None:
         return None
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="ascii")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if pid not in times:
         return None
-    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def below(candidate: int) -> bool:
+        while candidate in parents and candidate != pid:
+            candidate = parents[candidate]
+            if candidate <= 1:
+                return False
+        return candidate == pid
+
+    return sum(seconds for process, seconds in times.items() if below(process))
 
 
 # ---------------------------------------------------------------- grants, as citizens make them
@@ -524,6 +545,7 @@ def _add_figures(figures: Figures, kind: str, measured: LoadResult, errors: Coun
         )
     figures.add(f"redeem_count_{kind}", measured.ok, "redemptions")
     figures.add(f"redeem_errors_{kind}", sum(errors.values()), "errors", target="0")
+    figures.add(f"api_processes_{kind}", API_PROCESSES, "processes")
     driver = 100 * measured.cpu_seconds / measured.wall_seconds if measured.wall_seconds > 0 else 0.0
     figures.add(f"load_driver_cpu_percent_{kind}", round(driver, 1), "% of one core")
 
