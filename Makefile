@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.certledger-installed
 NODE_STAMP := node_modules/.certledger-installed
 
-.PHONY: setup run test lint format bench contracts clean
+.PHONY: setup browser run test lint format bench contracts clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -23,10 +23,24 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The browser tests drive Debian's chromium, with CJK fonts for the Chinese pages; installed here
+# when missing (apt, as root or through sudo). Where that is impossible the tests skip and say why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi cjk; then \
+	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
+	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update \
+	      && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)) \
+	  || echo "could not install $(BROWSER_PACKAGES): the browser tests will skip"; \
+	fi
+
 run: setup
 	$(BIN)/certledger run
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

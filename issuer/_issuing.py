@@ -44,6 +44,7 @@ class IssueReport:
     issued: int = 0
     already_issued: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    issued_ids: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -112,7 +113,13 @@ class IssuanceService:
     ) -> None:
         # A concurrent run may commit the same numbers or citizens first: the retry sees them.
         for attempt in range(3):
-            snapshot = (report.issued, report.already_issued, len(report.rejected), dict(digests_this_run))
+            snapshot = (
+                report.issued,
+                report.already_issued,
+                len(report.rejected),
+                dict(digests_this_run),
+                len(report.issued_ids),
+            )
             try:
                 with _collector_paused(), self.engine.begin() as connection:
                     self._write_chunk(connection, rows, certificate_type, report, digests_this_run)
@@ -120,6 +127,7 @@ class IssuanceService:
             except IntegrityError:
                 report.issued, report.already_issued = snapshot[0], snapshot[1]
                 del report.rejected[snapshot[2] :]
+                del report.issued_ids[snapshot[4] :]
                 digests_this_run.clear()
                 digests_this_run.update(snapshot[3])
                 if attempt == 2:
@@ -239,6 +247,7 @@ class IssuanceService:
         bulk_insert(connection, certificates, records)
         bulk_insert(connection, anchor_outbox, outbox)
         report.issued += len(fresh)
+        report.issued_ids.extend(record["id"] for record in records)
 
 
 def citizens_for(

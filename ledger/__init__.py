@@ -47,6 +47,7 @@ from ledger._deploy import (
     deploy_contracts,
     deployment_problems,
     ensure_deployment,
+    genesis_hash,
     load_manifest,
     manifest_path,
     write_manifest,
@@ -128,6 +129,7 @@ from ledger._merkle import (
     node_hash,
     verify_batch_proof,
 )
+from ledger._paths import NODE_MODULES
 from ledger._revert import RevertDecoder
 from ledger._rpc import connect, redact
 from ledger._runtime import ChainContext
@@ -154,6 +156,7 @@ __all__ = [
     "EMPTY_NODE",
     "GRANT_FORMAT",
     "MAX_USES",
+    "NODE_MODULES",
     "OPEN_END",
     "PRESENTATION_FORMAT",
     "ROLES",
@@ -240,6 +243,7 @@ __all__ = [
     "encode_claims",
     "ensure_deployment",
     "field_commitment",
+    "genesis_hash",
     "identity_number_problem",
     "inclusion_proof",
     "is_checksum_address",

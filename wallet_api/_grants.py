@@ -47,6 +47,7 @@ from wallet_api._errors import ConflictError, GrantRefusedError, InvalidRequestE
 from wallet_api._models import citizen_accounts, grants, units
 from wallet_api._principal import Principal
 from wallet_api._qr import qr_png, qr_svg
+from wallet_api._render import verification_view
 from wallet_api._safe_view import SafeView
 from wallet_api._units import Units
 
@@ -337,6 +338,16 @@ class Grants:
             raise NotFoundError("no such grant", code="grant.not_found")
         return grant_json(row, self.clock())
 
+    def by_reference(self, principal: Principal, reference: str) -> dict[str, Any]:
+        """One of the citizen's grants, by the reference its link carries."""
+        with self.context.reader.connect() as connection:
+            row = connection.execute(
+                _select_grants().where(grants.c.reference == reference, grants.c.account_id == principal.id)
+            ).first()
+        if row is None:
+            raise NotFoundError("no grant of yours has this link", code="grant.not_found")
+        return grant_json(row, self.clock())
+
     def revoke(self, principal: Principal, grant_id: str) -> dict[str, Any]:
         """Revokes one of the citizen's grants; the next scan is refused. Revoking twice is harmless."""
         now = self.clock()
@@ -474,7 +485,8 @@ class Grants:
             f"not revoked; {spent} of {row.uses_total} uses left after this one",
             {"usesLeft": spent, "usesTotal": row.uses_total},
         )
-        final = with_checks(verification, [*checks, uses])
+        final = with_checks(verification, [*checks, uses]).to_json()
+        final["view"] = verification_view(final, self.context.catalog, hidden=len(presentation.hidden))
         return {
             "grant": {
                 "id": row.id,
@@ -485,7 +497,7 @@ class Grants:
             },
             "presentation": presentation.to_json(),
             "signedGrant": signed.to_json(),
-            "verification": final.to_json(),
+            "verification": final,
         }
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import html
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Path
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 
 from verifier import ChainReadError
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
 from wallet_api.deps import Services
-from wallet_api.routers import audit, auth, certificates, citizens, grants, public, redemptions, units
+from wallet_api.pages import install_pages
+from wallet_api.routers import audit, auth, certificates, citizens, grants, office, public, redemptions, units
 
 log = logging.getLogger("certledger.api")
 
@@ -96,8 +95,9 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     install_error_handlers(app)
     everywhere = problem_responses(400, 413, 422, 500)
     # Redemptions first: the busiest route is matched without trying the others.
-    for module in (redemptions, auth, citizens, certificates, units, grants, audit, public):
+    for module in (redemptions, auth, citizens, certificates, units, grants, office, audit, public):
         app.include_router(module.router, responses=everywhere)
+    app.include_router(audit.chain_router, responses=everywhere)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -106,14 +106,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.get("/r/{reference}", include_in_schema=False, response_class=HTMLResponse)
-    def grant_link(reference: str = Path(max_length=32)) -> HTMLResponse:
-        # The key after '#' never reaches the server; a unit's scanner reads it from the link.
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>certledger</title>"
-            f"<p>This is a certificate shared with a unit (reference {html.escape(reference)}). "
-            "Scan it with the unit's certledger verifier.</p>"
-        )
+    install_pages(app)
 
     app.add_middleware(
         RequestContext,

@@ -13,6 +13,7 @@ from wallet_api._audit import AccessHistory, LogAudit
 from wallet_api._context import WalletContext
 from wallet_api._errors import AuthenticationError, PermissionDeniedError
 from wallet_api._grants import Grants
+from wallet_api._office import OfficeDesk
 from wallet_api._principal import Principal
 from wallet_api._safe_view import SafeView
 from wallet_api._units import Units
@@ -31,6 +32,7 @@ class Services:
     safe: SafeView
     history: AccessHistory
     audit: LogAudit
+    office: OfficeDesk
 
     @classmethod
     def build(cls, context: WalletContext) -> Services:
@@ -43,6 +45,7 @@ class Services:
             safe=SafeView(context),
             history=AccessHistory(context),
             audit=LogAudit(context),
+            office=OfficeDesk(context),
         )
 
 

@@ -130,6 +130,9 @@ class CertificateOut(Out):
     type: str
     field_titles: dict[str, str]
     document: dict[str, Any]
+    view: dict[str, Any] = Field(
+        description="the certificate laid out for reading (labels, amounts in yuan, tables)"
+    )
 
 
 # ---------------------------------------------------------------- units
@@ -238,6 +241,15 @@ class QrRequest(Body):
     format: Literal["png", "svg"] = "png"
 
 
+class PrintRequest(Body):
+    """What to print with a certificate."""
+
+    link: str | None = Field(
+        default=None, max_length=500, description="the link of a grant for this certificate"
+    )
+    lang: Literal["zh", "en"] = "zh"
+
+
 class RedeemRequest(Body):
     """A unit redeems a grant: the scanned link, or its reference and key."""
 
@@ -269,6 +281,10 @@ class VerificationOut(Out):
     office: str | None
     disclosed: dict[str, Any]
     checks: list[CheckOut]
+    view: dict[str, Any] | None = Field(
+        default=None,
+        description="the disclosed fields laid out for reading (labels, amounts in yuan, tables)",
+    )
 
 
 class RedeemedGrant(Out):
@@ -402,3 +418,48 @@ class Health(Out):
     ledger: str
     block: int | None
     detail: str | None = None
+
+
+# ---------------------------------------------------------------- the issuing office
+
+
+class ReasonOut(Out):
+    """A reason code for status changes."""
+
+    code: int
+    label: str
+
+
+class CertificateRevisionOut(Out):
+    """One revision of a certificate as the office sees it: where it is anchored, its status."""
+
+    number: str
+    revision: int
+    type: str
+    title: dict[str, str]
+    issued: date
+    valid_until: date | None
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    anchored: bool
+    batch: int | None
+    index: int | None
+    transaction: str | None
+    block: int | None
+    anchored_at: datetime | None
+
+
+class StatusChange(Body):
+    """An operator's status change."""
+
+    action: Literal["revoke", "suspend", "reinstate"]
+    reason: str = Field(min_length=1, max_length=40, description="a reason code or its label")
+
+
+class StatusChanged(Out):
+    """The change and the certificate's revisions after it."""
+
+    changed: bool
+    transactions: list[str]
+    revisions: list[CertificateRevisionOut]

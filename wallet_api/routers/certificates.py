@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
+from wallet_api._print import certificate_pdf
+from wallet_api._render import document_view
 from wallet_api.deps import CurrentCitizen, ServicesDep
-from wallet_api.schemas import HEX_ID, CertificateOut, CertificateSummaryOut
+from wallet_api.routers.redemptions import reference_and_key
+from wallet_api.schemas import HEX_ID, CertificateOut, CertificateSummaryOut, PrintRequest, RedeemRequest
 
 router = APIRouter(
     prefix="/v1/certificates", tags=["certificates"], responses=problem_responses(401, 403, 404, 409, 410)
@@ -38,6 +42,7 @@ def get_certificate(
         type=certificate_type.key,
         field_titles={name: certificate_type.field_title(name) for name in certificate_type.fields},
         document=stored.certificate.to_json(),
+        view=document_view(stored.certificate.claims, certificate_type),
     )
 
 
@@ -63,4 +68,66 @@ def download(
     suffix = ".vc.json" if format == "vc" else ".json"
     return JSONResponse(
         document, headers={"Content-Disposition": f'attachment; filename="{stored_number}{suffix}"'}
+    )
+
+
+@router.post(
+    "/{certificate_id}/pdf",
+    summary="The certificate as a printable PDF, with a grant's QR code",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def pdf(
+    body: PrintRequest, citizen: CurrentCitizen, services: ServicesDep, certificate_id: str = CertificateId
+) -> Response:
+    """Checked against the ledger as it is printed. With the link of one of the citizen's grants
+    for this certificate, the page carries its QR code so that the unit can verify the paper."""
+    stored = services.safe.get(citizen, certificate_id)
+    certificate = stored.certificate
+    header = certificate.header
+    certificate_type = services.context.catalog.get(header.type_id, header.version)
+    grant = None
+    if body.link is not None:
+        reference, _key = reference_and_key(RedeemRequest(link=body.link))
+        grant = services.grants.by_reference(citizen, reference)
+        if grant["certificateId"] != certificate_id:
+            raise InvalidRequestError(
+                "link: that grant is for another certificate", code="grant.other_certificate"
+            )
+    office, anchor = None, None
+    if certificate.anchor is None:
+        verdict, reason = "INDETERMINATE", "not anchored yet"
+    else:
+        verification = services.context.verifier.verify(certificate.to_json())
+        verdict, reason, office = str(verification.verdict), verification.reason, verification.office_name
+        anchored = certificate.anchor
+        anchor = {
+            "batchId": anchored.batch_id,
+            "block": anchored.block,
+            "transaction": "0x" + anchored.transaction.hex() if anchored.transaction else None,
+        }
+    document = certificate_pdf(
+        document_view(certificate.claims, certificate_type),
+        number=stored.number,
+        office=office,
+        verdict=verdict,
+        verdict_reason=reason,
+        anchor=anchor,
+        link=body.link,
+        grant=None
+        if grant is None
+        else {
+            "unit": grant["unit"]["name"],
+            "purpose": grant["purpose"],
+            "expires": f"{grant['expiresAt']:%Y-%m-%d %H:%M}",
+        },
+        lang=body.lang,
+    )
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{stored.number}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )

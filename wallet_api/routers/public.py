@@ -10,6 +10,7 @@ from ledger import CertificateTypeError
 from verifier import ChainReadError
 from wallet_api._errors import NotFoundError
 from wallet_api._http import problem_responses
+from wallet_api._render import verification_view
 from wallet_api.deps import ServicesDep, client_address
 from wallet_api.schemas import Health, TypeOut, VerificationOut, VerifyRequest
 
@@ -65,4 +66,9 @@ def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Veri
     services.context.limiter.take(
         "verify", client_address(request), per_minute=services.context.settings.rate_public
     )
-    return VerificationOut.model_validate(services.context.verifier.verify(body.document).to_json())
+    result = services.context.verifier.verify(body.document).to_json()
+    hidden = body.document.get("hidden")
+    result["view"] = verification_view(
+        result, services.context.catalog, hidden=len(hidden) if isinstance(hidden, list) else 0
+    )
+    return VerificationOut.model_validate(result)

@@ -1,0 +1,269 @@
+"""The issuing office's desk: issue a records file with live progress, find a certificate, change
+its status. What the issuer console page does, over the same services as the CLI."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from issuer import IntakeError, Reason, batches, certificates, documents_from_file
+from ledger import CertificateTypeError, TransactionError
+from wallet_api._context import WalletContext
+from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
+
+log = logging.getLogger("certledger.office")
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
+PROGRESS_EVERY = 0.25  # seconds between progress events
+ANCHOR_WAIT = 300.0  # seconds the stream follows the anchoring before it hands over to the worker
+_IN = 500  # ids per IN (...) list
+
+
+class OfficeDesk:
+    """Issuance, search and status changes for operators."""
+
+    def __init__(self, context: WalletContext) -> None:
+        self.context = context
+
+    # ------------------------------------------------------------------ issuing a file
+
+    def receive(self, filename: str, chunks: Iterator[bytes]) -> Path:
+        """Stores an uploaded records file in the data folder for the issuance to read."""
+        suffix = Path(filename).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise InvalidRequestError(
+                f"file: {filename!r} is not a records file; give .csv, or .jsonl with one document per line",
+                code="issuance.bad_file",
+            )
+        folder = self.context.settings.data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 — handed over to the issuing thread
+            dir=folder, prefix="records-", suffix=suffix, delete=False
+        )
+        with handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return Path(handle.name)
+
+    def issue(self, path: Path, type_reference: str) -> Iterator[bytes]:
+        """Issues the records in `path` (then removes it), yielding progress as JSON lines.
+
+        Events, in order: ``started``; ``progress`` (bytes read, documents read); one
+        ``rejected`` per refused row, with its line and reason; ``issued`` (the counts);
+        ``anchoring`` as the worker anchors the new certificates; ``done`` — or ``error``.
+        The work goes on in its own thread: a client that goes away does not stop it.
+        """
+        try:
+            certificate_type = self.context.catalog.find(type_reference)
+        except CertificateTypeError as error:
+            path.unlink(missing_ok=True)
+            raise InvalidRequestError(f"type: {error}", code="issuance.unknown_type") from None
+        events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        size = path.stat().st_size
+
+        def work() -> None:
+            read_bytes = 0
+            documents = 0
+            last = 0.0
+
+            def report_progress(force: bool = False) -> None:
+                nonlocal last
+                now = time.monotonic()
+                if force or now - last >= PROGRESS_EVERY:
+                    last = now
+                    events.put({"event": "progress", "bytes": read_bytes, "total": size, "read": documents})
+
+            def on_bytes(count: int) -> None:
+                nonlocal read_bytes
+                read_bytes += count
+                report_progress()
+
+            def on_documents(count: int) -> None:
+                nonlocal documents
+                documents += count
+                report_progress()
+
+            try:
+                events.put({"event": "started", "type": certificate_type.key, "total": size})
+                records = documents_from_file(
+                    path,
+                    certificate_type,
+                    schema_directories=(self.context.settings.data_dir / "schemas",),
+                    progress=on_bytes,
+                    parallel=False,
+                )
+                outcome = self.context.issuance().issue(records, certificate_type, progress=on_documents)
+                read_bytes = size
+                report_progress(force=True)
+                for rejection in outcome.rejected:
+                    events.put(
+                        {
+                            "event": "rejected",
+                            "line": rejection.line,
+                            "number": rejection.number,
+                            "reason": rejection.reason,
+                        }
+                    )
+                events.put(
+                    {
+                        "event": "issued",
+                        "read": outcome.read,
+                        "issued": outcome.issued,
+                        "alreadyIssued": outcome.already_issued,
+                        "refused": outcome.refused,
+                    }
+                )
+                log.info(
+                    "issued a records file",
+                    extra={
+                        "fields": {
+                            "issued": outcome.issued,
+                            "refused": outcome.refused,
+                            "type": certificate_type.key,
+                        }
+                    },
+                )
+                anchored = self._follow_anchoring(outcome.issued_ids, events)
+                events.put({"event": "done", "issued": outcome.issued, "anchored": anchored})
+            except IntakeError as error:
+                events.put({"event": "error", "code": "issuance.bad_file", "detail": str(error)})
+            except Exception:
+                log.exception("issuing a records file failed")
+                events.put(
+                    {
+                        "event": "error",
+                        "code": "internal",
+                        "detail": "the issuance stopped; see the service log",
+                    }
+                )
+            finally:
+                path.unlink(missing_ok=True)
+                events.put(None)
+
+        threading.Thread(target=work, name="office-issuance", daemon=True).start()
+        while (event := events.get()) is not None:
+            yield orjson.dumps(event) + b"\n"
+
+    def _follow_anchoring(self, ids: list[str], events: queue.Queue[dict[str, Any] | None]) -> int:
+        """Reports how many of `ids` are anchored until all are, or the wait runs out."""
+        anchored = 0
+        deadline = time.monotonic() + ANCHOR_WAIT
+        while ids:
+            anchored = self._anchored_count(ids)
+            events.put({"event": "anchoring", "anchored": anchored, "total": len(ids)})
+            if anchored == len(ids) or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        return anchored
+
+    def _anchored_count(self, ids: list[str]) -> int:
+        total = 0
+        with self.context.reader.connect() as connection:
+            for start in range(0, len(ids), _IN):
+                total += int(
+                    connection.execute(
+                        sa.select(sa.func.count())
+                        .select_from(certificates.join(batches, batches.c.id == certificates.c.batch_id))
+                        .where(certificates.c.id.in_(ids[start : start + _IN]), batches.c.state == "anchored")
+                    ).scalar_one()
+                )
+        return total
+
+    # ------------------------------------------------------------------ finding and changing
+
+    def find(self, number: str) -> list[dict[str, Any]]:
+        """Every revision of certificate `number`, newest first: where it is anchored and its
+        status. Nothing personal: the body stays sealed in the safe."""
+        with self.context.reader.connect() as connection:
+            rows = connection.execute(
+                sa.select(
+                    certificates.c.certificate_no,
+                    certificates.c.revision,
+                    certificates.c.type_id,
+                    certificates.c.schema_version,
+                    certificates.c.issued_on,
+                    certificates.c.valid_until,
+                    certificates.c.status,
+                    certificates.c.status_reason,
+                    certificates.c.status_changed_at,
+                    certificates.c.leaf_index,
+                    batches.c.state,
+                    batches.c.chain_batch_id,
+                    batches.c.transaction_hash,
+                    batches.c.block_number,
+                    batches.c.anchored_at,
+                )
+                .outerjoin(batches, batches.c.id == certificates.c.batch_id)
+                .where(certificates.c.certificate_no == number)
+                .order_by(certificates.c.revision.desc())
+            ).all()
+        if not rows:
+            raise NotFoundError(f"no certificate numbered {number}", code="certificate.not_found")
+        return [self._revision(row) for row in rows]
+
+    def _revision(self, row: Any) -> dict[str, Any]:
+        try:
+            certificate_type = self.context.catalog.get(row.type_id, row.schema_version)
+            type_key, title = certificate_type.key, certificate_type.title
+        except CertificateTypeError:
+            type_key, title = f"type {row.type_id}/v{row.schema_version}", {}
+        return {
+            "number": row.certificate_no,
+            "revision": row.revision,
+            "type": type_key,
+            "title": title,
+            "issued": row.issued_on,
+            "validUntil": row.valid_until,
+            "status": row.status,
+            "statusReason": Reason(row.status_reason).label if row.status_reason else None,
+            "statusChangedAt": row.status_changed_at,
+            "anchored": row.state == "anchored",
+            "batch": row.chain_batch_id,
+            "index": row.leaf_index,
+            "transaction": "0x" + row.transaction_hash.hex() if row.transaction_hash else None,
+            "block": row.block_number,
+            "anchoredAt": row.anchored_at,
+        }
+
+    def change_status(self, number: str, action: str, reason: str) -> dict[str, Any]:
+        """Revokes, suspends or reinstates certificate `number` on chain, with a reason code."""
+        try:
+            code = Reason.parse(reason)
+        except (KeyError, ValueError):
+            known = ", ".join(item["label"] for item in reasons())
+            raise InvalidRequestError(
+                f"reason: {reason!r} is not a reason code; one of {known}", code="status.bad_reason"
+            ) from None
+        try:
+            report = self.context.statuses().change([number], action, code)
+        except TransactionError as error:  # unreachable chains are ChainError: 503 upstream
+            raise ConflictError(
+                f"the ledger refused the change: {error}", code="status.not_applied"
+            ) from None
+        if report.refused:
+            (_, why), *_ = report.refused
+            if why.startswith("no certificate"):  # the number is the operator's own query
+                raise NotFoundError(f"no certificate numbered {number}", code="certificate.not_found")
+            raise ConflictError(why, code="status.refused")
+        log.info("status changed", extra={"fields": {"action": action, "reason": code.label}})
+        return {
+            "changed": bool(report.changed),
+            "transactions": ["0x" + tx.hex() for tx in report.transactions],
+            "revisions": self.find(number),
+        }
+
+
+def reasons() -> list[dict[str, Any]]:
+    """The reason codes an operator may give (SUPERSEDED is the service's own)."""
+    return [
+        {"code": reason.value, "label": reason.label} for reason in Reason if reason is not Reason.SUPERSEDED
+    ]

@@ -1,0 +1,199 @@
+// Shared by every page: messages, the API client, DOM building (text only: never innerHTML of
+// data), the document and verdict views, toasts.
+
+const MESSAGES = JSON.parse(document.getElementById("messages").textContent);
+export const LANG = document.body.dataset.lang || "zh";
+
+/** The message `key` in the page's language, with {name} placeholders filled. */
+export function t(key, values = {}) {
+  const text = MESSAGES[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+/** A value that may carry both languages ({zh, en}) as text in the page's language. */
+export function tx(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") return value[LANG] ?? value.zh ?? "";
+  return String(value);
+}
+
+/** An element with attributes and children; strings become text nodes. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+export class ApiError extends Error {
+  constructor(status, code, detail) {
+    super(detail || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Calls the API; problem+json answers become an ApiError with the stable code. */
+export async function api(path, { method = "GET", body, token, apiKey, form, raw } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (apiKey) headers["X-API-Key"] = apiKey;
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload });
+  } catch (error) {
+    throw new ApiError(0, "network", t("error.network"));
+  }
+  if (!response.ok) {
+    let problem = {};
+    try {
+      problem = await response.json();
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(response.status, problem.code, problem.detail || problem.title);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+let toastTimer;
+/** A short message at the bottom of the screen, read out by screen readers. */
+export function toast(message) {
+  const box = $("#toast");
+  box.textContent = message;
+  box.classList.add("show");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => box.classList.remove("show"), 5000);
+}
+
+/** Runs `work` with `button` disabled, showing its error (if any) as a toast. */
+export async function busy(button, work) {
+  const label = button?.textContent;
+  if (button) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  }
+  try {
+    return await work();
+  } catch (error) {
+    toast(error instanceof ApiError ? explain(error) : String(error.message || error));
+    return undefined;
+  } finally {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = label;
+    }
+  }
+}
+
+/** A refusal in plain words: the known codes have a sentence, the rest show the server's detail. */
+export function explain(error) {
+  const key = `code.${error.code}`;
+  return key in MESSAGES ? t(key) : error.message;
+}
+
+export function formatTime(value) {
+  if (!value) return "—";
+  const date = new Date(value);
+  return date.toLocaleString(LANG === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function formatDate(value) {
+  if (!value) return "—";
+  return new Date(`${value}T00:00:00`).toLocaleDateString(LANG === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium" });
+}
+
+/** The view model of a certificate (wallet_api/_render.py) as a readable document. */
+export function renderDocument(view, { heading = "h2" } = {}) {
+  const root = el("article", { class: "doc" }, el(heading, {}, tx(view.title)));
+  for (const section of view.sections) {
+    const part = el("section", { "aria-label": tx(section.title) || tx(view.title), dataset: { field: section.field || "" } });
+    if (section.title) part.append(el("h3", {}, tx(section.title)));
+    if (section.kind === "fields") part.append(fieldList(section.rows));
+    else {
+      const head = el("tr", {}, section.columns.map((column) => el("th", { scope: "col", class: column.amount ? "num" : null }, tx(column.label))));
+      const rows = section.rows.map((row) => el("tr", {}, row.map((cell, i) => el("td", { class: section.columns[i].amount ? "num" : null }, tx(cell)))));
+      const foot = section.totals
+        ? el("tr", { class: "total" }, section.totals.map((cell, i) => el("td", { class: section.columns[i].amount ? "num" : null }, tx(cell))))
+        : null;
+      part.append(el("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-label": tx(section.title) }, el("table", {}, el("thead", {}, head), el("tbody", {}, rows, foot))));
+      if (section.summary.length) part.append(el("div", { class: "summary" }, fieldList(section.summary)));
+    }
+    root.append(part);
+  }
+  if (view.hidden) root.append(el("p", { class: "muted hidden-note" }, t("doc.hidden", { count: view.hidden })));
+  return root;
+}
+
+function fieldList(rows) {
+  return el("dl", { class: "fields" }, rows.map((row) => [el("dt", {}, tx(row.label)), el("dd", { dataset: { field: row.field } }, tx(row.value))]));
+}
+
+const MARKS = { passed: "✓", failed: "✕", unknown: "?", skipped: "–" };
+
+/** A verification as a clerk reads it: the verdict in colour, then every check with its reason. */
+export function renderVerdict(verification) {
+  const verdict = verification.verdict;
+  const box = el(
+    "div",
+    { class: `verdict ${verdict}`, role: "status", "aria-live": "polite", dataset: { verdict } },
+    el("span", { "aria-hidden": "true", class: "icon" }, verdict === "VALID" ? "✓" : verdict === "INVALID" ? "✕" : "?"),
+    el("div", {}, el("div", {}, t(`verdict.${verdict}`)), el("div", { class: "why" }, verification.reason)),
+  );
+  const checks = el(
+    "ol",
+    { class: "checks", "aria-label": t("verdict.checks") },
+    verification.checks.map((check) =>
+      el(
+        "li",
+        { dataset: { check: check.name, status: check.status } },
+        el("span", { class: `mark ${check.status}`, "aria-label": t(`check.status.${check.status}`) }, MARKS[check.status] || "?"),
+        el(
+          "div",
+          {},
+          el("strong", {}, t(`check.${check.name}`)),
+          " ",
+          el("span", { class: "muted" }, `(${t(`check.status.${check.status}`)})`),
+          el("div", {}, check.reason),
+          Object.keys(check.details || {}).length
+            ? el("details", {}, el("summary", {}, t("verdict.values")), el("pre", { class: "values" }, JSON.stringify(check.details, null, 2)))
+            : null,
+        ),
+      ),
+    ),
+  );
+  return el("div", {}, box, checks);
+}
+
+/** The log-out button in the header, for pages with a signed-in user. */
+export function showLogout(onLogout) {
+  const button = $("#logout");
+  button.hidden = false;
+  button.onclick = onLogout;
+}
+
+export function hideLogout() {
+  $("#logout").hidden = true;
+}

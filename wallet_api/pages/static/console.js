@@ -1,0 +1,176 @@
+// The issuing office's console: issue a records file and watch it anchored, find a certificate,
+// revoke, suspend or reinstate it with a reason.
+
+import { $, api, busy, el, explain, formatDate, formatTime, t, toast, tx } from "/static/common.js";
+import { staffSession } from "/static/staff.js";
+
+const view = $("#view");
+
+staffSession("operator", view, async (token, expired) => {
+  const call = async (path, options = {}) => {
+    try {
+      return await api(path, { ...options, token });
+    } catch (error) {
+      if (error.status === 401) expired();
+      throw error;
+    }
+  };
+  const [types, reasons] = await Promise.all([api("/v1/types"), call("/v1/office/reasons")]);
+  view.replaceChildren(el("h1", {}, t("console.title")), issueCard(token, types, expired), searchCard(call, reasons));
+});
+
+// ------------------------------------------------------------------ issuing a file
+
+function issueCard(token, types, expired) {
+  const type = el("select", { id: "type", required: true }, types.map((item) => el("option", { value: item.key }, `${tx({ zh: item.title["zh-CN"], en: item.title.en })} (${item.key})`)));
+  const file = el("input", { id: "records", type: "file", accept: ".csv,.jsonl,.ndjson,.json", required: true });
+  const submit = el("button", { class: "btn", type: "submit", id: "issue" }, t("console.issue.submit"));
+  const reading = el("progress", { id: "reading", max: "1", value: "0", "aria-label": t("console.issue.reading") });
+  const anchoring = el("progress", { id: "anchoring", max: "1", value: "0", "aria-label": t("console.issue.anchoring") });
+  const readingText = el("div", { class: "muted", id: "reading-text" });
+  const anchoringText = el("div", { class: "muted", id: "anchoring-text" });
+  const progress = el("div", { class: "stack", hidden: true }, el("div", {}, el("strong", {}, t("console.issue.reading")), reading, readingText), el("div", {}, el("strong", {}, t("console.issue.anchoring")), anchoring, anchoringText));
+  const summary = el("div", { id: "issue-summary", "aria-live": "polite" });
+  const errorsBody = el("tbody");
+  const errors = el(
+    "div",
+    { hidden: true, id: "rejections" },
+    el("h3", {}, t("console.issue.rejected")),
+    el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("console.issue.rejected") }, el("table", { class: "errors" }, el("thead", {}, el("tr", {}, el("th", { scope: "col", class: "num" }, t("console.issue.line")), el("th", { scope: "col" }, t("console.issue.number")), el("th", { scope: "col" }, t("console.issue.reason")))), errorsBody)),
+  );
+  const form = el(
+    "form",
+    { class: "stack", novalidate: true },
+    el("div", {}, el("label", { for: "type" }, t("console.issue.type")), type),
+    el("div", {}, el("label", { for: "records" }, t("console.issue.file")), file, el("div", { class: "hint" }, t("console.issue.file_hint"))),
+    submit,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) return toast(t("console.issue.need_file"));
+    busy(submit, async () => {
+      errorsBody.replaceChildren();
+      errors.hidden = true;
+      summary.replaceChildren();
+      progress.hidden = false;
+      reading.value = 0;
+      anchoring.value = 0;
+      anchoring.removeAttribute("data-done");
+      readingText.textContent = anchoringText.textContent = "";
+      const body = new FormData();
+      body.append("type", type.value);
+      body.append("file", chosen);
+      const response = await api("/v1/office/issuance", { method: "POST", form: body, token, raw: true }).catch((error) => {
+        if (error.status === 401) expired();
+        throw error;
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += value;
+        const lines = buffered.split("\n");
+        buffered = lines.pop();
+        for (const line of lines) if (line.trim()) onEvent(JSON.parse(line));
+      }
+    });
+  });
+
+  function onEvent(event) {
+    if (event.event === "progress") {
+      reading.max = Math.max(event.total, 1);
+      reading.value = event.bytes;
+      readingText.textContent = t("console.issue.read", { read: event.read, percent: Math.round((100 * event.bytes) / Math.max(event.total, 1)) });
+    } else if (event.event === "rejected") {
+      errors.hidden = false;
+      errorsBody.append(el("tr", { dataset: { line: event.line } }, el("td", { class: "num" }, String(event.line)), el("td", {}, event.number || "—"), el("td", {}, event.reason)));
+    } else if (event.event === "issued") {
+      reading.value = reading.max;
+      summary.replaceChildren(
+        el("p", { class: event.refused ? "notice bad" : "notice ok", id: "issued-summary" }, t("console.issue.summary", { read: event.read, issued: event.issued, already: event.alreadyIssued, refused: event.refused })),
+      );
+      if (!event.issued) anchoringText.textContent = t("console.issue.nothing_to_anchor");
+    } else if (event.event === "anchoring") {
+      anchoring.max = Math.max(event.total, 1);
+      anchoring.value = event.anchored;
+      anchoringText.textContent = t("console.issue.anchored", { anchored: event.anchored, total: event.total });
+    } else if (event.event === "done") {
+      anchoring.dataset.done = "true";
+      summary.append(el("p", { class: "muted", id: "issue-done" }, event.anchored === event.issued ? t("console.issue.done") : t("console.issue.handed_over")));
+    } else if (event.event === "error") {
+      summary.replaceChildren(el("p", { class: "notice bad" }, event.detail));
+    }
+  }
+
+  return el("section", { class: "card", "aria-labelledby": "issue-title" }, el("h2", { id: "issue-title" }, t("console.issue.title")), form, progress, summary, errors);
+}
+
+// ------------------------------------------------------------------ finding and changing
+
+function searchCard(call, reasons) {
+  const number = el("input", { id: "number", type: "search", required: true, maxlength: "40", spellcheck: "false" });
+  const submit = el("button", { class: "btn", type: "submit" }, t("console.search.submit"));
+  const found = el("div", { id: "found", "aria-live": "polite" });
+  const form = el("form", { class: "row", role: "search" }, el("div", { class: "grow" }, el("label", { for: "number" }, t("console.search.number")), number), submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!number.value.trim()) return;
+    busy(submit, async () => {
+      try {
+        const revisions = await call(`/v1/office/certificates/${encodeURIComponent(number.value.trim())}`);
+        found.replaceChildren(renderRevisions(call, reasons, number.value.trim(), revisions, found));
+      } catch (error) {
+        found.replaceChildren(el("p", { class: "notice bad" }, explain(error)));
+      }
+    });
+  });
+  return el("section", { class: "card stack", "aria-labelledby": "search-title" }, el("h2", { id: "search-title" }, t("console.search.title")), form, found);
+}
+
+function renderRevisions(call, reasons, number, revisions, container) {
+  const current = revisions[0];
+  const table = el(
+    "table",
+    {},
+    el("thead", {}, el("tr", {}, ["revision", "type", "issued", "status", "batch", "block", "transaction"].map((name) => el("th", { scope: "col" }, t(`console.col.${name}`))))),
+    el(
+      "tbody",
+      {},
+      revisions.map((row) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, String(row.revision)),
+          el("td", {}, tx({ zh: row.title["zh-CN"], en: row.title.en }) || row.type),
+          el("td", {}, formatDate(row.issued)),
+          el("td", { dataset: { status: row.status } }, el("span", { class: `badge ${row.status === "valid" ? "ok" : "bad"}` }, t(`status.${row.status}`)), row.statusReason ? ` ${row.statusReason}` : ""),
+          el("td", {}, row.anchored ? `#${row.batch} · ${row.index}` : t("status.pending")),
+          el("td", {}, row.block ?? "—"),
+          el("td", { class: "muted" }, row.transaction ? `${row.transaction.slice(0, 12)}…` : "—"),
+        ),
+      ),
+    ),
+  );
+  const reason = el("select", { id: "reason" }, reasons.map((item) => el("option", { value: item.label }, t(`reason.${item.label}`) === `reason.${item.label}` ? item.label : `${t(`reason.${item.label}`)} (${item.label})`)));
+  const actions = ["revoke", "suspend", "reinstate"].map((action) => {
+    const button = el("button", { type: "button", class: action === "revoke" ? "btn danger" : "btn secondary", id: `action-${action}` }, t(`console.action.${action}`));
+    button.addEventListener("click", () =>
+      busy(button, async () => {
+        if (action === "revoke" && !confirm(t("console.action.revoke_confirm", { number }))) return;
+        const changed = await call(`/v1/office/certificates/${encodeURIComponent(number)}/status`, { method: "POST", body: { action, reason: reason.value } });
+        toast(changed.changed ? t("console.action.done") : t("console.action.unchanged"));
+        container.replaceChildren(renderRevisions(call, reasons, number, changed.revisions, container));
+      }),
+    );
+    return button;
+  });
+  return el(
+    "div",
+    { class: "stack" },
+    el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("console.search.title") }, table),
+    current.anchored ? el("div", { class: "stack" }, el("label", { for: "reason" }, t("console.action.reason")), reason, el("div", { class: "row" }, actions)) : el("p", { class: "muted" }, t("console.action.wait")),
+    el("p", { class: "muted" }, current.anchoredAt ? t("console.anchored_at", { time: formatTime(current.anchoredAt) }) : ""),
+  );
+}
