@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from issuer import certificates
@@ -16,9 +19,21 @@ from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._models import access_log, access_log_nodes, grants, log_anchors, units
 from wallet_api._principal import Principal
 
+CHINA = timezone(timedelta(hours=8))
+
 
 def _hex(value: bytes) -> str:
     return "0x" + value.hex()
+
+
+def _china_day(stamp: str) -> str:
+    """The China-time day of an entry's UTC ``…Z`` time."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA).date().isoformat()
+
+
+def _china_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +138,24 @@ class LogAudit:
                 .limit(limit)
             ).all()
         return [{"seq": seq, "entry": json.loads(entry), "leafHash": _hex(leaf)} for seq, entry, leaf in rows]
+
+    def activity(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+        """Log events counted per day (China time) and kind, oldest day first: grants made,
+        redeemed, revoked and refused. The entries carry no personal data; only their kind and
+        time are read."""
+        counts: Counter[tuple[str, str]] = Counter()
+        query = sa.select(access_log.c.entry).order_by(access_log.c.seq)
+        if start is not None:
+            query = query.where(access_log.c.created_at >= _china_midnight(start))
+        if end is not None:
+            query = query.where(access_log.c.created_at < _china_midnight(end + timedelta(days=1)))
+        with self.context.reader.connect() as connection:
+            for (entry,) in connection.execution_options(yield_per=5000).execute(query):
+                parsed = orjson.loads(entry)
+                counts[_china_day(parsed["time"]), parsed["event"]] += 1
+        return [
+            {"day": day, "event": event, "count": count} for (day, event), count in sorted(counts.items())
+        ]
 
     def inclusion(self, seq: int, size: int | None) -> dict[str, Any]:
         """The proof that entry `seq` is in the log of `size` entries (the latest anchored size by

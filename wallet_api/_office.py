@@ -60,7 +60,8 @@ class OfficeDesk:
         Events, in order: ``started``; ``progress`` (bytes read, documents read); one
         ``rejected`` per refused row, with its line and reason; ``issued`` (the counts);
         ``anchoring`` as the worker anchors the new certificates; ``done`` — or ``error``.
-        The work goes on in its own thread: a client that goes away does not stop it.
+        The work goes on in its own thread: a client that goes away does not stop it. The type
+        is checked at once, before any progress is sent.
         """
         try:
             certificate_type = self.context.catalog.find(type_reference)
@@ -149,9 +150,12 @@ class OfficeDesk:
                 path.unlink(missing_ok=True)
                 events.put(None)
 
-        threading.Thread(target=work, name="office-issuance", daemon=True).start()
-        while (event := events.get()) is not None:
-            yield orjson.dumps(event) + b"\n"
+        def stream() -> Iterator[bytes]:
+            threading.Thread(target=work, name="office-issuance", daemon=True).start()
+            while (event := events.get()) is not None:
+                yield orjson.dumps(event) + b"\n"
+
+        return stream()
 
     def _follow_anchoring(self, ids: list[str], events: queue.Queue[dict[str, Any] | None]) -> int:
         """Reports how many of `ids` are anchored until all are, or the wait runs out."""

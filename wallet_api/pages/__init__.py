@@ -89,10 +89,10 @@ def verify(request: Request, lang: Lang = None, saved: LangCookie = None) -> HTM
 
 
 @router.get("/r/{reference}", response_class=HTMLResponse)
-def grant_link(request: Request, reference: str, saved: LangCookie = None) -> HTMLResponse:
+def grant_link(request: Request, reference: str, lang: Lang = None, saved: LangCookie = None) -> HTMLResponse:
     """A grant's link opens the verifier; the key after '#' never reaches the server."""
     del reference
-    return _page(request, "verify", None, saved)
+    return _page(request, "verify", lang, saved)
 
 
 @router.get("/console", response_class=HTMLResponse)

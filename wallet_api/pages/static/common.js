@@ -197,3 +197,10 @@ export function showLogout(onLogout) {
 export function hideLogout() {
   $("#logout").hidden = true;
 }
+
+// The language switch keeps the part after '#': a wallet view, or a grant link's key.
+document.querySelector("a.lang")?.addEventListener("click", (event) => {
+  const target = new URL(event.currentTarget.href);
+  target.hash = location.hash;
+  event.currentTarget.href = target.href;
+});
