@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/certledger bench issue
 	$(BIN)/certledger bench verify
 	$(BIN)/certledger bench api
+	$(BIN)/certledger bench audit
 
 # Recompile the Solidity sources into ledger/artifacts/ (a test fails when they are stale).
 contracts: setup

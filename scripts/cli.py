@@ -20,6 +20,7 @@ from scripts.demo_wallet import Population, seed_demo
 from verifier import VerifierError
 from verifier.cli import present, verify
 from wallet_api import WalletContext, WalletError
+from wallet_api.audit_cli import audit_app
 from wallet_api.cli import serve, serve_context, staff_app
 
 console = Console()
@@ -35,6 +36,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(safe_app, name="safe")
 app.add_typer(types_app, name="types")
 app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
 app.command("deploy")(deploy)
 app.command("issue")(issue)
 app.command("worker")(worker)

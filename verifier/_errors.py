@@ -20,3 +20,12 @@ class ChainReadError(VerifierError):
 
 class UnreadableDocumentError(VerifierError, ValueError):
     """A file, link or QR code does not hold a document the verifier can read."""
+
+
+class AuditError(VerifierError):
+    """The chain index or an audit report cannot answer as asked."""
+
+
+class AuditQueryError(AuditError, ValueError):
+    """An audit question that cannot be answered: a block beyond the head or the index, a period
+    that ends before it starts, an unknown grouping."""

@@ -21,3 +21,6 @@ class VerifierSettings(LedgerSettings):
     deployment: Path | None = None
     verify_timeout: float = Field(default=5.0, gt=0, description="seconds a chain read may take")
     head_ttl: float = Field(default=0.0, ge=0, description="seconds the latest block number may be reused")
+    index_database_url: str | None = Field(
+        default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
+    )

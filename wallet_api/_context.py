@@ -16,7 +16,7 @@ from ledger import (
     create_database_engine,
     default_database_url,
 )
-from verifier import ChainView, Verifier
+from verifier import ChainAudit, ChainIndex, ChainView, Verifier, default_index_url
 from wallet_api._accesslog import LogAnchorer, Pseudonyms
 from wallet_api._principal import UnitKeyCache
 from wallet_api._ratelimit import RateLimiter
@@ -97,6 +97,21 @@ class WalletContext(IssuerContext):
             w3, ledger=deployment.ledger, chain_id=deployment.chain_id, head_ttl=self.settings.head_ttl
         )
         return Verifier(view, self.catalog)
+
+    @cached_property
+    def chain_index(self) -> ChainIndex:
+        """The index of this deployment's events, in its own database (never the operators')."""
+        deployment = self.chain.deployment()
+        url = self.settings.index_database_url or default_index_url(
+            self.settings.data_dir, deployment.chain_id
+        )
+        w3 = connect(self.settings.endpoint, timeout=self.settings.rpc_timeout)
+        return ChainIndex(w3, deployment, url=url)
+
+    @cached_property
+    def chain_audit(self) -> ChainAudit:
+        """Audit reports from the chain index."""
+        return ChainAudit(self.chain_index)
 
     @cached_property
     def log_anchorer(self) -> LogAnchorer:

@@ -152,6 +152,30 @@ class LogAnchorRecord(SQLModel, table=True):
     anchored_at: datetime = _time()
 
 
+class ReconciliationRecord(SQLModel, table=True):
+    """The result of one reconciliation of the database with the chain (`certledger audit reconcile`).
+
+    `counts` is a JSON object of differences per kind; `details` a JSON list of the first
+    differences (kind, subject, detail, repaired), which name batches by root, certificates by id
+    and log problems by size — nothing personal.
+    """
+
+    __tablename__ = "reconciliations"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    started_at: datetime = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
+    finished_at: datetime = _time()
+    repair: bool
+    indexed_to: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    batches_checked: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    certificates_checked: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    log_entries_checked: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    differences: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    repaired: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    counts: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    details: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+
+
 citizen_accounts: sa.Table = CitizenAccount.__table__  # type: ignore[attr-defined]
 staff_accounts: sa.Table = StaffAccount.__table__  # type: ignore[attr-defined]
 sessions: sa.Table = SessionRecord.__table__  # type: ignore[attr-defined]
@@ -161,3 +185,4 @@ grants: sa.Table = GrantRecord.__table__  # type: ignore[attr-defined]
 access_log: sa.Table = AccessLogEntry.__table__  # type: ignore[attr-defined]
 access_log_nodes: sa.Table = AccessLogNode.__table__  # type: ignore[attr-defined]
 log_anchors: sa.Table = LogAnchorRecord.__table__  # type: ignore[attr-defined]
+reconciliations: sa.Table = ReconciliationRecord.__table__  # type: ignore[attr-defined]

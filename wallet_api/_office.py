@@ -16,7 +16,7 @@ import orjson
 import sqlalchemy as sa
 
 from issuer import IntakeError, Reason, batches, certificates, documents_from_file
-from ledger import CertificateTypeError, TransactionError
+from ledger import CertificateType, CertificateTypeError, TransactionError
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -69,93 +69,98 @@ class OfficeDesk:
             path.unlink(missing_ok=True)
             raise InvalidRequestError(f"type: {error}", code="issuance.unknown_type") from None
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        size = path.stat().st_size
-
-        def work() -> None:
-            read_bytes = 0
-            documents = 0
-            last = 0.0
-
-            def report_progress(force: bool = False) -> None:
-                nonlocal last
-                now = time.monotonic()
-                if force or now - last >= PROGRESS_EVERY:
-                    last = now
-                    events.put({"event": "progress", "bytes": read_bytes, "total": size, "read": documents})
-
-            def on_bytes(count: int) -> None:
-                nonlocal read_bytes
-                read_bytes += count
-                report_progress()
-
-            def on_documents(count: int) -> None:
-                nonlocal documents
-                documents += count
-                report_progress()
-
-            try:
-                events.put({"event": "started", "type": certificate_type.key, "total": size})
-                records = documents_from_file(
-                    path,
-                    certificate_type,
-                    schema_directories=(self.context.settings.data_dir / "schemas",),
-                    progress=on_bytes,
-                    parallel=False,
-                )
-                outcome = self.context.issuance().issue(records, certificate_type, progress=on_documents)
-                read_bytes = size
-                report_progress(force=True)
-                for rejection in outcome.rejected:
-                    events.put(
-                        {
-                            "event": "rejected",
-                            "line": rejection.line,
-                            "number": rejection.number,
-                            "reason": rejection.reason,
-                        }
-                    )
-                events.put(
-                    {
-                        "event": "issued",
-                        "read": outcome.read,
-                        "issued": outcome.issued,
-                        "alreadyIssued": outcome.already_issued,
-                        "refused": outcome.refused,
-                    }
-                )
-                log.info(
-                    "issued a records file",
-                    extra={
-                        "fields": {
-                            "issued": outcome.issued,
-                            "refused": outcome.refused,
-                            "type": certificate_type.key,
-                        }
-                    },
-                )
-                anchored = self._follow_anchoring(outcome.issued_ids, events)
-                events.put({"event": "done", "issued": outcome.issued, "anchored": anchored})
-            except IntakeError as error:
-                events.put({"event": "error", "code": "issuance.bad_file", "detail": str(error)})
-            except Exception:
-                log.exception("issuing a records file failed")
-                events.put(
-                    {
-                        "event": "error",
-                        "code": "internal",
-                        "detail": "the issuance stopped; see the service log",
-                    }
-                )
-            finally:
-                path.unlink(missing_ok=True)
-                events.put(None)
 
         def stream() -> Iterator[bytes]:
-            threading.Thread(target=work, name="office-issuance", daemon=True).start()
+            threading.Thread(
+                target=self._run, args=(path, certificate_type, events), name="office-issuance", daemon=True
+            ).start()
             while (event := events.get()) is not None:
                 yield orjson.dumps(event) + b"\n"
 
         return stream()
+
+    def _run(
+        self, path: Path, certificate_type: CertificateType, events: queue.Queue[dict[str, Any] | None]
+    ) -> None:
+        """The issuance of one file, reporting to `events` (None when it is over)."""
+        size = path.stat().st_size
+        read_bytes = 0
+        documents = 0
+        last = 0.0
+
+        def report_progress(force: bool = False) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if force or now - last >= PROGRESS_EVERY:
+                last = now
+                events.put({"event": "progress", "bytes": read_bytes, "total": size, "read": documents})
+
+        def on_bytes(count: int) -> None:
+            nonlocal read_bytes
+            read_bytes += count
+            report_progress()
+
+        def on_documents(count: int) -> None:
+            nonlocal documents
+            documents += count
+            report_progress()
+
+        try:
+            events.put({"event": "started", "type": certificate_type.key, "total": size})
+            records = documents_from_file(
+                path,
+                certificate_type,
+                schema_directories=(self.context.settings.data_dir / "schemas",),
+                progress=on_bytes,
+                parallel=False,
+            )
+            outcome = self.context.issuance().issue(records, certificate_type, progress=on_documents)
+            read_bytes = size
+            report_progress(force=True)
+            for rejection in outcome.rejected:
+                events.put(
+                    {
+                        "event": "rejected",
+                        "line": rejection.line,
+                        "number": rejection.number,
+                        "reason": rejection.reason,
+                    }
+                )
+            events.put(
+                {
+                    "event": "issued",
+                    "read": outcome.read,
+                    "issued": outcome.issued,
+                    "alreadyIssued": outcome.already_issued,
+                    "refused": outcome.refused,
+                }
+            )
+            log.info(
+                "issued a records file",
+                extra={
+                    "fields": {
+                        "issued": outcome.issued,
+                        "refused": outcome.refused,
+                        "type": certificate_type.key,
+                    }
+                },
+            )
+            anchored = self._follow_anchoring(outcome.issued_ids, events)
+            events.put({"event": "done", "issued": outcome.issued, "anchored": anchored})
+        except IntakeError as error:
+            events.put({"event": "error", "code": "issuance.bad_file", "detail": str(error)})
+        except Exception:
+            log.exception("issuing a records file failed")
+            events.put(
+                {
+                    "event": "error",
+                    "code": "internal",
+                    "detail": "the issuance stopped; see the service log",
+                }
+            )
+        finally:
+            path.unlink(missing_ok=True)
+            events.put(None)
 
     def _follow_anchoring(self, ids: list[str], events: queue.Queue[dict[str, Any] | None]) -> int:
         """Reports how many of `ids` are anchored until all are, or the wait runs out."""

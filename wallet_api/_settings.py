@@ -37,6 +37,9 @@ class WalletSettings(IssuerSettings):
     log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
     unit_key_seconds: float = Field(default=5.0, ge=0, description="seconds a unit's key record is reused")
     grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
+    index_database_url: str | None = Field(
+        default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
+    )
 
     @property
     def base_url(self) -> str:

@@ -354,6 +354,20 @@ class LogSummary(Out):
     anchors: list[CheckpointOut]
 
 
+class LogActivityRow(Out):
+    """Log events of one kind on one day."""
+
+    day: str
+    event: str
+    count: int
+
+
+class LogActivityOut(Out):
+    """Log events per day (China time) and kind, oldest day first."""
+
+    rows: list[LogActivityRow]
+
+
 class LogEntryOut(Out):
     """A log entry as stored."""
 

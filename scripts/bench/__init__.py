@@ -74,4 +74,17 @@ def api(
         raise typer.Exit(1)
 
 
+@bench_app.command("audit")
+def audit(
+    as_json: JsonOption = False,
+    quick: Annotated[
+        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
+    ] = False,
+) -> None:
+    """Chain events indexed per second, and the time to reconcile 100,000 certificates."""
+    from scripts.bench.audit import FULL, QUICK, measure_audit  # noqa: PLC0415
+
+    measure_audit(QUICK if quick else FULL).emit(as_json=as_json)
+
+
 __all__ = ["Figure", "Figures", "bench_app"]

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from issuer import batches, certificates
+from issuer import Reason, batches, certificates
 from scripts.demo_data import generate
 from scripts.demo_wallet import DemoCitizen
 from tests.pages.conftest import Site, Tab
+from wallet_api._reconcile import Reconciler
 
 OFFICE_NAME = "威海市社会保险事业中心"  # as build_world registers it on chain
 DISCLOSED = ["holder_name", "pension"]
@@ -280,11 +281,68 @@ def test_the_keyboard_alone_logs_in(tabs: Any, site: Site) -> None:
     citizen = site.world.citizens[0]
     page = tabs().page
     page.goto(f"{site.url}/wallet")
-    page.keyboard.press("Tab")  # the skip link comes first
-    assert page.evaluate("document.activeElement.className") == "skip"
-    page.focus("#login")
+    page.wait_for_selector("#login")
+    # The view puts focus on its heading, so the next Tab reaches the first field.
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "login"
     page.keyboard.type(citizen.identity_number)
     page.keyboard.press("Tab")
     page.keyboard.type(citizen.password)
     page.keyboard.press("Enter")
     page.wait_for_selector(".cards")
+
+
+def test_the_citizen_revokes_from_the_list_of_grants(tabs: Any, site: Site) -> None:
+    phone = tabs()
+    shared = share_in_browser(phone, site, "list")
+    page = phone.page
+    page.goto(f"{site.url}/wallet#/grants")
+    card = page.locator(f"[data-grant='{shared.grant_id}']")
+    card.wait_for()
+    assert card.get_attribute("data-state") == "active"
+    assert "剩余 5/5 次" in card.inner_text()
+    phone.shoot("wallet-grants-active")
+    card.locator("button.danger").click()
+    page.wait_for_selector(f"[data-grant='{shared.grant_id}'][data-state=revoked]")
+    grant = site.world.client.get(
+        f"/v1/grants/{shared.grant_id}", headers=site.world.citizen_headers(shared.citizen)
+    ).json()
+    assert grant["state"] == "revoked"
+
+
+def test_the_auditor_sees_charts_batches_log_roots_and_the_last_reconciliation(tabs: Any, site: Site) -> None:
+    world = site.world
+    holder, _ = contribution_holder(site)
+    other = next(citizen for citizen in world.citizens if citizen is not holder)
+    revoked = world.context.statuses().change([other.certificates[-1]], "revoke", Reason.ISSUED_IN_ERROR)
+    assert revoked.changed == [other.certificates[-1]]
+    world.context.log_anchorer.step()
+    Reconciler(world.context.engine, world.context.chain_index).run()
+    with world.context.engine.connect() as connection:
+        anchored = connection.execute(
+            sa.select(sa.func.sum(batches.c.count)).where(batches.c.state == "anchored")
+        ).scalar_one()
+
+    tab = tabs()
+    page = tab.page
+    auditor = next(member for member in world.population.staff if member.role == "auditor")
+    page.goto(f"{site.url}/audit")
+    page.fill("#username", auditor.username)
+    page.fill("#password", auditor.password)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#chart-issuance")
+    tab.shoot("audit")
+    assert page.inner_text("#figure-certificates").replace(",", "") == str(anchored)
+    assert int(page.inner_text("#figure-revoked")) >= 1
+    assert page.locator("#chart-issuance rect").count() >= 1
+    assert page.locator("#chart-status rect[data-series='撤销']").count() >= 1
+    assert page.locator("#chart-access rect").count() >= 1
+    assert page.locator("#batches tbody tr").count() >= 1
+    assert page.locator("#log-anchors tbody tr").count() >= 1
+    assert "ok" in (page.get_attribute("#log-check", "class") or "")
+    assert "数据库与链上一致" in page.inner_text("#reconciliation")
+    page.click("text=按出具机构")
+    assert set(page.eval_on_selector_all("#chart-issuance rect", "r => r.map(e => e.dataset.series)")) == {
+        OFFICE_NAME
+    }

@@ -52,6 +52,7 @@ class Target:
     grant_link: str
     grant_key: str
     unit_id: str
+    other_number: str  # a certificate of a citizen outside the matrix, for the office's routes
 
 
 def _fresh_target(world: WalletWorld, headers: dict[str, str]) -> Target:
@@ -64,7 +65,12 @@ def _fresh_target(world: WalletWorld, headers: dict[str, str]) -> Target:
         headers=world.staff_headers("operator"),
     )
     return Target(
-        certificate_id, created["grant"]["id"], created["link"], created["key"], unit.json()["unit"]["id"]
+        certificate_id,
+        created["grant"]["id"],
+        created["link"],
+        created["key"],
+        unit.json()["unit"]["id"],
+        world.citizens[2].certificates[-1],
     )
 
 
@@ -120,6 +126,11 @@ ROUTES = [
         _post(lambda t: f"/v1/grants/{t.grant_id}/qr", lambda w, t: {"key": t.grant_key}),
         "citizen-owned",
     ),
+    Route(
+        "certificate pdf",
+        _post(lambda t: f"/v1/certificates/{t.certificate_id}/pdf", lambda w, t: {"link": t.grant_link}),
+        "citizen-owned",
+    ),
     Route("my certificates", _get(lambda t: "/v1/certificates"), "citizen-own"),
     Route("my grants", _get(lambda t: "/v1/grants"), "citizen-own"),
     Route("my profile", _get(lambda t: "/v1/me"), "citizen-own"),
@@ -138,6 +149,26 @@ ROUTES = [
         201,
     ),
     Route("unit key", _post(lambda t: f"/v1/units/{t.unit_id}/key"), "operator"),
+    Route("office reasons", _get(lambda t: "/v1/office/reasons"), "operator"),
+    Route("office find", _get(lambda t: f"/v1/office/certificates/{t.other_number}"), "operator"),
+    Route(
+        "office status",
+        _post(
+            lambda t: f"/v1/office/certificates/{t.other_number}/status",
+            lambda w, t: {"action": "suspend", "reason": "under-review"},
+        ),
+        "operator",
+    ),
+    Route(
+        "office issuance",
+        lambda w, t, h: w.client.post(
+            "/v1/office/issuance",
+            data={"type": "pension-qualification"},
+            files={"file": ("empty.jsonl", b"")},
+            headers=h,
+        ),
+        "operator",
+    ),
     Route("disable unit", lambda w, t, h: w.client.delete(f"/v1/units/{t.unit_id}", headers=h), "operator"),
     Route("units", _get(lambda t: "/v1/units"), "citizen-or-operator"),
     Route("unit", _get(lambda t: f"/v1/units/{t.unit_id}"), "citizen-or-operator"),
@@ -147,6 +178,13 @@ ROUTES = [
     Route("log entries", _get(lambda t: "/v1/audit/log/entries"), "auditor"),
     Route("log check", _get(lambda t: "/v1/audit/log/check"), "auditor"),
     Route("log consistency", _get(lambda t: "/v1/audit/log/consistency?first=1&second=1"), "auditor"),
+    Route("chain issuance", _get(lambda t: "/v1/audit/chain/issuance?by=month"), "auditor"),
+    Route("chain batches", _get(lambda t: "/v1/audit/chain/batches"), "auditor"),
+    Route("chain status", _get(lambda t: "/v1/audit/chain/status"), "auditor"),
+    Route("chain trust", _get(lambda t: "/v1/audit/chain/trust"), "auditor"),
+    Route("chain log anchors", _get(lambda t: "/v1/audit/chain/log-anchors"), "auditor"),
+    # No reconciliation has run in this world: the auditor is told so, everyone else refused.
+    Route("last reconciliation", _get(lambda t: "/v1/audit/reconciliations/latest"), "auditor", 404),
     Route("logout", _post(lambda t: "/v1/auth/logout"), "any-token", 204),
 ]
 
@@ -227,6 +265,8 @@ def _fresh_headers(world: WalletWorld, caller: str) -> dict[str, str]:
 RANDOM_ROUTES = [
     ("citizen_a", lambda w, r: w.client.get(f"/v1/certificates/{r}")),
     ("citizen_a", lambda w, r: w.client.get(f"/v1/certificates/{r}/document")),
+    ("citizen_a", lambda w, r: w.client.post(f"/v1/certificates/{r}/pdf", json={})),
+    ("operator", lambda w, r: w.client.get(f"/v1/office/certificates/R{r[:20]}")),
     ("citizen_a", lambda w, r: w.client.get(f"/v1/grants/{r}")),
     ("citizen_a", lambda w, r: w.client.post(f"/v1/grants/{r}/revoke")),
     ("citizen_a", lambda w, r: w.client.post(f"/v1/grants/{r}/qr", json={"key": "A" * 43})),

@@ -32,6 +32,7 @@ from ledger import ManagedChain, personal_message_digest, sign_digest
 from tests.issuing import credit_code, identity_number
 from tests.wallet_api.conftest import WalletWorld, build_world, sign_typed
 from wallet_api import enrolment_message
+from wallet_api._reconcile import Reconciler
 
 Operation = APIOperation[Any, Any, Any, Any]
 Credential = Literal["citizen", "operator", "auditor", "unit", "session"]
@@ -49,6 +50,7 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/certificates": "citizen",
     "GET /v1/certificates/{certificate_id}": "citizen",
     "GET /v1/certificates/{certificate_id}/document": "citizen",
+    "POST /v1/certificates/{certificate_id}/pdf": "citizen",
     "GET /v1/units": "citizen",
     "POST /v1/units": "operator",
     "GET /v1/units/me": "unit",
@@ -67,6 +69,18 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/audit/log/entries/{seq}/proof": "auditor",
     "GET /v1/audit/log/consistency": "auditor",
     "GET /v1/audit/log/check": "auditor",
+    "GET /v1/audit/log/activity": "auditor",
+    "GET /v1/audit/reconciliations": "auditor",
+    "GET /v1/office/reasons": "operator",
+    "POST /v1/office/issuance": "operator",
+    "GET /v1/office/certificates/{number}": "operator",
+    "POST /v1/office/certificates/{number}/status": "operator",
+    "GET /v1/audit/chain/issuance": "auditor",
+    "GET /v1/audit/chain/batches": "auditor",
+    "GET /v1/audit/chain/status": "auditor",
+    "GET /v1/audit/chain/trust": "auditor",
+    "GET /v1/audit/chain/log-anchors": "auditor",
+    "GET /v1/audit/reconciliations/latest": "auditor",
     "GET /v1/health": None,
     "GET /v1/types": None,
     "GET /v1/types/{name}/v{version}/schema": None,
@@ -292,6 +306,26 @@ def test_successful_answers_conform(
     call("GET /v1/audit/log/entries/{seq}/proof", auditor, 200, path_parameters={"seq": 0})
     call("GET /v1/audit/log/consistency", auditor, 200, query={"first": 1, "second": size})
     assert call("GET /v1/audit/log/check", auditor, 200).json()["intact"] is True
+    issued = call("GET /v1/audit/chain/issuance", auditor, 200, query={"by": "day"}).json()
+    assert issued["total"]["certificates"] > 0
+    call("GET /v1/audit/chain/batches", auditor, 200)
+    call("GET /v1/audit/chain/status", auditor, 200)
+    call("GET /v1/audit/chain/trust", auditor, 200)
+    assert call("GET /v1/audit/chain/log-anchors", auditor, 200).json()["anchors"]
+    events = call("GET /v1/audit/log/activity", auditor, 200).json()["rows"]
+    assert {row["event"] for row in events} >= {"grant.created", "grant.redeemed", "grant.revoked"}
+    call("GET /v1/audit/reconciliations/latest", auditor, 404)
+    assert call("GET /v1/audit/reconciliations", auditor, 200).json() == []
+    Reconciler(world.context.engine, world.context.chain_index).run()
+    assert call("GET /v1/audit/reconciliations/latest", auditor, 200).json()["differences"] == 0
+    assert len(call("GET /v1/audit/reconciliations", auditor, 200, query={"limit": 5}).json()) == 1
+
+    call("POST /v1/certificates/{certificate_id}/pdf", citizen, 200, path_parameters=certificate, body={})
+    call("GET /v1/office/reasons", operator, 200)
+    numbered = {"number": document["claims"]["certificate_no"]}
+    call("GET /v1/office/certificates/{number}", operator, 200, path_parameters=numbered)
+    change = {"action": "suspend", "reason": "under-review"}
+    call("POST /v1/office/certificates/{number}/status", operator, 200, path_parameters=numbered, body=change)
 
     number = identity_number(rng)
     code = call("POST /v1/enrolment-codes", operator, 201, body={"identityNumber": number}).json()["code"]

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Path, Query
 
+from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
 from wallet_api.deps import Auditor, PageSize, ServicesDep
-from wallet_api.schemas import ConsistencyOut, InclusionOut, LogCheckOut, LogEntryOut, LogSummary
+from wallet_api.routers.chain_audit import From, To
+from wallet_api.routers.chain_audit import router as chain_router  # the chain's side, for app.py
+from wallet_api.schemas import (
+    ConsistencyOut,
+    InclusionOut,
+    LogActivityOut,
+    LogActivityRow,
+    LogCheckOut,
+    LogEntryOut,
+    LogSummary,
+)
+
+__all__ = ["chain_router", "router"]
 
 router = APIRouter(prefix="/v1/audit/log", tags=["audit"], responses=problem_responses(401, 403, 404, 503))
 
@@ -54,6 +69,22 @@ def consistency(
     """Checked against the roots the chain holds for both sizes."""
     del auditor
     return ConsistencyOut.model_validate(services.audit.consistency(first, second))
+
+
+@router.get("/activity", summary="Log events per day and kind")
+def activity(
+    auditor: Auditor,
+    services: ServicesDep,
+    start: date | None = From,
+    end: date | None = To,
+) -> LogActivityOut:
+    """Grants made, redeemed, revoked and refused, counted per day: the access chart's data."""
+    del auditor
+    if start is not None and end is not None and end < start:
+        raise InvalidRequestError("to: the period ends before it starts", code="audit.bad_query")
+    return LogActivityOut(
+        rows=[LogActivityRow.model_validate(row) for row in services.audit.activity(start=start, end=end)]
+    )
 
 
 @router.get("/check", summary="Recompute the log and compare it with the chain")

@@ -133,11 +133,10 @@ export function renderDocument(view, { heading = "h2" } = {}) {
     if (section.title) part.append(el("h3", {}, tx(section.title)));
     if (section.kind === "fields") part.append(fieldList(section.rows));
     else {
-      const head = el("tr", {}, section.columns.map((column) => el("th", { scope: "col", class: column.amount ? "num" : null }, tx(column.label))));
-      const rows = section.rows.map((row) => el("tr", {}, row.map((cell, i) => el("td", { class: section.columns[i].amount ? "num" : null }, tx(cell)))));
-      const foot = section.totals
-        ? el("tr", { class: "total" }, section.totals.map((cell, i) => el("td", { class: section.columns[i].amount ? "num" : null }, tx(cell))))
-        : null;
+      const cellAttrs = (i) => ({ class: section.columns[i].amount ? "num" : null, dataset: { col: section.columns[i].key } });
+      const head = el("tr", {}, section.columns.map((column, i) => el("th", { scope: "col", ...cellAttrs(i) }, tx(column.label))));
+      const rows = section.rows.map((row) => el("tr", {}, row.map((cell, i) => el("td", cellAttrs(i), tx(cell)))));
+      const foot = section.totals ? el("tr", { class: "total" }, section.totals.map((cell, i) => el("td", cellAttrs(i), tx(cell)))) : null;
       part.append(el("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-label": tx(section.title) }, el("table", {}, el("thead", {}, head), el("tbody", {}, rows, foot))));
       if (section.summary.length) part.append(el("div", { class: "summary" }, fieldList(section.summary)));
     }

@@ -33,7 +33,7 @@ function keepLink(grantId, link) {
 }
 
 function show(...nodes) {
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.flat(Infinity).filter(Boolean));
   const heading = view.querySelector("h1");
   if (heading) {
     heading.setAttribute("tabindex", "-1");
@@ -331,16 +331,35 @@ function grantFacts(grant, titles) {
 
 async function grantsView() {
   const grants = await call("/v1/grants?limit=100");
-  const rows = grants.map((grant) =>
-    el(
-      "button",
-      { type: "button", class: "card", onclick: () => (location.hash = `#/g/${grant.id}`), dataset: { grant: grant.id } },
-      el("div", { class: "row" }, el("span", { class: "title" }, grant.unit.name), el("span", { class: `badge ${grant.state === "active" ? "ok" : "bad"}` }, t(`grant.state.${grant.state}`))),
+  const card = (grant) => {
+    const active = grant.state === "active";
+    const revoke = active ? el("button", { type: "button", class: "btn danger", "aria-label": `${t("wallet.grant.revoke")} · ${grant.unit.name}` }, t("wallet.grant.revoke")) : null;
+    revoke?.addEventListener("click", () =>
+      busy(revoke, async () => {
+        if (!confirm(t("wallet.grant.revoke_confirm"))) return;
+        await call(`/v1/grants/${grant.id}/revoke`, { method: "POST" });
+        sessionStorage.removeItem(`certledger.qr.${grant.id}`);
+        toast(t("wallet.grant.revoked"));
+        await grantsView();
+      }),
+    );
+    return el(
+      "div",
+      { class: "card stack", dataset: { grant: grant.id, state: grant.state } },
+      el("div", { class: "row" }, el("span", { class: "title" }, grant.unit.name), el("span", { class: `badge ${active ? "ok" : "bad"}` }, t(`grant.state.${grant.state}`))),
       el("div", { class: "muted" }, `${grant.certificateNumber} · ${grant.purpose}`),
       el("div", { class: "muted" }, `${t("wallet.grant.uses_left", { left: grant.usesLeft, total: grant.usesTotal })} · ${t("wallet.grant.expires")} ${formatTime(grant.expiresAt)}`),
-    ),
+      el("div", { class: "row" }, el("a", { class: "btn secondary", href: `#/g/${grant.id}` }, active ? t("wallet.grant.show") : t("wallet.grant.details")), revoke),
+    );
+  };
+  const active = grants.filter((grant) => grant.state === "active");
+  const ended = grants.filter((grant) => grant.state !== "active");
+  show(
+    el("h1", {}, t("wallet.tab.grants")),
+    grants.length ? null : el("p", { class: "muted" }, t("wallet.grants.none")),
+    active.length ? [el("h2", {}, t("wallet.grants.active")), el("div", { class: "cards" }, active.map(card))] : null,
+    ended.length ? [el("h2", {}, t("wallet.grants.ended")), el("div", { class: "cards" }, ended.map(card))] : null,
   );
-  show(el("h1", {}, t("wallet.tab.grants")), rows.length ? el("div", { class: "cards" }, rows) : el("p", { class: "muted" }, t("wallet.grants.none")));
 }
 
 // ------------------------------------------------------------------ who saw what
@@ -360,7 +379,7 @@ async function historyView() {
           "tr",
           {},
           el("td", {}, formatTime(entry.time)),
-          el("td", {}, t(`event.${entry.event}`), entry.outcome ? el("div", { class: "muted" }, t(`outcome.${entry.outcome}`) === `outcome.${entry.outcome}` ? entry.outcome : t(`outcome.${entry.outcome}`)) : null),
+          el("td", {}, t(`event.${entry.event}`), entry.outcome ? el("div", { class: "muted" }, t(`outcome.${entry.outcome}`)) : null),
           el("td", {}, entry.unit.name),
           el("td", {}, entry.certificateNumber),
           el("td", {}, entry.fields.join("、")),

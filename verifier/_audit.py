@@ -1,0 +1,638 @@
+"""Audit reports from the chain alone: issuance, status changes, the issuer registry's history, and
+the access log's anchors with the proofs checked against them.
+
+Everything here reads the chain index (`ChainIndex`), which reads only the chain. Days and months
+are those of China Standard Time, the bureau's time zone; a period's `start` and `end` dates are
+both included.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from issuer import Reason
+from ledger import LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
+from verifier._errors import AuditQueryError
+from verifier._indexer import (
+    ChainIndex,
+    chain_batches,
+    chain_log_anchors,
+    chain_registry_changes,
+    chain_status_changes,
+    indexed_blocks,
+)
+from verifier._verify import CHINA
+
+Grouping = Literal["office", "type", "day", "month"]
+GROUPINGS: tuple[Grouping, ...] = ("office", "type", "day", "month")
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _time(seconds: int | None) -> str | None:
+    """A chain time as ISO 8601 in China Standard Time."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, CHINA).isoformat()
+
+
+def reason_label(code: int) -> str:
+    """The reason code's name (``issued-in-error``), or ``code-N`` for one certledger does not define."""
+    try:
+        return Reason(code).label
+    except ValueError:
+        return f"code-{code}"
+
+
+def period_bounds(start: date | None, end: date | None) -> tuple[int | None, int | None]:
+    """`[start, end]` in China Standard Time as epoch seconds `[from, until)`."""
+    if start is not None and end is not None and end < start:
+        raise AuditQueryError(f"the period ends ({end}) before it starts ({start})")
+    try:
+        lower = (
+            None if start is None else int(datetime.combine(start, datetime.min.time(), CHINA).timestamp())
+        )
+        upper = (
+            None
+            if end is None
+            else int(datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA).timestamp())
+        )
+    except (OverflowError, ValueError) as error:
+        raise AuditQueryError(f"the period {start} to {end} is outside the calendar: {error}") from error
+    return lower, upper
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRow:
+    """Batches and certificates anchored in one group (an office, a type, a day or a month)."""
+
+    group: str
+    label: str
+    batches: int
+    certificates: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The row for JSON output."""
+        return {
+            "group": self.group,
+            "label": self.label,
+            "batches": self.batches,
+            "certificates": self.certificates,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    """One anchored batch."""
+
+    batch_id: int
+    root: bytes
+    office_id: int
+    type_id: int
+    count: int
+    key: str
+    block: int
+    time: int
+    transaction: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """The row for JSON output."""
+        return {
+            "batchId": self.batch_id,
+            "root": _hex(self.root),
+            "officeId": self.office_id,
+            "typeId": self.type_id,
+            "count": self.count,
+            "key": self.key,
+            "block": self.block,
+            "time": _time(self.time),
+            "transaction": _hex(self.transaction),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """One revocation, suspension or reinstatement on chain."""
+
+    block: int
+    time: int
+    action: str
+    reason: int
+    batch_id: int
+    office_id: int | None
+    certificates: int
+    root: bytes
+    by: str
+    transaction: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """The row for JSON output."""
+        return {
+            "block": self.block,
+            "time": _time(self.time),
+            "action": self.action,
+            "reason": self.reason,
+            "reasonLabel": reason_label(self.reason),
+            "batchId": self.batch_id,
+            "officeId": self.office_id,
+            "certificates": self.certificates,
+            "root": _hex(self.root),
+            "by": self.by,
+            "transaction": _hex(self.transaction),
+        }
+
+
+@dataclass(slots=True)
+class TrustOffice:
+    """An office as the registry knew it at a block."""
+
+    office_id: int
+    region_code: int
+    display_name: str
+    registered_block: int
+    registered_at: int
+    suspended_from: int | None = None
+    types: dict[int, list[tuple[int | None, int | None]]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The office for JSON output, windows as ``[from, until)`` (None: open)."""
+        return {
+            "officeId": self.office_id,
+            "regionCode": self.region_code,
+            "displayName": self.display_name,
+            "registeredBlock": self.registered_block,
+            "registeredAt": _time(self.registered_at),
+            "suspendedFrom": _time(self.suspended_from),
+            "types": [
+                {"typeId": type_id, "from": _time(start), "until": _time(until)}
+                for type_id, windows in sorted(self.types.items())
+                for start, until in windows
+            ],
+        }
+
+
+@dataclass(slots=True)
+class TrustKey:
+    """A signing key as the registry knew it at a block."""
+
+    key: str
+    office_id: int
+    key_id: int
+    valid_from: int | None
+    valid_until: int | None
+    added_block: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The key for JSON output."""
+        return {
+            "key": self.key,
+            "officeId": self.office_id,
+            "keyId": self.key_id,
+            "validFrom": _time(self.valid_from),
+            "validUntil": _time(self.valid_until),
+            "addedBlock": self.added_block,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEvent:
+    """One change of the registry (or of the access log's operators)."""
+
+    block: int
+    time: int
+    event: str
+    subject: str
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The change for JSON output."""
+        return {
+            "block": self.block,
+            "time": _time(self.time),
+            "event": self.event,
+            "subject": self.subject,
+            "detail": self.detail,
+        }
+
+
+@dataclass(slots=True)
+class TrustState:
+    """The issuer registry replayed up to and including `block`."""
+
+    block: int
+    block_time: int | None
+    governor: str
+    offices: dict[int, TrustOffice] = field(default_factory=dict)
+    keys: dict[str, TrustKey] = field(default_factory=dict)
+    log_operators: dict[str, list[str]] = field(default_factory=dict)  # log id → operators
+    history: list[RegistryEvent] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The state for JSON output."""
+        return {
+            "block": self.block,
+            "blockTime": _time(self.block_time),
+            "governor": self.governor,
+            "offices": [office.to_json() for _, office in sorted(self.offices.items())],
+            "keys": [key.to_json() for key in sorted(self.keys.values(), key=lambda k: k.key_id)],
+            "logOperators": [
+                {"logId": log_id, "operators": sorted(operators)}
+                for log_id, operators in sorted(self.log_operators.items())
+            ],
+            "history": [event.to_json() for event in self.history],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorRow:
+    """A checkpoint of an access log anchored on chain."""
+
+    log_id: bytes
+    size: int
+    root: bytes
+    sequence: int
+    operator: str
+    block: int
+    time: int
+    transaction: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """The row for JSON output."""
+        return {
+            "logId": _hex(self.log_id),
+            "size": self.size,
+            "root": _hex(self.root),
+            "sequence": self.sequence,
+            "operator": self.operator,
+            "block": self.block,
+            "time": _time(self.time),
+            "transaction": _hex(self.transaction),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProofCheck:
+    """A log proof checked against the roots anchored on chain."""
+
+    kind: Literal["inclusion", "consistency"]
+    sizes: tuple[int, ...]
+    anchored_roots: tuple[bytes | None, ...]
+    verified: bool
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The check for JSON output."""
+        return {
+            "kind": self.kind,
+            "sizes": list(self.sizes),
+            "anchoredRoots": [None if root is None else _hex(root) for root in self.anchored_roots],
+            "verified": self.verified,
+            "reason": self.reason,
+        }
+
+
+class ChainAudit:
+    """Answers an auditor's questions from the chain index."""
+
+    def __init__(self, index: ChainIndex) -> None:
+        self.index = index
+
+    # ---------------------------------------------------------------- issuance
+
+    def batches(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        office_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[BatchRow]:
+        """Batches anchored in the period, oldest first."""
+        lower, upper = period_bounds(start, end)
+        c = chain_batches.c
+        query: sa.Select[Any] = sa.select(
+            c.batch_id,
+            c.root,
+            c.office_id,
+            c.type_id,
+            c.count,
+            c.key,
+            c.block_number,
+            c.block_time,
+            c.transaction_hash,
+        ).order_by(c.block_number, c.log_index)
+        query = _in_period(query, c.block_time, lower, upper)
+        if office_id is not None:
+            query = query.where(c.office_id == office_id)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        with self.index.connect() as connection:
+            return [
+                BatchRow(
+                    int(r[0]),
+                    bytes(r[1]),
+                    int(r[2]),
+                    int(r[3]),
+                    int(r[4]),
+                    r[5],
+                    int(r[6]),
+                    int(r[7]),
+                    bytes(r[8]),
+                )
+                for r in connection.execute(query)
+            ]
+
+    def issuance(
+        self, *, start: date | None = None, end: date | None = None, by: Grouping = "office"
+    ) -> list[IssuanceRow]:
+        """Batches and certificates anchored in the period, per office, type, day or month."""
+        if by not in GROUPINGS:
+            raise AuditQueryError(f"issuance is grouped by one of {', '.join(GROUPINGS)}, not {by!r}")
+        lower, upper = period_bounds(start, end)
+        c = chain_batches.c
+        query = _in_period(
+            sa.select(c.office_id, c.type_id, c.block_time, c.count), c.block_time, lower, upper
+        )
+        totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+        with self.index.connect() as connection:
+            for office_id, type_id, block_time, count in connection.execute(query):
+                moment = datetime.fromtimestamp(int(block_time), CHINA)
+                key: Any = {
+                    "office": int(office_id),
+                    "type": int(type_id),
+                    "day": moment.date().isoformat(),
+                    "month": moment.strftime("%Y-%m"),
+                }[by]
+                totals[key][0] += 1
+                totals[key][1] += int(count)
+            names = self._office_names(connection) if by == "office" else {}
+        return [
+            IssuanceRow(
+                group=str(key),
+                label=names.get(key, "") if by == "office" else (f"type {key}" if by == "type" else str(key)),
+                batches=batches,
+                certificates=certificates,
+            )
+            for key, (batches, certificates) in sorted(totals.items())
+        ]
+
+    # ---------------------------------------------------------------- status
+
+    def status_changes(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StatusRow]:
+        """Revocations, suspensions and reinstatements in the period, oldest first."""
+        lower, upper = period_bounds(start, end)
+        s = chain_status_changes.c
+        query: sa.Select[Any] = (
+            sa.select(
+                s.block_number,
+                s.block_time,
+                s.action,
+                s.reason,
+                s.batch_id,
+                chain_batches.c.office_id,
+                s.count,
+                s.root,
+                s.by,
+                s.transaction_hash,
+            )
+            .outerjoin(chain_batches, chain_batches.c.root == s.root)
+            .order_by(s.block_number, s.log_index)
+        )
+        query = _in_period(query, s.block_time, lower, upper)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        with self.index.connect() as connection:
+            return [
+                StatusRow(
+                    int(r[0]),
+                    int(r[1]),
+                    r[2],
+                    int(r[3]),
+                    int(r[4]),
+                    None if r[5] is None else int(r[5]),
+                    int(r[6]),
+                    bytes(r[7]),
+                    r[8],
+                    bytes(r[9]),
+                )
+                for r in connection.execute(query)
+            ]
+
+    def status_summary(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+        """Status changes in the period counted per action and reason code."""
+        totals: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+        for row in self.status_changes(start=start, end=end):
+            totals[row.action, row.reason][0] += 1
+            totals[row.action, row.reason][1] += row.certificates
+        return [
+            {
+                "action": action,
+                "reason": reason,
+                "reasonLabel": reason_label(reason),
+                "changes": changes,
+                "certificates": certificates,
+            }
+            for (action, reason), (changes, certificates) in sorted(totals.items())
+        ]
+
+    # ---------------------------------------------------------------- trust
+
+    def trust(self, *, block: int | None = None) -> TrustState:
+        """The issuer registry and the access log's operators as they were after `block` (the
+        last indexed block by default)."""
+        indexed_to = self.index.indexed_to()
+        if block is None:
+            block = indexed_to
+        if block > indexed_to:
+            raise AuditQueryError(
+                f"the index reaches block {indexed_to}, not {block}: run `certledger audit index` first"
+            )
+        r = chain_registry_changes.c
+        with self.index.connect() as connection:
+            rows = connection.execute(
+                sa.select(chain_registry_changes)
+                .where(r.block_number <= block)
+                .order_by(r.block_number, r.log_index)
+            ).mappings()
+            state = TrustState(block=block, block_time=None, governor=self.index.deployment.governor)
+            for row in rows:
+                _apply(state, row)
+            state.block_time = connection.execute(
+                sa.select(indexed_blocks.c.timestamp)
+                .where(indexed_blocks.c.number <= block)
+                .order_by(indexed_blocks.c.number.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return state
+
+    # ---------------------------------------------------------------- access
+
+    def log_anchors(self, *, log_id: bytes | None = None) -> list[AnchorRow]:
+        """Checkpoints of the access logs, oldest first."""
+        a = chain_log_anchors.c
+        query = sa.select(
+            a.log_id, a.size, a.root, a.sequence, a.operator, a.block_number, a.block_time, a.transaction_hash
+        ).order_by(a.block_number, a.log_index)
+        if log_id is not None:
+            query = query.where(a.log_id == log_id)
+        with self.index.connect() as connection:
+            return [
+                AnchorRow(
+                    bytes(r[0]), int(r[1]), bytes(r[2]), int(r[3]), r[4], int(r[5]), int(r[6]), bytes(r[7])
+                )
+                for r in connection.execute(query)
+            ]
+
+    def anchored_root(self, log_id: bytes, size: int) -> bytes | None:
+        """The root anchored on chain for `size` entries of the log, if any."""
+        a = chain_log_anchors.c
+        with self.index.connect() as connection:
+            root = connection.execute(
+                sa.select(a.root).where(a.log_id == log_id, a.size == size)
+            ).scalar_one_or_none()
+        return None if root is None else bytes(root)
+
+    def anchored_roots(self, log_id: bytes) -> dict[int, bytes]:
+        """Every anchored size of the log and its root."""
+        return {row.size: row.root for row in self.log_anchors(log_id=log_id)}
+
+    def check_inclusion(
+        self, *, log_id: bytes, seq: int, size: int, entry: bytes, proof: Sequence[bytes]
+    ) -> ProofCheck:
+        """Whether `entry` is entry `seq` of the log of `size` entries whose root is on chain."""
+        anchored = self.anchored_root(log_id, size)
+        if anchored is None:
+            return ProofCheck("inclusion", (size,), (None,), False, f"no root is anchored for size {size}")
+        try:
+            verified = verify_inclusion(log_leaf_hash(entry), seq, size=size, proof=proof, root=anchored)
+        except LogTreeError as error:
+            return ProofCheck("inclusion", (size,), (anchored,), False, str(error))
+        reason = (
+            f"entry {seq} is in the first {size} entries anchored on chain"
+            if verified
+            else f"the proof does not lead from entry {seq} to the root anchored for size {size}"
+        )
+        return ProofCheck("inclusion", (size,), (anchored,), verified, reason)
+
+    def check_consistency(
+        self, *, log_id: bytes, first: int, second: int, proof: Sequence[bytes]
+    ) -> ProofCheck:
+        """Whether the log anchored at `second` entries extends the one anchored at `first`."""
+        roots = (self.anchored_root(log_id, first), self.anchored_root(log_id, second))
+        missing = [size for size, root in zip((first, second), roots, strict=True) if root is None]
+        if missing:
+            sizes = " and ".join(str(size) for size in missing)
+            return ProofCheck(
+                "consistency", (first, second), roots, False, f"no root is anchored for size {sizes}"
+            )
+        old_root, new_root = roots
+        assert old_root is not None and new_root is not None  # noqa: S101 — checked just above
+        try:
+            verified = verify_consistency(first, second, old_root=old_root, new_root=new_root, proof=proof)
+        except LogTreeError as error:
+            return ProofCheck("consistency", (first, second), roots, False, str(error))
+        reason = (
+            f"the log anchored at {second} entries extends the one anchored at {first}"
+            if verified
+            else f"the proof does not show that the log at {second} entries extends the one at {first}"
+        )
+        return ProofCheck("consistency", (first, second), roots, verified, reason)
+
+    # ---------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _office_names(connection: sa.Connection) -> dict[int, str]:
+        r = chain_registry_changes.c
+        return {
+            int(office_id): str(name)
+            for office_id, name in connection.execute(
+                sa.select(r.office_id, r.display_name).where(r.event == "OfficeRegistered")
+            )
+        }
+
+
+def _in_period(query: sa.Select[Any], column: Any, lower: int | None, upper: int | None) -> sa.Select[Any]:
+    if lower is not None:
+        query = query.where(column >= lower)
+    if upper is not None:
+        query = query.where(column < upper)
+    return query
+
+
+def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch per event
+    """Replays one registry event onto `state`."""
+    event, office_id, block, moment = (
+        row["event"],
+        row["office_id"],
+        int(row["block_number"]),
+        int(row["block_time"]),
+    )
+    subject, detail = "", ""
+    if event == "OfficeRegistered":
+        state.offices[office_id] = TrustOffice(
+            office_id, row["region_code"], row["display_name"], block, moment
+        )
+        subject, detail = f"office {office_id}", f"{row['display_name']}, region {row['region_code']}"
+    elif event == "OfficeSuspended":
+        if office_id in state.offices:
+            state.offices[office_id].suspended_from = row["time_from"]
+        subject, detail = f"office {office_id}", f"not trusted from {_time(row['time_from'])}"
+    elif event == "CertificateTypeAllowed":
+        if office_id in state.offices:
+            state.offices[office_id].types.setdefault(row["type_id"], []).append((row["time_from"], None))
+        subject, detail = (
+            f"office {office_id}",
+            f"type {row['type_id']} allowed from {_time(row['time_from'])}",
+        )
+    elif event == "CertificateTypeWithdrawn":
+        windows = state.offices[office_id].types.get(row["type_id"], []) if office_id in state.offices else []
+        if windows and windows[-1][1] is None:
+            windows[-1] = (windows[-1][0], row["time_until"])
+        subject, detail = (
+            f"office {office_id}",
+            f"type {row['type_id']} withdrawn from {_time(row['time_until'])}",
+        )
+    elif event == "KeyAdded":
+        state.keys[row["key"]] = TrustKey(
+            row["key"], office_id, row["key_id"], row["time_from"], row["time_until"], block
+        )
+        until = _time(row["time_until"]) or "no end"
+        subject, detail = (
+            f"key {row['key']}",
+            f"office {office_id}, valid {_time(row['time_from'])} to {until}",
+        )
+    elif event == "KeyRetired":
+        if row["key"] in state.keys:
+            state.keys[row["key"]].valid_until = row["time_until"]
+        subject, detail = f"key {row['key']}", f"valid until {_time(row['time_until'])}"
+    elif event == "GovernanceTransferred":
+        state.governor = row["account"]
+        subject, detail = "governor", f"now {row['account']}"
+    elif event == "GovernanceTransferStarted":
+        subject, detail = "governor", f"offered to {row['account']}"
+    elif event in {"OperatorAuthorized", "OperatorRevoked"}:
+        log_id = _hex(row["log_id"])
+        operators = state.log_operators.setdefault(log_id, [])
+        if event == "OperatorAuthorized" and row["account"] not in operators:
+            operators.append(row["account"])
+        elif event == "OperatorRevoked" and row["account"] in operators:
+            operators.remove(row["account"])
+        subject = f"log {log_id[:10]}…"
+        detail = f"operator {row['account']} {'authorized' if event == 'OperatorAuthorized' else 'revoked'}"
+    state.history.append(RegistryEvent(block, moment, event, subject, detail))

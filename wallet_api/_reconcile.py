@@ -1,0 +1,546 @@
+"""Reconciliation: the operators' database compared with the chain, every difference classified.
+
+The chain side comes from the chain index (which reads only the chain); the database side from
+set-based queries over the issuer's and the wallet's tables, so that 100,000 certificates take
+seconds, not one RPC call each. The kinds of difference:
+
+==========================  =================================================  =======================
+kind                        what it means                                      repaired by ``--repair``
+==========================  =================================================  =======================
+``batch_not_on_chain``      the database has a batch as anchored, the chain    yes: the batch goes
+                            has no such root (a reorganization, a node         back to ``sending`` and
+                            restored from an older state)                      the worker anchors it
+``batch_not_in_database``   a batch of one of the database's offices is        no: the chain cannot be
+                            anchored on chain, and the database has no         undone; revoke it on
+                            batch with that root                               chain if it is bogus
+``count_mismatch``          the chain's certificate count of a batch is not    no: rows are missing
+                            the database's, or not the number of certificate   (deleted) or extra
+                            rows that point at it
+``proof_mismatch``          a certificate's stored proof does not lead from    yes, when the batch's
+                            its document root to its batch's root on chain     tree rebuilt from the
+                                                                               database reaches the
+                                                                               root on chain
+``status_mismatch``         revoked or suspended on one side, not the other    no: run ``certledger
+                                                                               revoke`` / ``suspend``
+                                                                               again (they ask the
+                                                                               chain first)
+``log_root_mismatch``       a root of the access log anchored on chain that    no: the log is append
+                            the database's entries cannot reproduce            only
+==========================  =================================================  =======================
+
+Re-anchoring is exactly once: a batch goes back to ``sending`` only when its root is not on chain,
+the worker sends the same root again, and the ledger refuses a root it already has.
+
+Every run is stored in ``reconciliations`` (time, counts per kind, the first differences) for the
+auditor's page and API. Differences name batches by root, certificates by their random id and
+log problems by size — never a certificate number or anything personal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from issuer import SUPERSEDED, batches, certificates, new_id, status_changes, utc_now
+from ledger import ACCESS_LOG_ID, BatchTree, CertificateStatus, bulk_update, verify_batch_proof
+from verifier import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
+from wallet_api._accesslog import check_log
+from wallet_api._models import access_log, access_log_nodes, reconciliations
+
+log = logging.getLogger("certledger.reconcile")
+
+KINDS: dict[str, str] = {
+    "batch_not_on_chain": "a batch the database has as anchored is not on chain",
+    "batch_not_in_database": "a batch anchored on chain has no certificates in the database",
+    "count_mismatch": "the certificate count of a batch differs between the chain and the database",
+    "proof_mismatch": "a certificate's proof does not lead to its batch's root on chain",
+    "status_mismatch": "a certificate's status differs between the chain and the database",
+    "log_root_mismatch": "a root of the access log on chain that the database cannot reproduce",
+}
+REPAIRABLE = frozenset({"batch_not_on_chain", "proof_mismatch"})
+STORED_DIFFERENCES = 1000
+_PROOF_CHUNK = 20_000
+_EXPECTED = {
+    "revoked": CertificateStatus.REVOKED,
+    "suspended": CertificateStatus.SUSPENDED,
+    "valid": CertificateStatus.VALID,
+}
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+@dataclass(slots=True)
+class Difference:
+    """One difference between the database and the chain."""
+
+    kind: str
+    subject: str
+    detail: str
+    repaired: bool = False
+
+    @property
+    def repairable(self) -> bool:
+        """Whether ``--repair`` may fix this kind (it may still find a case it cannot)."""
+        return self.kind in REPAIRABLE
+
+    def to_json(self) -> dict[str, Any]:
+        """The difference as stored and served."""
+        return {"kind": self.kind, "subject": self.subject, "detail": self.detail, "repaired": self.repaired}
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    """What one reconciliation found and did."""
+
+    id: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    repair: bool = False
+    indexed_to: int = -1
+    batches_checked: int = 0
+    certificates_checked: int = 0
+    log_entries_checked: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Differences per kind, every kind listed."""
+        found = Counter(difference.kind for difference in self.differences)
+        return {kind: found.get(kind, 0) for kind in KINDS}
+
+    @property
+    def repaired(self) -> int:
+        """How many differences were repaired."""
+        return sum(difference.repaired for difference in self.differences)
+
+    @property
+    def clean(self) -> bool:
+        """Whether the database and the chain agree."""
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as stored and served."""
+        return {
+            "id": self.id,
+            "startedAt": self.started_at.isoformat(),
+            "finishedAt": None if self.finished_at is None else self.finished_at.isoformat(),
+            "repair": self.repair,
+            "indexedTo": self.indexed_to,
+            "batchesChecked": self.batches_checked,
+            "certificatesChecked": self.certificates_checked,
+            "logEntriesChecked": self.log_entries_checked,
+            "counts": self.counts,
+            "repaired": self.repaired,
+            "differences": [difference.to_json() for difference in self.differences],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _ChainBatch:
+    batch_id: int
+    office_id: int
+    type_id: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class _DatabaseBatch:
+    id: str
+    root: bytes
+    state: str
+    office_id: int
+    count: int
+
+
+class Reconciler:
+    """Compares the operators' database (`engine`) with the chain index, and repairs when asked."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        index: ChainIndex,
+        *,
+        reader: Engine | None = None,
+        log_id: bytes = ACCESS_LOG_ID,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.reader = reader or engine
+        self.index = index
+        self.log_id = log_id
+        self.clock = clock
+
+    def run(self, *, repair: bool = False, sync: bool = True) -> ReconcileReport:
+        """One reconciliation: brings the index up to the head (unless `sync` is False), compares,
+        repairs the safe cases when `repair`, and stores the result."""
+        report = ReconcileReport(id=new_id(), started_at=self.clock(), repair=repair)
+        if sync:
+            self.index.sync()
+        report.indexed_to = self.index.indexed_to()
+        on_chain = self._chain_batches()
+        with self.reader.connect() as connection:
+            stored = self._database_batches(connection)
+            rows_per_batch = {
+                str(batch_id): int(count)
+                for batch_id, count in connection.execute(
+                    sa.select(certificates.c.batch_id, sa.func.count())
+                    .where(certificates.c.batch_id.is_not(None))
+                    .group_by(certificates.c.batch_id)
+                )
+            }
+            offices = {batch.office_id for batch in stored} | set(
+                connection.execute(sa.select(certificates.c.office_id).distinct()).scalars()
+            )
+        report.batches_checked = len(stored)
+        vanished = self._compare_batches(report, stored, on_chain, rows_per_batch, offices)
+        broken = self._compare_proofs(report, stored, on_chain)
+        self._compare_statuses(report, stored, on_chain)
+        self._compare_log(report)
+        if repair:
+            self._requeue(report, vanished)
+            self._rewrite_proofs(report, broken, on_chain)
+        report.finished_at = self.clock()
+        self._store(report)
+        log.info(
+            "reconciliation %s: %d differences, %d repaired",
+            report.id,
+            len(report.differences),
+            report.repaired,
+        )
+        return report
+
+    # ---------------------------------------------------------------- reads
+
+    def _chain_batches(self) -> dict[bytes, _ChainBatch]:
+        c = chain_batches.c
+        with self.index.connect() as connection:
+            return {
+                bytes(root): _ChainBatch(int(batch_id), int(office_id), int(type_id), int(count))
+                for root, batch_id, office_id, type_id, count in connection.execute(
+                    sa.select(c.root, c.batch_id, c.office_id, c.type_id, c.count)
+                )
+            }
+
+    @staticmethod
+    def _database_batches(connection: sa.Connection) -> list[_DatabaseBatch]:
+        b = batches.c
+        return [
+            _DatabaseBatch(row[0], bytes(row[1]), row[2], int(row[3]), int(row[4]))
+            for row in connection.execute(sa.select(b.id, b.root, b.state, b.office_id, b.count))
+        ]
+
+    # ---------------------------------------------------------------- comparisons
+
+    def _compare_batches(
+        self,
+        report: ReconcileReport,
+        stored: list[_DatabaseBatch],
+        on_chain: dict[bytes, _ChainBatch],
+        rows_per_batch: dict[str, int],
+        offices: set[int],
+    ) -> list[_DatabaseBatch]:
+        vanished = []
+        for batch in stored:
+            chain = on_chain.get(batch.root)
+            rows = rows_per_batch.get(batch.id, 0)
+            if batch.state != "anchored":
+                continue  # still being sent: the worker's business
+            if chain is None:
+                vanished.append(batch)
+                report.differences.append(
+                    Difference(
+                        "batch_not_on_chain",
+                        _hex(batch.root),
+                        f"the database has this batch of {rows} certificates as anchored; "
+                        "the chain has no such root",
+                    )
+                )
+            elif chain.count != batch.count or rows != chain.count:
+                report.differences.append(
+                    Difference(
+                        "count_mismatch",
+                        _hex(batch.root),
+                        f"batch {chain.batch_id} holds {chain.count} certificates on chain; the database "
+                        f"records {batch.count} and holds {rows} certificate rows for it",
+                    )
+                )
+        known = {batch.root for batch in stored}
+        for root, chain in sorted(on_chain.items(), key=lambda item: item[1].batch_id):
+            if chain.office_id in offices and root not in known:
+                report.differences.append(
+                    Difference(
+                        "batch_not_in_database",
+                        _hex(root),
+                        f"batch {chain.batch_id} of office {chain.office_id} ({chain.count} certificates of "
+                        f"type {chain.type_id}) is anchored on chain; the database has no such batch",
+                    )
+                )
+        return vanished
+
+    def _compare_proofs(
+        self, report: ReconcileReport, stored: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
+    ) -> dict[str, list[str]]:
+        """Checks every anchored certificate's proof against its batch's root on chain; returns
+        the certificates whose proof fails, per batch id."""
+        anchored = {
+            batch.id: batch.root for batch in stored if batch.state == "anchored" and batch.root in on_chain
+        }
+        broken: dict[str, list[str]] = defaultdict(list)
+        c = certificates.c
+        query = (
+            sa.select(c.id, c.batch_id, c.leaf_index, c.document_root, c.proof)
+            .join(batches, batches.c.id == c.batch_id)
+            .where(batches.c.state == "anchored")
+        )
+        checked = 0
+        with self.reader.connect() as connection:
+            for certificate_id, batch_id, index, document_root, proof in _stream(connection, query):
+                root = anchored.get(batch_id)
+                if root is None:
+                    continue  # the batch is not on chain: reported as such
+                checked += 1
+                count = on_chain[root].count
+                siblings = _split(proof)
+                if (
+                    index is None
+                    or siblings is None
+                    or not verify_batch_proof(
+                        bytes(document_root), int(index), siblings, root=root, count=count
+                    )
+                ):
+                    broken[batch_id].append(certificate_id)
+                    report.differences.append(
+                        Difference(
+                            "proof_mismatch",
+                            certificate_id,
+                            f"the stored proof of leaf {index} does not lead to "
+                            f"the root {_hex(root)} on chain",
+                        )
+                    )
+        report.certificates_checked = checked
+        return broken
+
+    def _compare_statuses(
+        self, report: ReconcileReport, stored: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
+    ) -> None:
+        roots = {
+            batch.id: batch.root for batch in stored if batch.state == "anchored" and batch.root in on_chain
+        }
+        chain_status: dict[tuple[bytes, int], CertificateStatus] = {}
+        s = chain_status_changes.c
+        with self.index.connect() as connection:
+            for root, action, packed in connection.execute(
+                sa.select(s.root, s.action, s.indexes).order_by(s.block_number, s.log_index)
+            ):
+                status = {
+                    "revoked": CertificateStatus.REVOKED,
+                    "suspended": CertificateStatus.SUSPENDED,
+                    "reinstated": CertificateStatus.VALID,
+                }[action]
+                for index in unpack_indexes(bytes(packed)):
+                    chain_status[bytes(root), index] = status
+        c = certificates.c
+        settled = sa.exists().where(
+            status_changes.c.certificate_id == c.id, status_changes.c.action == "revoke"
+        )
+        changed_roots = {root for root, _ in chain_status}
+        changed_batches = [batch_id for batch_id, root in roots.items() if root in changed_roots]
+        query = sa.select(c.id, c.batch_id, c.leaf_index, c.status, settled).where(
+            c.batch_id.in_(list(roots)),
+            sa.or_(c.status != "valid", c.batch_id.in_(changed_batches)),
+        )
+        with self.reader.connect() as connection:
+            rows = connection.execute(query).all() if roots else []
+        for certificate_id, batch_id, index, status, revoked_on_record in rows:
+            if index is None:
+                continue
+            root = roots[batch_id]
+            actual = chain_status.get((root, int(index)), CertificateStatus.VALID)
+            if status == SUPERSEDED:
+                if not revoked_on_record:
+                    continue  # its revocation is still to be sent by the worker
+                expected = CertificateStatus.REVOKED
+            elif status in _EXPECTED:
+                expected = _EXPECTED[status]
+            else:
+                continue
+            if actual != expected:
+                report.differences.append(
+                    Difference(
+                        "status_mismatch",
+                        certificate_id,
+                        f"the database has it {status}, the chain {actual.name.lower()} "
+                        f"(leaf {index} of {_hex(root)})",
+                    )
+                )
+
+    def _compare_log(self, report: ReconcileReport) -> None:
+        with self.index.connect() as connection:
+            a = chain_log_anchors.c
+            anchors = {
+                int(size): bytes(root)
+                for size, root in connection.execute(sa.select(a.size, a.root).where(a.log_id == self.log_id))
+            }
+        with self.reader.connect() as connection:
+            entries = _stream(
+                connection,
+                sa.select(access_log.c.seq, access_log.c.entry, access_log.c.leaf_hash).order_by(
+                    access_log.c.seq
+                ),
+            )
+            nodes = {
+                (int(level), int(index)): bytes(node)
+                for level, index, node in connection.execute(
+                    sa.select(access_log_nodes.c.level, access_log_nodes.c.idx, access_log_nodes.c.hash)
+                )
+            }
+            check = check_log(
+                ((int(s), bytes(e), bytes(h)) for s, e, h in entries), anchors, stored_nodes=nodes
+            )
+        report.log_entries_checked = check.size
+        for problem in check.problems:
+            report.differences.append(
+                Difference("log_root_mismatch", f"log {_hex(self.log_id)[:10]}…", problem)
+            )
+
+    # ---------------------------------------------------------------- repairs
+
+    def _requeue(self, report: ReconcileReport, vanished: list[_DatabaseBatch]) -> None:
+        """Sends vanished batches back to ``sending``: the anchoring worker anchors them again."""
+        if not vanished:
+            return
+        roots = {_hex(batch.root) for batch in vanished}
+        with self.engine.begin() as connection:
+            for batch in vanished:
+                connection.execute(
+                    sa.update(batches)
+                    .where(batches.c.id == batch.id, batches.c.state == "anchored")
+                    .values(
+                        state="sending",
+                        chain_batch_id=None,
+                        transaction_hash=None,
+                        block_number=None,
+                        anchored_at=None,
+                        confirmed_until=None,
+                        last_error="reconciliation: not on chain; re-anchoring",
+                    )
+                )
+        for difference in report.differences:
+            if difference.kind == "batch_not_on_chain" and difference.subject in roots:
+                difference.repaired = True
+
+    def _rewrite_proofs(
+        self, report: ReconcileReport, broken: dict[str, list[str]], on_chain: dict[bytes, _ChainBatch]
+    ) -> None:
+        """Rewrites the proofs of a batch whose tree, rebuilt from the database's document roots,
+        reaches the root on chain; a batch that does not rebuild keeps its difference."""
+        fixed: set[str] = set()
+        for batch_id, certificate_ids in broken.items():
+            with self.reader.connect() as connection:
+                root = connection.execute(
+                    sa.select(batches.c.root).where(batches.c.id == batch_id)
+                ).scalar_one()
+                members = connection.execute(
+                    sa.select(certificates.c.id, certificates.c.leaf_index, certificates.c.document_root)
+                    .where(certificates.c.batch_id == batch_id)
+                    .order_by(certificates.c.leaf_index)
+                ).all()
+            count = on_chain[bytes(root)].count
+            if [index for _, index, _ in members] != list(range(count)):
+                continue  # rows are missing or misplaced: the tree cannot be rebuilt
+            tree = BatchTree.build([bytes(document_root) for _, _, document_root in members])
+            if tree.root != bytes(root):
+                continue
+            wanted = set(certificate_ids)
+            rows = [
+                {"id": certificate_id, "proof": b"".join(tree.proof(index))}
+                for certificate_id, index, _ in members
+                if certificate_id in wanted
+            ]
+            with self.engine.begin() as connection:
+                bulk_update(connection, certificates, key="id", rows=rows)
+            fixed |= wanted
+        for difference in report.differences:
+            if difference.kind == "proof_mismatch" and difference.subject in fixed:
+                difference.repaired = True
+
+    # ---------------------------------------------------------------- storage
+
+    def _store(self, report: ReconcileReport) -> None:
+        details = [difference.to_json() for difference in report.differences[:STORED_DIFFERENCES]]
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.insert(reconciliations).values(
+                    id=report.id,
+                    started_at=report.started_at,
+                    finished_at=report.finished_at,
+                    repair=report.repair,
+                    indexed_to=report.indexed_to,
+                    batches_checked=report.batches_checked,
+                    certificates_checked=report.certificates_checked,
+                    log_entries_checked=report.log_entries_checked,
+                    differences=len(report.differences),
+                    repaired=report.repaired,
+                    counts=json.dumps(report.counts, sort_keys=True),
+                    details=json.dumps(details, ensure_ascii=False),
+                )
+            )
+
+
+def latest_reconciliation(engine: Engine) -> dict[str, Any] | None:
+    """The stored result of the last reconciliation, or None before the first."""
+    found = recent_reconciliations(engine, 1)
+    return found[0] if found else None
+
+
+def recent_reconciliations(engine: Engine, limit: int) -> list[dict[str, Any]]:
+    """The stored results of the last `limit` reconciliations, newest first."""
+    r = reconciliations.c
+    with engine.connect() as connection:
+        rows = (
+            connection.execute(sa.select(reconciliations).order_by(r.started_at.desc(), r.id).limit(limit))
+            .mappings()
+            .all()
+        )
+    return [_stored(row) for row in rows]
+
+
+def _stored(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "startedAt": row["started_at"].isoformat(),
+        "finishedAt": row["finished_at"].isoformat(),
+        "repair": bool(row["repair"]),
+        "indexedTo": int(row["indexed_to"]),
+        "batchesChecked": int(row["batches_checked"]),
+        "certificatesChecked": int(row["certificates_checked"]),
+        "logEntriesChecked": int(row["log_entries_checked"]),
+        "differences": int(row["differences"]),
+        "repaired": int(row["repaired"]),
+        "counts": json.loads(row["counts"]),
+        "details": json.loads(row["details"]),
+    }
+
+
+def _split(proof: bytes | None) -> list[bytes] | None:
+    if proof is None or len(proof) % 32:
+        return None
+    data = bytes(proof)
+    return [data[i : i + 32] for i in range(0, len(data), 32)]
+
+
+def _stream(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
+    """The rows of `query`, fetched in chunks rather than all at once."""
+    result = connection.execute(query)
+    while chunk := result.fetchmany(_PROOF_CHUNK):
+        yield from chunk
