@@ -118,9 +118,9 @@ def sync_with_progress(index: ChainIndex, *, to_block: int | None = None, quiet:
 @contextmanager
 def _index_for(manifest: Path | None, *, sync: bool, quiet: bool) -> Iterator[ChainIndex]:
     index = open_index(manifest)
-    if sync:
-        sync_with_progress(index, quiet=quiet)
     try:
+        if sync:
+            sync_with_progress(index, quiet=quiet)
         yield index
     finally:
         index.engine.dispose()
@@ -153,8 +153,9 @@ def emit(
 def table_of(title: str, rows: Sequence[dict[str, Any]], *, columns: Sequence[str] | None = None) -> Table:
     """A rich table of dictionaries."""
     names = list(columns or (rows[0].keys() if rows else []))
-    table = Table(title=title)
-    for name in names:
+    # rich draws a table without columns as a bare newline, hiding the title and the caption
+    table = Table(title=title, show_header=bool(names))
+    for name in names or [""]:
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(name)) for name in names))

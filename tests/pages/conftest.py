@@ -96,9 +96,10 @@ def _world(w3: Web3, chain: ManagedChain, factory: pytest.TempPathFactory, url: 
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless chromium for the session."""
+    """Headless chromium for a module. Not for the session: Playwright's synchronous API keeps an
+    event loop running in the main thread while it is open, which other tests' asyncio.run refuses."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("the page tests need Debian's chromium (`make test` installs it with apt)")

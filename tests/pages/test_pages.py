@@ -18,7 +18,7 @@ from PIL import Image
 from issuer import Reason, batches, certificates
 from scripts.demo_data import generate
 from scripts.demo_wallet import DemoCitizen
-from tests.pages.conftest import Site, Tab
+from tests.pages.conftest import CHROMIUM_ARGS, PHONE, Site, Tab, chromium_path
 from wallet_api._reconcile import Reconciler
 
 OFFICE_NAME = "威海市社会保险事业中心"  # as build_world registers it on chain
@@ -346,3 +346,54 @@ def test_the_auditor_sees_charts_batches_log_roots_and_the_last_reconciliation(t
     assert set(page.eval_on_selector_all("#chart-issuance rect", "r => r.map(e => e.dataset.series)")) == {
         OFFICE_NAME
     }
+
+
+def y4m_of(image: Image.Image, path: Path, *, size: tuple[int, int] = (640, 480)) -> Path:
+    """A one-frame Y4M video of `image` centred on white, for chromium's fake camera."""
+    frame = Image.new("L", size, 255)
+    picture = image.convert("L")
+    picture.thumbnail((size[1] - 40, size[1] - 40))
+    frame.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    chroma = bytes([128]) * (size[0] // 2 * size[1] // 2)
+    path.write_bytes(
+        f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode()
+        + b"FRAME\n"
+        + frame.tobytes()
+        + chroma
+        + chroma
+    )
+    return path
+
+
+def test_the_unit_scans_with_the_camera(tabs: Any, browser: Any, site: Site, tmp_path: Path) -> None:
+    """Chromium's fake camera plays a video of the phone's screen; the page finds the code in it."""
+    shared = share_in_browser(tabs(), site, "camera")
+    video = y4m_of(Image.open(shared.screenshot), tmp_path / "qr.y4m")
+    executable = chromium_path()
+    assert executable is not None
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with_camera = browser.browser_type.launch(
+        executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *camera]
+    )
+    try:
+        context = with_camera.new_context(viewport=PHONE, locale="zh-CN")
+        context.grant_permissions(["camera"], origin=site.url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{site.url}/verify")
+        page.fill("#api-key", site.world.units[0].api_key)
+        page.click("form button[type=submit]")
+        page.click("#camera-button")
+        page.wait_for_selector("[data-verdict]", timeout=30_000)
+        assert page.get_attribute("[data-verdict]", "data-verdict") == "VALID"
+        assert page.input_value("#link") == shared.link
+        assert page.is_hidden("#camera"), "the camera stops once a code is read"
+        assert errors == []
+    finally:
+        with_camera.close()
