@@ -59,6 +59,7 @@ class SharedGrant:
     link: str
     screenshot: Path
     citizen: DemoCitizen
+    certificate_id: str
 
 
 def share_in_browser(tab: Tab, site: Site, name: str) -> SharedGrant:
@@ -86,7 +87,7 @@ def share_in_browser(tab: Tab, site: Site, name: str) -> SharedGrant:
     page.wait_for_function("document.querySelector('#grant-qr').complete")
     grant_id = page.url.rsplit("/", 1)[-1]
     shot = tab.shoot(f"{name}-qr")
-    return SharedGrant(grant_id, page.input_value("#grant-link"), shot, citizen)
+    return SharedGrant(grant_id, page.input_value("#grant-link"), shot, citizen, certificate_id)
 
 
 def unit_scans(tab: Tab, site: Site, screenshot: Path) -> Any:
@@ -115,6 +116,15 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
     path.write_bytes(qr_only)
     assert decode_qr(path) == shared.link
     assert decode_qr(shared.screenshot) == shared.link  # the whole phone screen scans too
+
+    # The print view carries the same grant's QR code, under the certificate.
+    phone.page.goto(f"{site.url}/wallet#/c/{shared.certificate_id}/print?grant={shared.grant_id}")
+    phone.page.wait_for_selector(".qr img")
+    phone.page.wait_for_function("document.querySelector('.qr img').complete")
+    printed = path.with_name("wallet-print-qr-code.png")
+    printed.write_bytes(phone.page.locator(".qr img").screenshot())
+    assert decode_qr(printed) == shared.link
+    phone.shoot("wallet-print-with-qr")
 
 
 def test_the_unit_uploads_a_screenshot_and_sees_valid_with_the_two_fields(tabs: Any, site: Site) -> None:
@@ -315,6 +325,12 @@ def test_the_auditor_sees_charts_batches_log_roots_and_the_last_reconciliation(t
     world = site.world
     holder, _ = contribution_holder(site)
     other = next(citizen for citizen in world.citizens if citizen is not holder)
+    headers = world.citizen_headers(other)
+    created = world.grant(other, headers, world.terms(world.certificate_ids(headers)[0], world.units[0]))
+    redeemed = world.client.post(
+        "/v1/redemptions", json={"link": created["link"]}, headers=world.unit_headers(world.units[0])
+    )
+    assert redeemed.status_code == 200, redeemed.text
     revoked = world.context.statuses().change([other.certificates[-1]], "revoke", Reason.ISSUED_IN_ERROR)
     assert revoked.changed == [other.certificates[-1]]
     world.context.log_anchorer.step()

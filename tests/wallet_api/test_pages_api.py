@@ -15,10 +15,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from issuer import Reason
 from issuer._derive import apply_derivations
 from ledger import TypeCatalog, load_type
 from scripts.demo_data import generate
 from tests.wallet_api.conftest import WalletWorld
+from wallet_api._reconcile import KINDS
 from wallet_api._render import document_view, yuan
 from wallet_api.pages import MESSAGES
 
@@ -322,6 +324,15 @@ def test_every_message_the_pages_use_exists_in_both_languages() -> None:
         used |= set(re.findall(r"""\bt\(["']([a-z_.]+[a-z_])["']""", text))
         used |= set(re.findall(r"""t\['([a-z_.]+)'\]""", text))
     assert len(used) > 150
+    # Keys the pages build from values the service sends:
+    used |= {f"audit.kind.{kind}" for kind in KINDS}
+    used |= {f"reason.{reason.label}" for reason in Reason}
+    used |= {f"grant.state.{state}" for state in ("active", "revoked", "expired", "used_up")}
+    used |= {f"status.{status}" for status in ("valid", "revoked", "suspended", "superseded")}
+    used |= {f"event.grant.{event}" for event in ("created", "redeemed", "revoked", "refused")}
+    used |= {f"check.{name}" for name in ("format", "fields", "inclusion", "anchor", "issuer", "status")}
+    used |= {f"check.{name}" for name in ("validity", "consent", "recipient", "term", "uses")}
+    used |= {f"audit.action.{action}" for action in ("revoked", "suspended", "reinstated")}
     for language in ("zh", "en"):
         missing = sorted(used - set(MESSAGES[language]))
         assert missing == [], (language, missing)
@@ -347,3 +358,38 @@ def test_the_pinned_browser_libraries_are_served(wallet: WalletWorld) -> None:
     jsqr = wallet.client.get("/vendor/jsqr.js")
     assert jsqr.status_code == 200 and b"jsQR" in jsqr.content
     assert wallet.client.get("/vendor/other.js").status_code == 404
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """The WCAG 2 contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_have_enough_contrast() -> None:
+    css = (PAGES / "static" / "app.css").read_text(encoding="utf-8")
+    palette = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [
+        ("ink", "paper"),
+        ("ink", "band"),
+        ("muted", "paper"),
+        ("muted", "band"),
+        ("brand", "paper"),  # links and secondary buttons
+        ("brand-ink", "brand"),  # the header and primary buttons
+        ("ok", "ok-bg"),
+        ("bad", "bad-bg"),
+        ("grey", "grey-bg"),
+        ("brand-ink", "ok"),  # the verdict banners
+        ("brand-ink", "bad"),
+        ("brand-ink", "grey"),
+    ]
+    weak = {f"{a} on {b}": round(contrast(palette[a], palette[b]), 2) for a, b in pairs}
+    assert {pair: ratio for pair, ratio in weak.items() if ratio < 4.5} == {}
+    assert contrast("#dbe7f5", palette["brand"]) >= 4.5  # the header's section name
+    assert contrast(palette["warn"], "#fff4dc") >= 4.5  # the "being anchored" badge

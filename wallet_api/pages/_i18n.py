@@ -312,6 +312,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "reason.court-order": ("法院裁定", "court order"),
     "reason.review-cleared": ("复核通过", "review cleared"),
     "reason.other": ("其他", "other"),
+    "reason.superseded": ("已换发新版本", "superseded by a new revision"),
     # auditor
     "audit.title": ("审计", "Audit"),
     "audit.loading": ("正在从链上读取……", "Reading the chain…"),
@@ -336,9 +337,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     "audit.access.title": ("授权与访问", "Grants and access"),
     "audit.access.chart": ("每日访问日志事件", "Access log events per day"),
     "audit.access.intact": (
-        "访问日志完整：{size} 条，链上已锚定至第 {anchored} 条。",
-        "The access log is intact: {size} entries, {anchored} anchored on chain.",
+        "访问日志完整：{size} 条，与链上 {anchors} 个锚点一致。",
+        "The access log is intact: {size} entries, agreeing with {anchors} roots on chain.",
     ),
+    "audit.kind.batch_not_on_chain": (
+        "数据库中已上链、链上却没有的批次",
+        "batches the database has as anchored, missing on chain",
+    ),
+    "audit.kind.batch_not_in_database": (
+        "链上有、数据库中没有的批次",
+        "batches on chain with no certificates in the database",
+    ),
+    "audit.kind.count_mismatch": ("证明数量不符的批次", "batches whose counts differ"),
+    "audit.kind.proof_mismatch": (
+        "证明路径不通向链上根的证明",
+        "proofs that do not lead to the root on chain",
+    ),
+    "audit.kind.status_mismatch": ("状态与链上不符的证明", "statuses that differ from the chain"),
+    "audit.kind.log_root_mismatch": ("数据库无法重现的日志根", "log roots the database cannot reproduce"),
     "audit.access.broken": (
         "访问日志与链上记录不符：{problems}",
         "The access log does not match the chain: {problems}",

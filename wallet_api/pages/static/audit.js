@@ -71,7 +71,7 @@ function figures(batches, changes, activity) {
   const figure = (label, value, id) => el("div", { class: "card" }, el("div", { class: "muted" }, label), el("div", { class: "figure", id }, value.toLocaleString()));
   return el(
     "div",
-    { class: "grid2" },
+    { class: "figures" },
     figure(t("audit.figure.batches"), batches.length, "figure-batches"),
     figure(t("audit.figure.certificates"), certificates, "figure-certificates"),
     figure(t("audit.figure.revoked"), revoked, "figure-revoked"),
@@ -95,8 +95,8 @@ function stackedBars(title, { days, series }, id) {
   if (!days.length) return el("p", { class: "muted" }, t("audit.nothing"));
   const width = 640;
   const height = 220;
-  const left = 44;
-  const bottom = 28;
+  const left = 64;
+  const bottom = 34;
   const totals = days.map((_, i) => series.reduce((sum, item) => sum + item.values[i], 0));
   const top = Math.max(1, ...totals);
   const step = (width - left - 8) / days.length;
@@ -118,7 +118,7 @@ function stackedBars(title, { days, series }, id) {
   for (const fraction of [0, 0.5, 1]) {
     const value = Math.round(top * fraction);
     add("line", { x1: left, x2: width - 4, y1: y(value), y2: y(value), stroke: "#d5dce5" });
-    add("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, value.toLocaleString());
+    add("text", { x: left - 8, y: y(value) + 6, "text-anchor": "end" }, value.toLocaleString());
   }
   days.forEach((label, i) => {
     const x = left + i * step + (step - bar) / 2;
@@ -169,7 +169,7 @@ function statusCard(changes) {
   const data = perDay(changes, (row) => t(`audit.action.${row.action}`), (row) => row.certificates);
   const reasons = {};
   for (const change of changes) {
-    const key = `${t(`audit.action.${change.action}`)} · ${change.reasonLabel}`;
+    const key = `${t(`audit.action.${change.action}`)} · ${t(`reason.${change.reasonLabel}`)}`;
     reasons[key] = (reasons[key] || 0) + change.certificates;
   }
   return el(
@@ -189,7 +189,7 @@ function accessCard(activity, check) {
     "section",
     { class: "card", "aria-labelledby": "access-title" },
     el("h2", { id: "access-title" }, t("audit.access.title")),
-    el("p", { class: `notice ${check.intact ? "ok" : "bad"}`, id: "log-check" }, check.intact ? t("audit.access.intact", { size: check.size, anchored: check.anchoredSize }) : t("audit.access.broken", { problems: check.problems.join("; ") })),
+    el("p", { class: `notice ${check.intact ? "ok" : "bad"}`, id: "log-check" }, check.intact ? t("audit.access.intact", { size: check.size, anchors: check.checkedAnchors }) : t("audit.access.broken", { problems: check.problems.join("; ") })),
     stackedBars(t("audit.access.chart"), perDay(rows, (row) => row.event, (row) => row.count), "chart-access"),
   );
 }
@@ -207,7 +207,7 @@ function reconciliationCard(last) {
       { class: "fields" },
       el("dt", {}, t("audit.reconciliation.when")), el("dd", {}, formatTime(last.finishedAt)),
       el("dt", {}, t("audit.reconciliation.checked")), el("dd", {}, t("audit.reconciliation.counts", { batches: last.batchesChecked, certificates: last.certificatesChecked, entries: last.logEntriesChecked })),
-      Object.entries(last.counts).map(([kind, count]) => [el("dt", {}, kind), el("dd", {}, String(count))]),
+      Object.entries(last.counts).map(([kind, count]) => [el("dt", {}, t(`audit.kind.${kind}`)), el("dd", { dataset: { kind } }, String(count))]),
     ),
   );
   if (last.details.length) {
