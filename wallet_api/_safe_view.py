@@ -23,6 +23,7 @@ class CertificateSummary:
     number: str
     type_key: str
     title: str
+    title_en: str
     issued: date
     valid_until: date | None
     status: str
@@ -35,6 +36,7 @@ class CertificateSummary:
             "number": self.number,
             "type": self.type_key,
             "title": self.title,
+            "titles": {"zh": self.title, "en": self.title_en},
             "issued": self.issued,
             "validUntil": self.valid_until,
             "status": self.status,
@@ -72,13 +74,16 @@ class SafeView:
         try:
             certificate_type = self.context.catalog.get(row.type_id, row.schema_version)
             key, title = certificate_type.key, certificate_type.title.get("zh-CN") or certificate_type.name
+            title_en = certificate_type.title.get("en") or certificate_type.name
         except CertificateTypeError:
             key, title = f"type {row.type_id}/v{row.schema_version}", f"type {row.type_id}"
+            title_en = title
         return CertificateSummary(
             row.id,
             row.certificate_no,
             key,
             title,
+            title_en,
             row.issued_on,
             row.valid_until,
             row.status,

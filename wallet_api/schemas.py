@@ -114,7 +114,8 @@ class CertificateSummaryOut(Out):
     id: str
     number: str
     type: str
-    title: str
+    title: str = Field(description="in Simplified Chinese")
+    titles: dict[str, str] = Field(description="the title by language: zh, en")
     issued: date
     valid_until: date | None
     status: str

@@ -106,8 +106,8 @@ async function listView() {
   const cards = items.map((item) =>
     el(
       "button",
-      { type: "button", class: "card", onclick: () => (location.hash = `#/c/${item.id}`), "aria-label": `${item.title} ${item.number}` },
-      el("div", { class: "row" }, el("span", { class: "title" }, item.title), statusBadge(item.status, item.anchored)),
+      { type: "button", class: "card", onclick: () => (location.hash = `#/c/${item.id}`), "aria-label": `${tx(item.titles)} ${item.number}` },
+      el("div", { class: "row" }, el("span", { class: "title" }, tx(item.titles)), statusBadge(item.status, item.anchored)),
       el("div", { class: "muted" }, `${t("wallet.number")} ${item.number}`),
       el("div", { class: "muted" }, `${t("wallet.issued")} ${formatDate(item.issued)} · ${t("wallet.valid_until")} ${formatDate(item.validUntil)}`),
     ),
@@ -127,7 +127,7 @@ async function certificateView(id) {
   );
   show(
     el("div", { class: "row no-print" }, el("a", { href: "#/" }, `← ${t("wallet.back")}`)),
-    el("h1", { class: "no-print" }, summary?.title || tx(certificate.view.title)),
+    el("h1", { class: "no-print" }, tx(certificate.view.title)),
     el(
       "div",
       { class: "row no-print" },
