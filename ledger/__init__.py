@@ -17,7 +17,7 @@ Exceptions raised here all derive from `LedgerError`::
         └── TransactionReplacedError         another transaction took our nonce
 """
 
-from ledger._canonical import CanonicalJSONError, canonical_json, parse_json
+from ledger._canonical import CanonicalJSONError, canonical_json, canonical_pairs, parse_json
 from ledger._chain import ChainStatus, ManagedChain
 from ledger._clients import (
     OPEN_END,
@@ -226,6 +226,7 @@ __all__ = [
     "bulk_insert",
     "bulk_update",
     "canonical_json",
+    "canonical_pairs",
     "certificate_from_vc",
     "certificate_to_vc",
     "certificate_type",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -43,19 +44,38 @@ def canonical_json(value: Any) -> bytes:
     # non-string keys, lone surrogates and (strict) integers beyond 2^53-1. It differs from JCS
     # only on floats (formatting; NaN becomes null) and on keys beyond U+FFFF (sort order), so
     # any float, any null and any 4-byte UTF-8 sequence sends the value down the strict path.
+    encoded = _fast(value)
+    return _strict(value) if encoded is None else encoded
+
+
+def canonical_pairs(items: Mapping[str, Any]) -> dict[str, bytes]:
+    """``canonical_json([name, value])`` of every item, checking the mapping as a whole once.
+
+    Every byte of a pair's encoding is a byte of the whole mapping's (a name and its value are
+    encoded alike in both, and the brackets and separators between them cannot form a null, a
+    number or a 4-byte sequence), so when the whole needs no strict path no pair does.
+    """
+    if _fast(items) is None:
+        return {name: canonical_json([name, value]) for name, value in items.items()}
+    dumps, option = orjson.dumps, _ORJSON_OPTIONS
+    return {name: dumps([name, value], option=option) for name, value in items.items()}
+
+
+def _fast(value: Any) -> bytes | None:
+    """orjson's encoding of `value` when it is already canonical, None when it may not be."""
     try:
         encoded = orjson.dumps(value, option=_ORJSON_OPTIONS)
     except (orjson.JSONEncodeError, TypeError) as error:
         if "key must be str" in str(error):  # the standard encoder would quietly stringify it
             raise CanonicalJSONError("object keys must be strings") from error
-        return _strict(value)
+        return None
     if b"null" in encoded or encoded.translate(None, _BELOW_ASTRAL):
-        return _strict(value)
+        return None
     zeroed = encoded.translate(_DIGITS_TO_ZERO)
     if (b"0." in zeroed or b"0e" in zeroed) and _SUSPICIOUS_NUMBER.search(
         _STRINGS.sub('""', encoded.decode())
     ):
-        return _strict(value)
+        return None
     return encoded
 
 

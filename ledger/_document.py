@@ -28,9 +28,9 @@ from typing import Any
 
 from eth_utils.address import is_checksum_address as _eth_is_checksum_address
 
-from ledger._canonical import canonical_json
+from ledger._canonical import canonical_json, canonical_pairs
 from ledger._errors import LedgerError
-from ledger._hashing import keccak256
+from ledger._hashing import keccak256, keccak_256
 
 CERTIFICATE_FORMAT = "certledger/certificate/v1"
 PRESENTATION_FORMAT = "certledger/presentation/v1"
@@ -119,14 +119,23 @@ def field_commitment(name: str, value: Any, salt: bytes) -> bytes:
     """The commitment to claim `name` holding `value` under `salt`."""
     if len(salt) != SALT_BYTES:
         raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
-    return keccak256(COMMITMENT_PREFIX + salt + canonical_json([name, value]))
+    return keccak_256(COMMITMENT_PREFIX + salt + canonical_json([name, value])).digest()  # type: ignore[no-any-return]
+
+
+def _commitments(claims: Mapping[str, Any], salts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """``field_commitment`` of every claim, with the claims encoded together."""
+    if set(map(len, salts.values())) - {SALT_BYTES}:
+        raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes")
+    encoded = canonical_pairs(claims)
+    prefix = COMMITMENT_PREFIX
+    return {name: keccak_256(prefix + salts[name] + encoding).digest() for name, encoding in encoded.items()}
 
 
 def document_root(header: Header, commitments: Iterable[bytes]) -> bytes:
     """The root over the header and the commitments (in any order: they are sorted here)."""
     encoded = header.canonical()
     ordered = sorted(commitments)
-    if any(len(commitment) != 32 for commitment in ordered):
+    if set(map(len, ordered)) - {32}:
         raise DocumentFormatError("a commitment is 32 bytes")
     if len(set(ordered)) != len(ordered):
         raise DocumentFormatError("a commitment appears twice")
@@ -201,7 +210,7 @@ class Anchor:
             index=value["index"],
             count=value["count"],
             batch_root=_bytes32(value["batchRoot"], "anchor.batchRoot"),
-            proof=tuple(_bytes32(item, f"anchor.proof[{i}]") for i, item in enumerate(value["proof"])),
+            proof=_bytes32_list(value["proof"], "anchor.proof"),
             chain_id=value["chainId"],
             ledger=value["ledger"],
             transaction=None if transaction is None else _bytes32(transaction, "anchor.transaction"),
@@ -222,7 +231,7 @@ class Certificate:
 
     def commitments(self) -> dict[str, bytes]:
         """The commitment of every claim, by name."""
-        return {name: field_commitment(name, value, self.salts[name]) for name, value in self.claims.items()}
+        return _commitments(self.claims, self.salts)
 
     def computed_root(self) -> bytes:
         """The document root recomputed from the claims, salts and decoys."""
@@ -313,7 +322,7 @@ class Certificate:
             header=Header.from_json(value["header"]),
             claims=claims,
             salts={name: bytes.fromhex(salt) for name, salt in salts.items()},
-            decoys=tuple(_bytes32(item, f"decoys[{i}]") for i, item in enumerate(value["decoys"])),
+            decoys=_bytes32_list(value["decoys"], "decoys"),
             root=_bytes32(value["documentRoot"], "documentRoot"),
             anchor=None if anchor is None else Anchor.from_json(anchor),
         )
@@ -340,7 +349,10 @@ class Presentation:
 
     def commitments(self) -> dict[str, bytes]:
         """The commitment of every disclosed field, by name."""
-        return {name: field_commitment(name, value, salt) for name, (value, salt) in self.disclosed.items()}
+        return _commitments(
+            {name: value for name, (value, _) in self.disclosed.items()},
+            {name: salt for name, (_, salt) in self.disclosed.items()},
+        )
 
     def computed_root(self) -> bytes:
         """The document root recomputed from the disclosed fields and the hidden commitments."""
@@ -387,7 +399,7 @@ class Presentation:
         return cls(
             header=Header.from_json(value["header"]),
             disclosed=fields,
-            hidden=tuple(_bytes32(item, f"hidden[{i}]") for i, item in enumerate(hidden)),
+            hidden=_bytes32_list(hidden, "hidden"),
             root=_bytes32(value["documentRoot"], "documentRoot"),
             anchor=None if anchor is None else Anchor.from_json(anchor),
         )
@@ -395,7 +407,7 @@ class Presentation:
 
 def encode_claims(claims: Mapping[str, Any]) -> dict[str, bytes]:
     """``JCS([name, value])`` of every claim: the bytes its commitment hashes (salt aside)."""
-    return {name: canonical_json([name, value]) for name, value in claims.items()}
+    return canonical_pairs(claims)
 
 
 def seal(
@@ -430,6 +442,26 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _hex(value: bytes) -> str:
     return "0x" + value.hex()
+
+
+_HEX32_RUN = re.compile(r"(?:0x[0-9a-f]{64})*")
+
+
+def _bytes32_list(values: list[Any], where: str) -> tuple[bytes, ...]:
+    """A list of hashes, each 0x and 64 lower-case hex digits: checked by one regular expression
+    and decoded by one ``fromhex`` (a proof is read with every verification)."""
+    if not values:
+        return ()
+    try:
+        joined = "".join(values)  # TypeError for anything but strings
+    except TypeError:
+        joined = ""
+    if joined and set(map(len, values)) == {66} and _HEX32_RUN.fullmatch(joined):
+        raw = bytes.fromhex(joined.replace("0x", ""))  # "0x" appears only as the prefixes
+        return tuple([raw[i : i + 32] for i in range(0, len(raw), 32)])
+    for i, item in enumerate(values):  # the first bad one, named
+        _bytes32(item, f"{where}[{i}]")
+    raise DocumentFormatError(f"{where}: hashes, each 0x and 64 lower-case hex digits")
 
 
 def _bytes32(value: Any, where: str) -> bytes:

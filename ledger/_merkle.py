@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger._errors import MerkleError
-from ledger._hashing import LEAF_PREFIX, NODE_PREFIX, keccak256
+from ledger._hashing import LEAF_PREFIX, NODE_PREFIX, keccak256, keccak_256
 
 EMPTY_NODE = bytes(32)
 MAX_LEAVES = 2**32 - 1
@@ -95,13 +95,13 @@ class BatchTree:
 def batch_root_from_proof(document_root: bytes, index: int, proof: Sequence[bytes]) -> bytes:
     """The root reached from certificate `index` by `proof`, whatever tree it claims."""
     node = batch_leaf_hash(document_root, index)
-    hash_ = keccak256
+    if set(map(len, proof)) - {32}:
+        level, sibling = next((level, sibling) for level, sibling in enumerate(proof) if len(sibling) != 32)
+        raise MerkleError(f"proof element {level} is {len(sibling)} bytes, not 32")
     for level, sibling in enumerate(proof):
-        if len(sibling) != 32:
-            raise MerkleError(f"proof element {level} is {len(sibling)} bytes, not 32")
-        node = hash_(
+        node = keccak_256(
             NODE_PREFIX + node + sibling if (index >> level) & 1 == 0 else NODE_PREFIX + sibling + node
-        )
+        ).digest()
     return node
 
 

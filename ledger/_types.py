@@ -43,12 +43,14 @@ _MASKED_FORMATS = {"gb11643", "gb32100"}
 
 
 def _passes(check: Callable[[str], str | None]) -> Callable[[Any], bool]:
-    # One cached frame per value: a contribution certificate asks this dozens of times.
+    # Handed to jsonschema-rs as it is, without a Python frame around it: a contribution
+    # certificate asks this dozens of times, mostly with values seen before. jsonschema-rs calls
+    # format checks for strings only (JSON Schema formats apply to strings); anything else fails.
     @lru_cache(maxsize=1 << 16)
-    def passes(value: str) -> bool:
-        return check(value) is None
+    def passes(value: Any) -> bool:
+        return isinstance(value, str) and check(value) is None
 
-    return lambda value: passes(value) if isinstance(value, str) else False
+    return passes
 
 
 FORMAT_CHECKS: dict[str, Callable[[Any], bool]] = {

@@ -101,9 +101,11 @@ def run(
                 population = seed_demo(context)
             console.print(render_population(population))
         settings = context.settings
+        base = f"http://{settings.host}:{settings.port}"
         console.print(
-            f"[bold]certledger is running[/] on http://{settings.host}:{settings.port} "
-            "(OpenAPI at /docs). Press Ctrl-C to stop."
+            f"[bold]certledger is running[/] on {base}: the wallet at {base}/wallet, the unit's "
+            f"verifier at {base}/verify, the issuer console at {base}/console, the auditor's view at "
+            f"{base}/audit, OpenAPI at {base}/docs. Press Ctrl-C to stop."
         )
         serve_context(context)
     finally:

@@ -50,6 +50,9 @@ def china_today() -> date:
     return datetime.now(CHINA).date()
 
 
+_CHAIN_CHECKS_KEPT = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What earlier checks learned, for later ones."""
@@ -85,6 +88,9 @@ class Verifier:
         self.chain = chain
         self.catalog = catalog or TypeCatalog.load()
         self.today = today
+        # The anchor and issuer checks of a batch are the same for each of its certificates until
+        # the head moves: kept per (head, batch, what the document claims), never across blocks.
+        self._chain_checks: dict[tuple[Any, ...], tuple[Check, Any]] = {}
 
     def verify_many(self, values: list[Any]) -> list[Verification]:
         """Verdicts on many documents against one head, with all their statuses read in one call."""
@@ -142,11 +148,13 @@ class Verifier:
                 return self._finish(checks, kind, disclosed, certificate_type)
         office_name = None
         try:
-            self.chain.head()
-            anchor_check, context = self._anchor(context)
+            head = self.chain.head()
+            if len(self._chain_checks) > _CHAIN_CHECKS_KEPT:
+                self._chain_checks.clear()
+            anchor_check, context = self._anchor_at(head, context)
             checks.append(anchor_check)
             if anchor_check.status is CheckStatus.PASSED:
-                issuer_check, office_name = self._issuer(context)
+                issuer_check, office_name = self._issuer_at(head, context)
                 checks.append(issuer_check)
                 if issuer_check.status is CheckStatus.PASSED:
                     checks.append(self._status(context))
@@ -251,6 +259,34 @@ class Verifier:
 
     # ---------------------------------------------------------------- chain checks
 
+    def _anchor_at(self, head: int, context: _Context) -> tuple[Check, _Context]:
+        anchor = context.document.anchor
+        assert anchor is not None  # noqa: S101
+        key = (
+            "anchor",
+            head,
+            anchor.batch_root,
+            anchor.batch_id,
+            anchor.count,
+            anchor.chain_id,
+            anchor.ledger,
+        )
+        kept = self._chain_checks.get(key)
+        if kept is None:
+            check, found = self._anchor(context)
+            kept = self._chain_checks[key] = (check, found.batch)
+        return kept[0], _Context(context.document, context.certificate_type, kept[1])
+
+    def _issuer_at(self, head: int, context: _Context) -> tuple[Check, str | None]:
+        batch = context.batch
+        header = context.document.header
+        assert batch is not None  # noqa: S101
+        key = ("issuer", head, batch.root, header.office_id, header.type_id)
+        kept = self._chain_checks.get(key)
+        if kept is None:
+            kept = self._chain_checks[key] = self._issuer(context)
+        return kept[0], kept[1]
+
     def _anchor(self, context: _Context) -> tuple[Check, _Context]:
         anchor = context.document.anchor
         assert anchor is not None  # noqa: S101
@@ -346,12 +382,17 @@ class Verifier:
         certificate_type: CertificateType | None = None,
         office_name: str | None = None,
     ) -> Verification:
-        reached = {check.name for check in checks}
-        full = list(checks)
-        for name in CHECKS:
-            if name not in reached:
-                full.append(Check(name, CheckStatus.SKIPPED, "not checked: an earlier check did not pass"))
-        ordered = tuple(sorted(full, key=lambda check: CHECKS.index(check.name)))
+        if len(checks) == len(CHECKS) and all(c.name == n for c, n in zip(checks, CHECKS, strict=True)):
+            ordered = tuple(checks)  # every check ran, in order: the usual case
+        else:
+            reached = {check.name for check in checks}
+            full = list(checks)
+            for name in CHECKS:
+                if name not in reached:
+                    full.append(
+                        Check(name, CheckStatus.SKIPPED, "not checked: an earlier check did not pass")
+                    )
+            ordered = tuple(sorted(full, key=lambda check: CHECKS.index(check.name)))
         return Verification(
             verdict=verdict_of(ordered),
             checks=ordered,

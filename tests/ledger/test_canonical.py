@@ -11,7 +11,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import CanonicalJSONError, LedgerError, canonical_json, parse_json
+from ledger import CanonicalJSONError, LedgerError, canonical_json, canonical_pairs, parse_json
 
 MAX_SAFE = 2**53 - 1
 
@@ -48,6 +48,22 @@ json_values = st.recursive(
 @given(json_values)
 def test_agrees_with_the_reference_implementation(value: Any) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(keys, json_values, max_size=8))
+def test_pairs_encoded_together_are_each_pair_on_its_own(claims: dict[str, Any]) -> None:
+    # canonical_pairs checks the mapping once as a whole; every pair must still be exactly JCS.
+    assert canonical_pairs(claims) == {name: canonical_json([name, value]) for name, value in claims.items()}
+    assert canonical_pairs(claims) == {name: rfc8785.dumps([name, value]) for name, value in claims.items()}
+
+
+def test_pairs_refuse_what_a_pair_would() -> None:
+    with pytest.raises(CanonicalJSONError, match="keys must be strings"):
+        canonical_pairs({1: "x"})  # type: ignore[dict-item]
+    with pytest.raises(CanonicalJSONError):
+        canonical_pairs({"a": 2**60})
+    assert canonical_pairs({"a": 1.5, "b": None}) == {"a": b'["a",1.5]', "b": b'["b",null]'}
 
 
 @settings(max_examples=300, deadline=None)
