@@ -393,8 +393,11 @@ class Grants:
 
     # ---------------------------------------------------------------- the unit's side
 
-    async def redeem(self, unit: Principal, *, reference: str, key: str) -> dict[str, Any]:
-        """The presentation behind a grant and the full verdict on it, spending one use.
+    async def redeem(
+        self, unit: Principal, *, reference: str, key: str, with_view: bool = False
+    ) -> dict[str, Any]:
+        """The presentation behind a grant and the full verdict on it, spending one use; with
+        `with_view`, the disclosed fields laid out for reading too (the verifier page's).
 
         A coroutine: the checks run at once, and the event loop serves other requests while the
         use and its log entry are committed with others.
@@ -486,7 +489,8 @@ class Grants:
             {"usesLeft": spent, "usesTotal": row.uses_total},
         )
         final = with_checks(verification, [*checks, uses]).to_json()
-        final["view"] = verification_view(final, self.context.catalog, hidden=len(presentation.hidden))
+        if with_view:
+            final["view"] = verification_view(final, self.context.catalog, hidden=len(presentation.hidden))
         return {
             "grant": {
                 "id": row.id,

@@ -261,6 +261,9 @@ class RedeemRequest(Body):
     link: str | None = Field(default=None, max_length=500)
     reference: str | None = Field(default=None, min_length=16, max_length=32)
     key: str | None = Field(default=None, min_length=43, max_length=43)
+    view: bool = Field(
+        default=False, description="also lay the disclosed fields out for reading (verification.view)"
+    )
 
 
 class CheckOut(Out):

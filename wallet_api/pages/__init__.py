@@ -116,7 +116,7 @@ async def redeem_for_page(body: RedeemRequest, unit: AuthorizedUnit, services: S
     try:
         services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
         reference, key = reference_and_key(body)
-        result = await services.grants.redeem(unit, reference=reference, key=key)
+        result = await services.grants.redeem(unit, reference=reference, key=key, with_view=True)
     except (AuthenticationError, RateLimitedError):
         raise
     except WalletError as error:

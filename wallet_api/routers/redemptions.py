@@ -38,4 +38,5 @@ async def redeem(body: RedeemRequest, unit: AuthorizedUnit, services: ServicesDe
     """With the unit's API key: the presentation and the full verdict, spending one use."""
     services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
     reference, key = reference_and_key(body)
-    return Redemption.model_validate(await services.grants.redeem(unit, reference=reference, key=key))
+    redeemed = await services.grants.redeem(unit, reference=reference, key=key, with_view=body.view)
+    return Redemption.model_validate(redeemed)
