@@ -120,6 +120,7 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
     # The print view carries the same grant's QR code, under the certificate.
     phone.page.goto(f"{site.url}/wallet#/c/{shared.certificate_id}/print?grant={shared.grant_id}")
     phone.page.wait_for_selector(".qr img")
+    phone.page.wait_for_load_state("networkidle")
     phone.page.wait_for_function("document.querySelector('.qr img').complete")
     printed = path.with_name("wallet-print-qr-code.png")
     printed.write_bytes(phone.page.locator(".qr img").screenshot())
@@ -220,6 +221,11 @@ def test_the_issuer_uploads_a_file_with_a_bad_row(tabs: Any, site: Site, tmp_pat
             .all()
         )
     assert sorted(anchored) == sorted(good)
+
+    # A number that does not exist is an answer, not an error.
+    page.fill("#number", "NOPE-404")
+    page.click("form[role=search] button")
+    page.wait_for_selector("#not-found")
 
     # The operator finds one and suspends it with a reason; the chain says so.
     page.fill("#number", good[0])

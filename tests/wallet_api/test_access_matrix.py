@@ -151,6 +151,7 @@ ROUTES = [
     Route("unit key", _post(lambda t: f"/v1/units/{t.unit_id}/key"), "operator"),
     Route("office reasons", _get(lambda t: "/v1/office/reasons"), "operator"),
     Route("office find", _get(lambda t: f"/v1/office/certificates/{t.other_number}"), "operator"),
+    Route("office search", _get(lambda t: f"/v1/office/certificates?number={t.other_number}"), "operator"),
     Route(
         "office status",
         _post(

@@ -73,6 +73,7 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/audit/reconciliations": "auditor",
     "GET /v1/office/reasons": "operator",
     "POST /v1/office/issuance": "operator",
+    "GET /v1/office/certificates": "operator",
     "GET /v1/office/certificates/{number}": "operator",
     "POST /v1/office/certificates/{number}/status": "operator",
     "GET /v1/audit/chain/issuance": "auditor",
@@ -324,6 +325,11 @@ def test_successful_answers_conform(
     call("GET /v1/office/reasons", operator, 200)
     numbered = {"number": document["claims"]["certificate_no"]}
     call("GET /v1/office/certificates/{number}", operator, 200, path_parameters=numbered)
+    assert (
+        call("GET /v1/office/certificates", operator, 200, query=numbered).json()[0]["number"]
+        == numbered["number"]
+    )
+    assert call("GET /v1/office/certificates", operator, 200, query={"number": "NONE-1"}).json() == []
     change = {"action": "suspend", "reason": "under-review"}
     call("POST /v1/office/certificates/{number}/status", operator, 200, path_parameters=numbered, body=change)
 

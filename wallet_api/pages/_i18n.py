@@ -283,6 +283,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "console.search.title": ("查询证明", "Find a certificate"),
     "console.search.number": ("证明编号", "Certificate number"),
     "console.search.submit": ("查询", "Find"),
+    "console.search.none": ("没有编号为 {number} 的证明。", "No certificate is numbered {number}."),
     "console.col.revision": ("版本", "Revision"),
     "console.col.type": ("类型", "Type"),
     "console.col.issued": ("出具日期", "Issued"),

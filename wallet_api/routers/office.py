@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
+from wallet_api._errors import NotFoundError
 from wallet_api._http import problem_responses
 from wallet_api._office import reasons
 from wallet_api.deps import Operator, ServicesDep
@@ -53,6 +54,21 @@ def list_reasons(operator: Operator) -> list[ReasonOut]:
     """What an operator may give as the reason of a revocation, suspension or reinstatement."""
     del operator
     return [ReasonOut.model_validate(item) for item in reasons()]
+
+
+@router.get("/certificates", summary="Search certificates by number")
+def search(
+    operator: Operator,
+    services: ServicesDep,
+    number: str = Query(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="the number"),
+) -> list[CertificateRevisionOut]:
+    """The revisions of the certificate with that number, newest first; empty when there is none."""
+    del operator
+    try:
+        found = services.office.find(number)
+    except NotFoundError:
+        return []
+    return [CertificateRevisionOut.model_validate(item) for item in found]
 
 
 @router.get("/certificates/{number}", summary="Find a certificate by its number")

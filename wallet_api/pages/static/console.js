@@ -119,8 +119,12 @@ function searchCard(call, reasons) {
     if (!number.value.trim()) return;
     busy(submit, async () => {
       try {
-        const revisions = await call(`/v1/office/certificates/${encodeURIComponent(number.value.trim())}`);
-        found.replaceChildren(renderRevisions(call, reasons, number.value.trim(), revisions, found));
+        const revisions = await call(`/v1/office/certificates?number=${encodeURIComponent(number.value.trim())}`);
+        found.replaceChildren(
+          revisions.length
+            ? renderRevisions(call, reasons, number.value.trim(), revisions, found)
+            : el("p", { class: "notice", id: "not-found" }, t("console.search.none", { number: number.value.trim() })),
+        );
       } catch (error) {
         found.replaceChildren(el("p", { class: "notice bad" }, explain(error)));
       }

@@ -32,7 +32,10 @@ function keepLink(grantId, link) {
   localStorage.setItem(LINKS, JSON.stringify(links));
 }
 
+let renderingFor = null; // the route whose view may be shown: a slower earlier one must not
+
 function show(...nodes) {
+  if (renderingFor !== null && renderingFor !== (location.hash || "#/")) return;
   view.replaceChildren(...nodes.flat(Infinity).filter(Boolean));
   const heading = view.querySelector("h1");
   if (heading) {
@@ -429,6 +432,7 @@ async function printView(id, grantId) {
 // ------------------------------------------------------------------ routing
 
 async function route() {
+  renderingFor = location.hash || "#/";
   if (!token()) return loginView();
   nav.hidden = false;
   showLogout(logout);
