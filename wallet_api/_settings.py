@@ -35,6 +35,9 @@ class WalletSettings(IssuerSettings):
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=64 << 20, ge=1024)
     log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
+    reconcile_interval: float = Field(
+        default=3600.0, ge=0, description="seconds between reconciliations with the chain; 0: never"
+    )
     unit_key_seconds: float = Field(default=5.0, ge=0, description="seconds a unit's key record is reused")
     grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
     index_database_url: str | None = Field(

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from verifier import ChainReadError
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
+from wallet_api._reconcile import Reconciler
 from wallet_api.deps import Services
 from wallet_api.pages import install_pages
 from wallet_api.routers import audit, auth, certificates, citizens, grants, office, public, redemptions, units
@@ -31,6 +32,22 @@ def _keep_head_fresh(context: WalletContext, stop: threading.Event) -> None:
         # On failure verifications find the head stale, ask the node themselves, and fail closed.
         with contextlib.suppress(ChainReadError):
             chain.refresh()
+
+
+def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> None:
+    """Compares the database with the chain soon after start and then every interval, storing
+    each result for the auditor's view (nothing is repaired: that is `audit reconcile --repair`)."""
+    interval = context.settings.reconcile_interval
+    wait = min(30.0, interval)
+    while not stop.wait(wait):
+        wait = interval
+        try:
+            report = Reconciler(context.engine, context.chain_index, reader=context.reader).run()
+        except Exception:  # the chain or a database away: the next round tries again
+            log.warning("the periodic reconciliation failed", exc_info=True)
+            continue
+        found = {"differences": len(report.differences), "certificates": report.certificates_checked}
+        log.info("reconciled with the chain", extra={"fields": found})
 
 
 def create_app(context: WalletContext | None = None, *, background: bool = True) -> FastAPI:
@@ -61,6 +78,15 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
                     daemon=True,
                 ),
             ]
+            if context.settings.reconcile_interval > 0:
+                threads.append(
+                    threading.Thread(
+                        target=_reconcile_periodically,
+                        args=(context, stop),
+                        name="reconciler",
+                        daemon=True,
+                    )
+                )
             threads.append(
                 threading.Thread(
                     target=_keep_head_fresh,

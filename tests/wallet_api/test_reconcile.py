@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from web3 import Web3
 
 from issuer import InputRow, Reason, batches, certificates, status_changes
@@ -21,6 +23,7 @@ from tests.databases import fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import WalletWorld, build_world
 from verifier import ChainAudit
+from wallet_api import create_app
 from wallet_api._accesslog import log_size
 from wallet_api._models import access_log, grants
 from wallet_api._reconcile import KINDS, Reconciler, latest_reconciliation
@@ -226,3 +229,20 @@ def test_a_clean_database_reconciles_clean_and_the_figures_agree(wallet: WalletW
     }
     anchors = audit.log_anchors(log_id=ACCESS_LOG_ID)
     assert anchors[-1].size == entries  # every grant and redemption is covered by the latest root
+
+
+def test_the_service_reconciles_by_itself(w3: Web3, chain: Any, tmp_path: Path, snapshot: None) -> None:
+    """`certledger serve` stores a reconciliation soon after it starts, for the auditor's view."""
+    del snapshot
+    world = build_world(
+        w3, chain.rpc_url, f"sqlite:///{tmp_path / 'wallet.db'}", tmp_path, reconcile_interval=0.2
+    )
+    assert latest_reconciliation(world.context.engine) is None
+    with TestClient(create_app(world.context, background=True)):
+        deadline = time.monotonic() + 60
+        while (found := latest_reconciliation(world.context.engine)) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert found is not None, "no reconciliation was stored"
+    assert found["differences"] == 0
+    assert found["certificatesChecked"] == sum(len(c.certificates) for c in world.citizens)
+    world.context.engine.dispose()
