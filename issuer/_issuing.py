@@ -85,12 +85,15 @@ class IssuanceService:
         certificate_type: CertificateType,
         *,
         progress: Callable[[int], None] | None = None,
+        on_rejection: Callable[[Rejection], None] | None = None,
         chunk_size: int = CHUNK,
     ) -> IssueReport:
-        """Issues every valid document; rejected ones are reported with their line and reason."""
+        """Issues every valid document; rejected ones are reported with their line and reason —
+        in the report, and to `on_rejection` as each chunk is done."""
         report = IssueReport()
         digests_this_run: dict[str, bytes] = {}
         for chunk in _chunks(documents, chunk_size):
+            reported = len(report.rejected)
             rows: list[InputRow | PreparedRow] = []
             for item in chunk:
                 report.read += 1
@@ -100,6 +103,9 @@ class IssuanceService:
                     rows.append(item)
             if rows:
                 self._issue_chunk(rows, certificate_type, report, digests_this_run)
+            if on_rejection is not None:
+                for rejection in report.rejected[reported:]:
+                    on_rejection(rejection)
             if progress is not None:
                 progress(len(chunk))
         return report

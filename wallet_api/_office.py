@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from issuer import IntakeError, Reason, batches, certificates, documents_from_file
+from issuer import IntakeError, Reason, Rejection, batches, certificates, documents_from_file
 from ledger import CertificateType, CertificateTypeError, TransactionError
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
@@ -100,6 +100,10 @@ class OfficeDesk:
             read_bytes += count
             report_progress()
 
+        def on_rejection(rejection: Rejection) -> None:
+            row = {"line": rejection.line, "number": rejection.number, "reason": rejection.reason}
+            events.put({"event": "rejected", **row})
+
         def on_documents(count: int) -> None:
             nonlocal documents
             documents += count
@@ -114,18 +118,11 @@ class OfficeDesk:
                 progress=on_bytes,
                 parallel=False,
             )
-            outcome = self.context.issuance().issue(records, certificate_type, progress=on_documents)
+            outcome = self.context.issuance().issue(
+                records, certificate_type, progress=on_documents, on_rejection=on_rejection
+            )
             read_bytes = size
             report_progress(force=True)
-            for rejection in outcome.rejected:
-                events.put(
-                    {
-                        "event": "rejected",
-                        "line": rejection.line,
-                        "number": rejection.number,
-                        "reason": rejection.reason,
-                    }
-                )
             events.put(
                 {
                     "event": "issued",

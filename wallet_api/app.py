@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from verifier import ChainReadError
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
-from wallet_api._reconcile import Reconciler
+from wallet_api._reconcile import Reconciler, latest_reconciliation
 from wallet_api.deps import Services
 from wallet_api.pages import install_pages
 from wallet_api.routers import audit, auth, certificates, citizens, grants, office, public, redemptions, units
@@ -34,6 +35,11 @@ def _keep_head_fresh(context: WalletContext, stop: threading.Event) -> None:
             chain.refresh()
 
 
+def _age(stamp: str) -> float:
+    """Seconds since an ISO 8601 time."""
+    return (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
+
+
 def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> None:
     """Compares the database with the chain soon after start and then every interval, storing
     each result for the auditor's view (nothing is repaired: that is `audit reconcile --repair`)."""
@@ -42,6 +48,9 @@ def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> No
     while not stop.wait(wait):
         wait = interval
         try:
+            last = latest_reconciliation(context.reader)
+            if last is not None and _age(last["finishedAt"]) < 0.9 * interval:
+                continue  # another API process has just done it
             report = Reconciler(context.engine, context.chain_index, reader=context.reader).run()
         except Exception:  # the chain or a database away: the next round tries again
             log.warning("the periodic reconciliation failed", exc_info=True)

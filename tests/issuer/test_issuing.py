@@ -165,3 +165,26 @@ def test_a_row_that_cannot_be_canonicalized_is_refused_alone(issuing: IssuingWor
             "cannot be hashed as canonical JSON: a string holds a lone surrogate, which is not Unicode text",
         )
     ]
+
+
+def test_rejections_are_told_as_each_chunk_is_done(issuing: IssuingWorld) -> None:
+    pension = issuing.catalog.find("pension-qualification")
+    rows = issuing.rows("pension-qualification", 4)
+    issuing.issuance().issue(rows[:1], pension)
+    changed = copy.deepcopy(rows[0].claims)
+    changed["authentication_method"] = "home_visit"
+    intake = Rejection(3, "YL-BAD", "holder_id: not an identity number")
+    told: list[tuple[Rejection, int]] = []
+    issued_so_far: list[int] = []
+    report = issuing.issuance().issue(
+        [rows[1], InputRow(2, rows[0].number, changed), intake, rows[2], rows[3]],
+        pension,
+        chunk_size=2,
+        progress=lambda _count: issued_so_far.append(1),
+        on_rejection=lambda rejection: told.append((rejection, len(issued_so_far))),
+    )
+    # Each refusal once, in order, before the progress of its own chunk: live, not at the end.
+    assert [rejection for rejection, _ in told] == report.rejected
+    assert [rejection.line for rejection in report.rejected] == [2, 3]
+    assert [chunks_done for _, chunks_done in told] == [0, 1]
+    assert report.issued == 3
