@@ -135,6 +135,8 @@ def test_the_unit_uploads_a_screenshot_and_sees_valid_with_the_two_fields(tabs: 
     scanner.shoot("verify-valid")
     assert page.get_attribute("[data-verdict]", "data-verdict") == "VALID"
     assert page.inner_text("#office") == OFFICE_NAME
+    assert page.inner_text("#verdict-reason").startswith("全部核验通过")
+    assert page.inner_text("li[data-check=status] .plain") == "没有被撤销或暂停。"
     shown = set(
         page.eval_on_selector_all("#disclosed section[data-field]", "s => s.map(e => e.dataset.field)")
     )

@@ -333,6 +333,25 @@ def test_every_message_the_pages_use_exists_in_both_languages() -> None:
     used |= {f"check.{name}" for name in ("format", "fields", "inclusion", "anchor", "issuer", "status")}
     used |= {f"check.{name}" for name in ("validity", "consent", "recipient", "term", "uses")}
     used |= {f"audit.action.{action}" for action in ("revoked", "suspended", "reinstated")}
+    # Every check's outcome in plain words, and the decisive ones a clerk meets most.
+    checks = (
+        "format",
+        "fields",
+        "inclusion",
+        "anchor",
+        "issuer",
+        "validity",
+        "consent",
+        "recipient",
+        "term",
+        "uses",
+    )
+    used |= {
+        f"plain.{name}.{outcome}" for name in checks for outcome in ("passed", "failed") if name != "validity"
+    }
+    used |= {"plain.status.passed", "plain.status.failed.revoked", "plain.status.failed.suspended"}
+    used |= {"plain.validity.passed", "plain.validity.failed.expired", "plain.validity.failed.early"}
+    used |= {f"plain.{name}.unknown" for name in ("anchor", "issuer", "status")}
     for language in ("zh", "en"):
         missing = sorted(used - set(MESSAGES[language]))
         assert missing == [], (language, missing)

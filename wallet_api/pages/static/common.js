@@ -152,14 +152,24 @@ function fieldList(rows) {
 
 const MARKS = { passed: "✓", failed: "✕", unknown: "?", skipped: "–" };
 
+/** A check's outcome in plain words for a clerk; the verifier's own reason stays beneath it. */
+export function plainWords(check) {
+  const details = check.details || {};
+  let key = `plain.${check.name}.${check.status}`;
+  if (check.name === "status" && check.status === "failed") key += `.${details.status === "suspended" ? "suspended" : "revoked"}`;
+  if (check.name === "validity" && check.status === "failed") key += details.today < details.issued ? ".early" : ".expired";
+  return key in MESSAGES ? t(key, details) : t(`check.status.${check.status}`);
+}
+
 /** A verification as a clerk reads it: the verdict in colour, then every check with its reason. */
 export function renderVerdict(verification) {
   const verdict = verification.verdict;
+  const decisive = verification.checks.find((check) => check.status === "failed") || verification.checks.find((check) => check.status === "unknown");
   const box = el(
     "div",
     { class: `verdict ${verdict}`, role: "status", "aria-live": "polite", dataset: { verdict } },
     el("span", { "aria-hidden": "true", class: "icon" }, verdict === "VALID" ? "✓" : verdict === "INVALID" ? "✕" : "?"),
-    el("div", {}, el("div", {}, t(`verdict.${verdict}`)), el("div", { class: "why" }, verification.reason)),
+    el("div", {}, el("div", {}, t(`verdict.${verdict}`)), el("div", { class: "why", id: "verdict-reason" }, decisive ? plainWords(decisive) : t("plain.all_passed"))),
   );
   const checks = el(
     "ol",
@@ -173,9 +183,8 @@ export function renderVerdict(verification) {
           "div",
           {},
           el("strong", {}, t(`check.${check.name}`)),
-          " ",
-          el("span", { class: "muted" }, `(${t(`check.status.${check.status}`)})`),
-          el("div", {}, check.reason),
+          el("div", { class: "plain" }, plainWords(check)),
+          el("div", { class: "muted", lang: "en" }, check.reason),
           Object.keys(check.details || {}).length
             ? el("details", {}, el("summary", {}, t("verdict.values")), el("pre", { class: "values" }, JSON.stringify(check.details, null, 2)))
             : null,
