@@ -85,6 +85,8 @@ class CertificateRecord(SQLModel, table=True):
     __tablename__ = "certificates"
     __table_args__ = (
         sa.UniqueConstraint("certificate_no", "revision", name="uq_certificates_number_revision"),
+        # The worker's question each pass: superseded revisions still to revoke (migration 0005).
+        sa.Index("ix_certificates_status_office", "status", "office_id"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
