@@ -259,3 +259,23 @@ def test_parse_json_refuses_what_is_not_json(text: str | bytes, message: str) ->
         parse_json(text)
     assert str(raised.value) == message
     assert isinstance(raised.value.__cause__, json.JSONDecodeError | UnicodeDecodeError)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"tiny": 1e-7},
+        {"big": 1e20},
+        {"huge": 1e300},
+        {"half": 0.5, "text": "no float here"},
+        {"text": "5e-3 and 1.5 and +7", "count": 1234567890123456},
+        {"month": "2025-01", "amount": 632000, "rate": 2.5e-8},
+        {"date": "2026-11-29", "n": 9007199254740991},
+        ["1e+5", 100000, 1e5],
+    ],
+)
+def test_floats_among_look_alikes_are_written_as_jcs_prescribes(value: Any) -> None:
+    # The quick tests for floats ("." or "+" or "e-" anywhere) must never let one through.
+    assert canonical_json(value) == rfc8785.dumps(value)
+    if isinstance(value, dict):
+        assert canonical_pairs(value) == {k: rfc8785.dumps([k, v]) for k, v in value.items()}
