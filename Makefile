@@ -24,8 +24,9 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 # The browser tests drive Debian's chromium, with CJK fonts for the Chinese pages; installed here
-# when missing (apt, as root or through sudo). Where that is impossible the tests skip and say why.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# when missing (apt, as root or through sudo -n, which never waits for a password). Where that is
+# impossible the tests skip and say why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 
 browser:
