@@ -26,11 +26,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _time(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable))
+def time_field(nullable: bool = False, *, index: bool = False) -> Any:
+    """A timezone-aware timestamp column (UTC), for SQLModel tables."""
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
 
 
-def _bytes(length: int | None = None, *, nullable: bool = False, unique: bool = False) -> Any:
+def bytes_field(length: int | None = None, *, nullable: bool = False, unique: bool = False) -> Any:
+    """A binary column, for SQLModel tables."""
     return Field(default=None, sa_column=sa.Column(sa.LargeBinary(length), nullable=nullable, unique=unique))
 
 
@@ -40,9 +42,9 @@ class CitizenRecord(SQLModel, table=True):
     __tablename__ = "citizens"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    lookup_hash: bytes = _bytes(32, unique=True)
+    lookup_hash: bytes = bytes_field(32, unique=True)
     wallet_address: str | None = Field(default=None, max_length=42)
-    created_at: datetime = _time()
+    created_at: datetime = time_field()
 
 
 class DataKeyRecord(SQLModel, table=True):
@@ -51,10 +53,10 @@ class DataKeyRecord(SQLModel, table=True):
     __tablename__ = "data_keys"
 
     citizen_id: str = Field(primary_key=True, foreign_key="citizens.id", max_length=32)
-    wrapped_key: bytes | None = _bytes(nullable=True)
+    wrapped_key: bytes | None = bytes_field(nullable=True)
     master_key_id: str | None = Field(default=None, max_length=16, index=True)
-    created_at: datetime = _time()
-    erased_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    erased_at: datetime | None = time_field(nullable=True)
 
 
 class BatchRecord(SQLModel, table=True):
@@ -63,19 +65,19 @@ class BatchRecord(SQLModel, table=True):
     __tablename__ = "batches"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    root: bytes = _bytes(32, unique=True)
+    root: bytes = bytes_field(32, unique=True)
     type_id: int
     office_id: int
     count: int
     state: str = Field(default="sending", max_length=16, index=True)
     chain_batch_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
-    transaction_hash: bytes | None = _bytes(32, nullable=True)
+    transaction_hash: bytes | None = bytes_field(32, nullable=True)
     block_number: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
-    anchored_at: datetime | None = _time(nullable=True)
-    confirmed_until: datetime | None = _time(nullable=True)
+    anchored_at: datetime | None = time_field(nullable=True)
+    confirmed_until: datetime | None = time_field(nullable=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _time()
+    created_at: datetime = time_field()
 
 
 class CertificateRecord(SQLModel, table=True):
@@ -96,19 +98,19 @@ class CertificateRecord(SQLModel, table=True):
     schema_version: int
     office_id: int
     citizen_id: str = Field(foreign_key="citizens.id", index=True, max_length=32)
-    input_digest: bytes = _bytes(32)
-    document_root: bytes = _bytes(32)
-    body: bytes = _bytes()
+    input_digest: bytes = bytes_field(32)
+    document_root: bytes = bytes_field(32)
+    body: bytes = bytes_field()
     body_version: int = 1
     issued_on: date
     valid_until: date | None = None
     batch_id: str | None = Field(default=None, foreign_key="batches.id", index=True, max_length=32)
     leaf_index: int | None = None
-    proof: bytes | None = _bytes(nullable=True)
+    proof: bytes | None = bytes_field(nullable=True)
     status: str = Field(default="valid", max_length=16)
     status_reason: int | None = None
-    status_changed_at: datetime | None = _time(nullable=True)
-    created_at: datetime = _time()
+    status_changed_at: datetime | None = time_field(nullable=True)
+    created_at: datetime = time_field()
 
 
 class OutboxEntry(SQLModel, table=True):
@@ -125,7 +127,7 @@ class OutboxEntry(SQLModel, table=True):
     certificate_id: str = Field(foreign_key="certificates.id", unique=True, max_length=32)
     type_id: int
     office_id: int
-    created_at: datetime = _time()
+    created_at: datetime = time_field()
 
 
 class StatusChangeRecord(SQLModel, table=True):
@@ -137,8 +139,8 @@ class StatusChangeRecord(SQLModel, table=True):
     certificate_id: str = Field(foreign_key="certificates.id", index=True, max_length=32)
     action: str = Field(max_length=16)
     reason: int
-    transaction_hash: bytes | None = _bytes(32, nullable=True)
-    created_at: datetime = _time()
+    transaction_hash: bytes | None = bytes_field(32, nullable=True)
+    created_at: datetime = time_field()
 
 
 class WorkerLease(SQLModel, table=True):
@@ -148,7 +150,7 @@ class WorkerLease(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100)
     holder: str = Field(max_length=100)
-    expires_at: datetime = _time()
+    expires_at: datetime = time_field()
 
 
 __all__ = [

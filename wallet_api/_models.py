@@ -4,21 +4,11 @@ citizen's data key, identity numbers appear only as keyed hashes, and every id i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from issuer import new_id
-from ledger import UTCDateTime
-
-
-def _time(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable))
-
-
-def _bytes(length: int | None = None, *, nullable: bool = False, unique: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(sa.LargeBinary(length), nullable=nullable, unique=unique))
+from issuer import bytes_field, new_id, time_field
 
 
 class CitizenAccount(SQLModel, table=True):
@@ -28,13 +18,13 @@ class CitizenAccount(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     citizen_id: str = Field(foreign_key="citizens.id", unique=True, max_length=32)
-    phone_hash: bytes = _bytes(32, unique=True)
-    phone_box: bytes = _bytes()
+    phone_hash: bytes = bytes_field(32, unique=True)
+    phone_box: bytes = bytes_field()
     password_hash: str = Field(max_length=200)
     wallet_address: str = Field(max_length=42)
     key_backup: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    created_at: datetime = _time()
-    disabled_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    disabled_at: datetime | None = time_field(nullable=True)
 
 
 class StaffAccount(SQLModel, table=True):
@@ -46,8 +36,8 @@ class StaffAccount(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=200)
-    created_at: datetime = _time()
-    disabled_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    disabled_at: datetime | None = time_field(nullable=True)
 
 
 class SessionRecord(SQLModel, table=True):
@@ -58,9 +48,9 @@ class SessionRecord(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     subject: str = Field(max_length=32, index=True)
     role: str = Field(max_length=16)
-    created_at: datetime = _time()
-    expires_at: datetime = _time()
-    revoked_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    expires_at: datetime = time_field()
+    revoked_at: datetime | None = time_field(nullable=True)
 
 
 class EnrolmentCode(SQLModel, table=True):
@@ -69,12 +59,12 @@ class EnrolmentCode(SQLModel, table=True):
     __tablename__ = "enrolment_codes"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    lookup_hash: bytes = _bytes(32)
-    code_hash: bytes = _bytes(32, unique=True)
+    lookup_hash: bytes = bytes_field(32)
+    code_hash: bytes = bytes_field(32, unique=True)
     created_by: str = Field(max_length=32)
-    created_at: datetime = _time()
-    expires_at: datetime = _time()
-    used_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    expires_at: datetime = time_field()
+    used_at: datetime | None = time_field(nullable=True)
 
 
 class UnitRecord(SQLModel, table=True):
@@ -86,10 +76,10 @@ class UnitRecord(SQLModel, table=True):
     name: str = Field(max_length=100)
     credit_code: str = Field(max_length=18, unique=True)
     key_id: str = Field(max_length=16, unique=True)
-    key_hash: bytes = _bytes(32)
+    key_hash: bytes = bytes_field(32)
     created_by: str = Field(max_length=32)
-    created_at: datetime = _time()
-    disabled_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    disabled_at: datetime | None = time_field(nullable=True)
 
 
 class GrantRecord(SQLModel, table=True):
@@ -101,20 +91,20 @@ class GrantRecord(SQLModel, table=True):
     reference: str = Field(max_length=32, unique=True)
     account_id: str = Field(foreign_key="citizen_accounts.id", index=True, max_length=32)
     certificate_id: str = Field(foreign_key="certificates.id", index=True, max_length=32)
-    document_root: bytes = _bytes(32)
+    document_root: bytes = bytes_field(32)
     unit_id: str = Field(foreign_key="units.id", index=True, max_length=32)
     fields: str = Field(max_length=4000)
     purpose: str = Field(max_length=200)
-    expires_at: datetime = _time()
+    expires_at: datetime = time_field()
     uses_total: int
     uses_left: int
     chain_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     ledger: str = Field(max_length=42)
-    signature: bytes = _bytes(65)
-    sealed: bytes = _bytes()
-    created_at: datetime = _time()
-    revoked_at: datetime | None = _time(nullable=True)
-    last_used_at: datetime | None = _time(nullable=True)
+    signature: bytes = bytes_field(65)
+    sealed: bytes = bytes_field()
+    created_at: datetime = time_field()
+    revoked_at: datetime | None = time_field(nullable=True)
+    last_used_at: datetime | None = time_field(nullable=True)
 
 
 class AccessLogEntry(SQLModel, table=True):
@@ -123,11 +113,11 @@ class AccessLogEntry(SQLModel, table=True):
     __tablename__ = "access_log"
 
     seq: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
-    entry: bytes = _bytes()
-    leaf_hash: bytes = _bytes(32)
+    entry: bytes = bytes_field()
+    leaf_hash: bytes = bytes_field(32)
     subject: str = Field(max_length=32, index=True)
     grant_id: str | None = Field(default=None, max_length=32, index=True)
-    created_at: datetime = _time()
+    created_at: datetime = time_field()
 
 
 class AccessLogNode(SQLModel, table=True):
@@ -137,7 +127,7 @@ class AccessLogNode(SQLModel, table=True):
 
     level: int = Field(primary_key=True)
     idx: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
-    hash: bytes = _bytes(32)
+    hash: bytes = bytes_field(32)
 
 
 class LogAnchorRecord(SQLModel, table=True):
@@ -146,10 +136,10 @@ class LogAnchorRecord(SQLModel, table=True):
     __tablename__ = "log_anchors"
 
     size: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
-    root: bytes = _bytes(32)
-    transaction_hash: bytes = _bytes(32)
+    root: bytes = bytes_field(32)
+    transaction_hash: bytes = bytes_field(32)
     block_number: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
-    anchored_at: datetime = _time()
+    anchored_at: datetime = time_field()
 
 
 class ReconciliationRecord(SQLModel, table=True):
@@ -163,8 +153,8 @@ class ReconciliationRecord(SQLModel, table=True):
     __tablename__ = "reconciliations"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    started_at: datetime = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
-    finished_at: datetime = _time()
+    started_at: datetime = time_field(index=True)
+    finished_at: datetime = time_field()
     repair: bool
     indexed_to: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     batches_checked: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

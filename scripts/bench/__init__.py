@@ -12,6 +12,11 @@ from scripts.bench._report import Figure, Figures
 bench_app = typer.Typer(help="Measure the design targets and print the figures.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")]
+QuickOption = Annotated[bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")]
+PostgresOption = Annotated[
+    str | None,
+    typer.Option(help="A PostgreSQL server URL: the figures on it too (a scratch database is used)."),
+]
 
 
 @bench_app.command("gas")
@@ -25,13 +30,8 @@ def gas(as_json: JsonOption = False) -> None:
 @bench_app.command("issue")
 def issue(
     as_json: JsonOption = False,
-    quick: Annotated[
-        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
-    ] = False,
-    postgres: Annotated[
-        str | None,
-        typer.Option(help="PostgreSQL server URL for the end-to-end figure (a scratch database is used)."),
-    ] = None,
+    quick: QuickOption = False,
+    postgres: PostgresOption = None,
 ) -> None:
     """Certificates built per second, issued end to end per second, and peak memory for 100,000."""
     from scripts.bench.issue import measure_issue  # noqa: PLC0415
@@ -56,13 +56,8 @@ def verify(as_json: JsonOption = False) -> None:
 @bench_app.command("api")
 def api(
     as_json: JsonOption = False,
-    quick: Annotated[
-        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
-    ] = False,
-    postgres: Annotated[
-        str | None,
-        typer.Option(help="PostgreSQL server URL for the same figures on it (a scratch database is used)."),
-    ] = None,
+    quick: QuickOption = False,
+    postgres: PostgresOption = None,
 ) -> None:
     """Units' redemptions per second and their latency over HTTP, 32 clients against `certledger serve`."""
     from scripts.bench.api import FULL, QUICK, measure_api  # noqa: PLC0415
@@ -77,9 +72,7 @@ def api(
 @bench_app.command("audit")
 def audit(
     as_json: JsonOption = False,
-    quick: Annotated[
-        bool, typer.Option(help="Small counts, for a smoke run (figures not comparable).")
-    ] = False,
+    quick: QuickOption = False,
 ) -> None:
     """Chain events indexed per second, and the time to reconcile 100,000 certificates."""
     from scripts.bench.audit import FULL, QUICK, measure_audit  # noqa: PLC0415
