@@ -19,6 +19,7 @@ from issuer import IntakeError, Reason, Rejection, batches, certificates, docume
 from ledger import CertificateType, CertificateTypeError, TransactionError
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
+from wallet_api._render import type_titles
 
 log = logging.getLogger("certledger.office")
 
@@ -217,11 +218,7 @@ class OfficeDesk:
         return [self._revision(row) for row in rows]
 
     def _revision(self, row: Any) -> dict[str, Any]:
-        try:
-            certificate_type = self.context.catalog.get(row.type_id, row.schema_version)
-            type_key, title = certificate_type.key, certificate_type.title
-        except CertificateTypeError:
-            type_key, title = f"type {row.type_id}/v{row.schema_version}", {}
+        type_key, title = type_titles(self.context.catalog, row.type_id, row.schema_version)
         return {
             "number": row.certificate_no,
             "revision": row.revision,

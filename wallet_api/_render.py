@@ -81,6 +81,21 @@ _VALUES: dict[str, dict[str, str]] = {
 }
 
 
+def type_titles(catalog: TypeCatalog, type_id: int, version: int) -> tuple[str, dict[str, str]]:
+    """A type version's key (``name/vN``) and title by language; a type the catalog has lost is
+    shown by its number rather than failing the page."""
+    try:
+        certificate_type = catalog.get(type_id, version)
+    except CertificateTypeError:
+        label = f"type {type_id}"
+        return f"{label}/v{version}", {"zh": label, "en": label}
+    title = certificate_type.title
+    return certificate_type.key, {
+        "zh": title.get("zh-CN") or certificate_type.name,
+        "en": title.get("en") or certificate_type.name,
+    }
+
+
 def yuan(fen: int) -> str:
     """An amount in fen as yuan: ``632000`` → ``¥6,320.00``."""
     sign = "-" if fen < 0 else ""

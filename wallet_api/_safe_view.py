@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from issuer import SUPERSEDED, StoredCertificate, batches, certificates
-from ledger import CertificateTypeError, certificate_to_vc
+from ledger import certificate_to_vc
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, NotFoundError
 from wallet_api._principal import Principal
+from wallet_api._render import type_titles
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,7 @@ class CertificateSummary:
     id: str
     number: str
     type_key: str
-    title: str
-    title_en: str
+    titles: dict[str, str]
     issued: date
     valid_until: date | None
     status: str
@@ -35,8 +35,8 @@ class CertificateSummary:
             "id": self.id,
             "number": self.number,
             "type": self.type_key,
-            "title": self.title,
-            "titles": {"zh": self.title, "en": self.title_en},
+            "title": self.titles["zh"],
+            "titles": self.titles,
             "issued": self.issued,
             "validUntil": self.valid_until,
             "status": self.status,
@@ -71,19 +71,12 @@ class SafeView:
         return [self._summary(row) for row in rows]
 
     def _summary(self, row: Any) -> CertificateSummary:
-        try:
-            certificate_type = self.context.catalog.get(row.type_id, row.schema_version)
-            key, title = certificate_type.key, certificate_type.title.get("zh-CN") or certificate_type.name
-            title_en = certificate_type.title.get("en") or certificate_type.name
-        except CertificateTypeError:
-            key, title = f"type {row.type_id}/v{row.schema_version}", f"type {row.type_id}"
-            title_en = title
+        key, titles = type_titles(self.context.catalog, row.type_id, row.schema_version)
         return CertificateSummary(
             row.id,
             row.certificate_no,
             key,
-            title,
-            title_en,
+            titles,
             row.issued_on,
             row.valid_until,
             row.status,

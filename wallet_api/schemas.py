@@ -454,7 +454,7 @@ class CertificateRevisionOut(Out):
     number: str
     revision: int
     type: str
-    title: dict[str, str]
+    title: dict[str, str] = Field(description="the type's title by language: zh, en")
     issued: date
     valid_until: date | None
     status: str

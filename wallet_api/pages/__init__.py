@@ -22,8 +22,8 @@ from ledger import NODE_MODULES
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
 from wallet_api.deps import AuthorizedUnit, ServicesDep
 from wallet_api.pages._i18n import LANGUAGES, MESSAGES, messages_for
-from wallet_api.routers.redemptions import reference_and_key
-from wallet_api.schemas import RedeemRequest, Redemption
+from wallet_api.routers.redemptions import redeem_link
+from wallet_api.schemas import RedeemRequest
 
 HERE = Path(__file__).parent
 VENDOR = {
@@ -114,9 +114,7 @@ async def redeem_for_page(body: RedeemRequest, unit: AuthorizedUnit, services: S
     for the page a refusal is a result to show, and browsers log every 4xx as a console error.
     A wrong API key or too many scans stay HTTP errors."""
     try:
-        services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
-        reference, key = reference_and_key(body)
-        result = await services.grants.redeem(unit, reference=reference, key=key, with_view=True)
+        redemption = await redeem_link(body, unit, services, with_view=True)
     except (AuthenticationError, RateLimitedError):
         raise
     except WalletError as error:
@@ -126,7 +124,7 @@ async def redeem_for_page(body: RedeemRequest, unit: AuthorizedUnit, services: S
         }
     return {
         "outcome": "redeemed",
-        "redemption": Redemption.model_validate(result).model_dump(mode="json", by_alias=True),
+        "redemption": redemption.model_dump(mode="json", by_alias=True),
     }
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
-from wallet_api.deps import AuthorizedUnit, ServicesDep
+from wallet_api._principal import Principal
+from wallet_api.deps import AuthorizedUnit, Services, ServicesDep
 from wallet_api.schemas import RedeemRequest, Redemption
 
 router = APIRouter(
@@ -33,10 +34,17 @@ def reference_and_key(body: RedeemRequest) -> tuple[str, str]:
     return body.reference, body.key
 
 
+async def redeem_link(
+    body: RedeemRequest, unit: Principal, services: Services, *, with_view: bool
+) -> Redemption:
+    """A unit's redemption of the grant `body` names, within the unit's rate limit."""
+    services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
+    reference, key = reference_and_key(body)
+    redeemed = await services.grants.redeem(unit, reference=reference, key=key, with_view=with_view)
+    return Redemption.model_validate(redeemed)
+
+
 @router.post("", summary="Redeem a grant")
 async def redeem(body: RedeemRequest, unit: AuthorizedUnit, services: ServicesDep) -> Redemption:
     """With the unit's API key: the presentation and the full verdict, spending one use."""
-    services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
-    reference, key = reference_and_key(body)
-    redeemed = await services.grants.redeem(unit, reference=reference, key=key, with_view=body.view)
-    return Redemption.model_validate(redeemed)
+    return await redeem_link(body, unit, services, with_view=body.view)

@@ -147,7 +147,7 @@ function renderRevisions(call, reasons, number, revisions, container) {
           "tr",
           {},
           el("td", {}, String(row.revision)),
-          el("td", {}, tx({ zh: row.title["zh-CN"], en: row.title.en }) || row.type),
+          el("td", {}, tx(row.title)),
           el("td", {}, formatDate(row.issued)),
           el("td", { dataset: { status: row.status } }, el("span", { class: `badge ${row.status === "valid" ? "ok" : "bad"}` }, t(`status.${row.status}`)), row.statusReason ? ` ${row.statusReason}` : ""),
           el("td", {}, row.anchored ? `#${row.batch} · ${row.index}` : t("status.pending")),
