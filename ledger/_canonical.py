@@ -28,8 +28,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=T
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
-# Every byte that cannot start a 4-byte UTF-8 sequence: deleting them leaves the astral leads.
-_BELOW_ASTRAL = bytes(range(0xF0)) + bytes(range(0xF5, 0x100))
+# Digits to 0, and the lead bytes of 4-byte UTF-8 sequences (0xF0-0xF4) to NUL.
 _ZERO_DIGITS_NUL_ASTRAL = bytes.maketrans(b"123456789\xf0\xf1\xf2\xf3\xf4", b"000000000\x00\x00\x00\x00\x00")
 # A number with a fraction or exponent, or with 16 or more digits (possibly beyond 2^53 - 1).
 _SUSPICIOUS_NUMBER = re.compile(r"\d[.eE]|\d{16}")

@@ -117,16 +117,15 @@ def _iso_date(value: Any) -> bool:
 
 def field_commitment(name: str, value: Any, salt: bytes) -> bytes:
     """The commitment to claim `name` holding `value` under `salt`."""
-    if len(salt) != SALT_BYTES:
-        raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
-    return keccak_256(COMMITMENT_PREFIX + salt + canonical_json([name, value])).digest()  # type: ignore[no-any-return]
+    return _commitments({name: salt}, {name: canonical_json([name, value])})[name]
 
 
-def _commitments(claims: Mapping[str, Any], salts: Mapping[str, bytes]) -> dict[str, bytes]:
-    """``field_commitment`` of every claim, with the claims encoded together."""
+def _commitments(salts: Mapping[str, bytes], encoded: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The commitment of every claim, from its salt and its encoding ``JCS([name, value])``
+    (`encode_claims`, which encodes the claims together)."""
     if set(map(len, salts.values())) - {SALT_BYTES}:
-        raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes")
-    encoded = canonical_pairs(claims)
+        short = next(len(salt) for salt in salts.values() if len(salt) != SALT_BYTES)
+        raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes, got {short}")
     prefix = COMMITMENT_PREFIX
     return {name: keccak_256(prefix + salts[name] + encoding).digest() for name, encoding in encoded.items()}
 
@@ -231,7 +230,7 @@ class Certificate:
 
     def commitments(self) -> dict[str, bytes]:
         """The commitment of every claim, by name."""
-        return _commitments(self.claims, self.salts)
+        return _commitments(self.salts, encode_claims(self.claims))
 
     def computed_root(self) -> bytes:
         """The document root recomputed from the claims, salts and decoys."""
@@ -350,8 +349,8 @@ class Presentation:
     def commitments(self) -> dict[str, bytes]:
         """The commitment of every disclosed field, by name."""
         return _commitments(
-            {name: value for name, (value, _) in self.disclosed.items()},
             {name: salt for name, (_, salt) in self.disclosed.items()},
+            encode_claims({name: value for name, (value, _) in self.disclosed.items()}),
         )
 
     def computed_root(self) -> bytes:
@@ -429,12 +428,11 @@ def seal(
     salts = {name: entropy[i * SALT_BYTES : (i + 1) * SALT_BYTES] for i, name in enumerate(names)}
     offset = SALT_BYTES * len(names)
     decoys = tuple(entropy[offset + 32 * i : offset + 32 * (i + 1)] for i in range(field_count - len(names)))
-    short = next((salt for salt in salts.values() if len(salt) != SALT_BYTES), None)
-    if short is not None:
-        raise DocumentFormatError(f"a salt is {SALT_BYTES} bytes, got {len(short)}")
     encoded = encoded if encoded is not None else encode_claims(claims)
-    commitments = [keccak256(COMMITMENT_PREFIX + salts[name] + encoded[name]) for name in names]
-    return Certificate(header, dict(claims), salts, decoys, document_root(header, [*commitments, *decoys]))
+    commitments = _commitments(salts, {name: encoded[name] for name in names})
+    return Certificate(
+        header, dict(claims), salts, decoys, document_root(header, [*commitments.values(), *decoys])
+    )
 
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

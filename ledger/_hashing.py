@@ -9,7 +9,6 @@ import sha3
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 
-_keccak = sha3.keccak_256
 # The hash object's constructor, for the few loops that run per verification: ``keccak_256(b).digest()``
 # without the wrapper's call (a proof step is one hash, and a certificate has a dozen of them).
 keccak_256 = sha3.keccak_256
@@ -17,4 +16,4 @@ keccak_256 = sha3.keccak_256
 
 def keccak256(data: bytes) -> bytes:
     """The 32-byte Keccak-256 digest of `data`, as the EVM's KECCAK256 opcode computes it."""
-    return _keccak(data).digest()  # type: ignore[no-any-return]
+    return keccak_256(data).digest()  # type: ignore[no-any-return]
