@@ -22,7 +22,7 @@ from issuer._errors import (
     SafeError,
 )
 from issuer._holders import BindReport, HolderBinding
-from issuer._intake import InputRow, Rejection, read_csv, read_documents, read_json_lines
+from issuer._intake import INPUT_SUFFIXES, InputRow, Rejection, read_csv, read_documents, read_json_lines
 from issuer._issuing import CitizenKey, IssuanceService, IssueReport, citizens_for
 from issuer._models import (
     BatchRecord,
@@ -74,6 +74,7 @@ from issuer._worker import (
 )
 
 __all__ = [
+    "INPUT_SUFFIXES",
     "SUPERSEDED",
     "AnchoringWorker",
     "BatchRecord",

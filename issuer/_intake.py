@@ -34,6 +34,9 @@ _ARRAY_INDEX = re.compile(r"^(.*?)\[(\d+)\](.*)$")
 MAX_LINE_BYTES = 1_000_000
 
 
+INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")  # what `read_documents` reads
+
+
 @dataclass(frozen=True, slots=True)
 class InputRow:
     """One valid certificate's claims, and the line it starts on."""
@@ -68,7 +71,7 @@ def read_documents(
 ) -> Iterator[InputRow | Rejection]:
     """The documents of `path`, in file order; `handle` may supply the file's lines instead."""
     suffix = path.suffix.lower()
-    if suffix not in {".csv", ".jsonl", ".ndjson", ".json"}:
+    if suffix not in INPUT_SUFFIXES:
         raise IntakeError(f"{path.name}: the input is .csv, or .jsonl / .json with one document per line")
     if handle is not None:
         yield from _read(suffix, handle, certificate_type)

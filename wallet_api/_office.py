@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from issuer import IntakeError, Reason, Rejection, batches, certificates, documents_from_file
+from issuer import INPUT_SUFFIXES, IntakeError, Reason, Rejection, batches, certificates, documents_from_file
 from ledger import CertificateType, CertificateTypeError, TransactionError
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
@@ -23,7 +23,6 @@ from wallet_api._render import type_titles
 
 log = logging.getLogger("certledger.office")
 
-SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 PROGRESS_EVERY = 0.25  # seconds between progress events
 ANCHOR_WAIT = 300.0  # seconds the stream follows the anchoring before it hands over to the worker
 _IN = 500  # ids per IN (...) list
@@ -40,7 +39,7 @@ class OfficeDesk:
     def receive(self, filename: str, chunks: Iterator[bytes]) -> Path:
         """Stores an uploaded records file in the data folder for the issuance to read."""
         suffix = Path(filename).suffix.lower()
-        if suffix not in SUFFIXES:
+        if suffix not in INPUT_SUFFIXES:
             raise InvalidRequestError(
                 f"file: {filename!r} is not a records file; give .csv, or .jsonl with one document per line",
                 code="issuance.bad_file",

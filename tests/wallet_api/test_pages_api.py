@@ -59,7 +59,8 @@ def test_a_contribution_certificate_reads_as_tables_with_totals() -> None:
         ]
         first = insurance["records"][0]
         assert table["rows"][0][3] == yuan(first["base"])
-        assert table["rows"][0][6] == {"zh": "已缴", "en": "paid"} if first["status"] == "paid" else True
+        labels = {"paid": {"zh": "已缴", "en": "paid"}, "owed": {"zh": "欠缴", "en": "owed"}}
+        assert [row[6] for row in table["rows"]] == [labels[r["status"]] for r in insurance["records"]]
         # The totals row carries the committed totals, in yuan, under their columns.
         assert table["totals"][0] == {"zh": "合计", "en": "Total"}
         assert table["totals"][4] == yuan(insurance["total_personal"])
