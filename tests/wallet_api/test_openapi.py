@@ -313,6 +313,11 @@ def test_successful_answers_conform(
     call("GET /v1/audit/chain/status", auditor, 200)
     call("GET /v1/audit/chain/trust", auditor, 200)
     assert call("GET /v1/audit/chain/log-anchors", auditor, 200).json()["anchors"]
+    # Pydantic reads a number as seconds since 1970: fuzzing once had "0.0" taken for a day.
+    for label in ("GET /v1/audit/chain/issuance", "GET /v1/audit/log/activity"):
+        for day in ("0.0", "1700000000", "2026-1-1"):
+            refused = call(label, auditor, 422, query={"from": day}).json()
+            assert refused["code"] == "request.invalid", refused
     events = call("GET /v1/audit/log/activity", auditor, 200).json()["rows"]
     assert {row["event"] for row in events} >= {"grant.created", "grant.redeemed", "grant.revoked"}
     call("GET /v1/audit/reconciliations/latest", auditor, 404)

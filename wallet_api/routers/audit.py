@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Path, Query
 
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
 from wallet_api.deps import Auditor, PageSize, ServicesDep
-from wallet_api.routers.chain_audit import From, To
+from wallet_api.routers.chain_audit import Day, From, To
 from wallet_api.routers.chain_audit import router as chain_router  # the chain's side, for app.py
 from wallet_api.schemas import (
     ConsistencyOut,
@@ -75,8 +73,8 @@ def consistency(
 def activity(
     auditor: Auditor,
     services: ServicesDep,
-    start: date | None = From,
-    end: date | None = To,
+    start: Day | None = From,
+    end: Day | None = To,
 ) -> LogActivityOut:
     """Grants made, redeemed, revoked and refused, counted per day: the access chart's data."""
     del auditor

@@ -4,10 +4,12 @@ last reconciliation."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from verifier import AuditQueryError, ChainAudit
 from wallet_api._errors import InvalidRequestError, NotFoundError
@@ -25,6 +27,18 @@ from wallet_api.deps import Auditor, PageSize, Services, ServicesDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422, 503))
 
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _written_as_a_day(value: object) -> object:
+    # Pydantic would read "0.0" or "1700000000" as a day (seconds since 1970): only YYYY-MM-DD is one.
+    if not isinstance(value, str | date) or (isinstance(value, str) and not _DAY.fullmatch(value)):
+        raise ValueError("a day written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]
 From = Query(default=None, alias="from", description="first day of the period (China time)")
 To = Query(default=None, alias="to", description="last day of the period, included")
 Offset = Query(default=0, ge=0, le=2**31, description="rows to skip")
@@ -45,8 +59,8 @@ def _bad_query(error: AuditQueryError) -> InvalidRequestError:
 def issuance(
     auditor: Auditor,
     services: ServicesDep,
-    start: date | None = From,
-    end: date | None = To,
+    start: Day | None = From,
+    end: Day | None = To,
     by: Literal["office", "type", "day", "month"] = Query(default="office", description="grouping"),
 ) -> IssuanceOut:
     """From the chain alone: the anchoring events, grouped per office, type, day or month."""
@@ -74,8 +88,8 @@ def chain_batches(
     auditor: Auditor,
     services: ServicesDep,
     *,
-    start: date | None = From,
-    end: date | None = To,
+    start: Day | None = From,
+    end: Day | None = To,
     office: int | None = Query(default=None, ge=1, le=2**32 - 1, description="only this office"),
     limit: PageSize = 50,
     offset: int = Offset,
@@ -97,8 +111,8 @@ def status_changes(
     auditor: Auditor,
     services: ServicesDep,
     *,
-    start: date | None = From,
-    end: date | None = To,
+    start: Day | None = From,
+    end: Day | None = To,
     limit: PageSize = 50,
     offset: int = Offset,
 ) -> StatusOut:
