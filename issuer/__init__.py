@@ -41,7 +41,6 @@ from issuer._models import (
     new_id,
     status_changes,
     time_field,
-    utc_now,
     worker_leases,
 )
 from issuer._pipeline import PreparedRow, documents_from_file, prepared_documents
@@ -136,6 +135,5 @@ __all__ = [
     "rotate_master_key",
     "status_changes",
     "time_field",
-    "utc_now",
     "worker_leases",
 ]

@@ -15,18 +15,22 @@ from issuer._store import CertificateStore
 from issuer._worker import AnchoringWorker
 from ledger import (
     ChainContext,
+    Clock,
     TypeCatalog,
     create_database_engine,
     default_database_url,
     migrate,
+    system_clock,
 )
 
 
 class IssuerContext:
     """Builds each part on first use, so a command only touches what it needs."""
 
-    def __init__(self, settings: IssuerSettings | None = None) -> None:
+    def __init__(self, settings: IssuerSettings | None = None, *, clock: Clock = system_clock) -> None:
         self.settings = settings or IssuerSettings()
+        self.clock = clock
+        """The one clock every service built here reads."""
         self.chain = ChainContext(self.settings)
 
     @cached_property
@@ -81,7 +85,9 @@ class IssuerContext:
 
     def issuance(self) -> IssuanceService:
         """The issuance service for this office."""
-        return IssuanceService(self.engine, self.safe, self.hasher, office_id=self.office_id)
+        return IssuanceService(
+            self.engine, self.safe, self.hasher, office_id=self.office_id, clock=self.clock
+        )
 
     def worker(self) -> AnchoringWorker:
         """The anchoring worker for the issuer key."""
@@ -93,11 +99,12 @@ class IssuerContext:
             batch_wait=self.settings.batch_wait,
             finality_window=self.settings.finality_window,
             lease_seconds=self.settings.worker_lease,
+            clock=self.clock,
         )
 
     def statuses(self) -> StatusService:
         """Revocation, suspension and reinstatement through the issuer key."""
-        return StatusService(self.engine, self.chain.ledger("issuer"))
+        return StatusService(self.engine, self.chain.ledger("issuer"), clock=self.clock)
 
     def store(self) -> CertificateStore:
         """Certificates read back from the safe."""

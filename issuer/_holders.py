@@ -23,10 +23,10 @@ from sqlalchemy.engine import Engine
 
 from issuer._errors import CitizenNotFoundError, SafeError
 from issuer._issuing import CitizenKey, citizens_for
-from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id, utc_now
+from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id
 from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body
 from issuer._status import SUPERSEDED, Reason
-from ledger import Certificate, is_checksum_address, parse_json, seal
+from ledger import Certificate, Clock, is_checksum_address, parse_json, seal, system_clock
 
 
 @dataclass(slots=True)
@@ -47,7 +47,7 @@ class HolderBinding:
         hasher: KeyedHasher,
         *,
         field_counts: Callable[[int, int], int],
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
     ) -> None:
         self.engine = engine
         self.safe = safe

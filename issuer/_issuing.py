@@ -27,11 +27,20 @@ from issuer._models import (
     citizens,
     data_keys,
     new_id,
-    utc_now,
 )
 from issuer._pipeline import PreparedRow
 from issuer._safe import KeyedHasher, Safe, WrappedKey, encrypt_body
-from ledger import CanonicalJSONError, CertificateType, Header, bulk_insert, encode_claims, seal
+from ledger import (
+    CanonicalJSONError,
+    CertificateType,
+    Clock,
+    Header,
+    beijing_date,
+    bulk_insert,
+    encode_claims,
+    seal,
+    system_clock,
+)
 
 CHUNK = 1000
 
@@ -71,7 +80,7 @@ class IssuanceService:
         hasher: KeyedHasher,
         *,
         office_id: int,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
     ) -> None:
         self.engine = engine
         self.safe = safe
@@ -203,7 +212,7 @@ class IssuanceService:
             hasher=self.hasher,
             now=self.clock(),
         )
-        today = self.clock().date()
+        today = beijing_date(self.clock())
         now = self.clock()
         records: list[dict[str, Any]] = []
         outbox: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ Ids that leave the service are random (UUID4 hex), never sequential.
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +19,6 @@ from ledger import UTCDateTime
 def new_id() -> str:
     """A random, unguessable id: 128 bits as 32 hex digits."""
     return os.urandom(16).hex()
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def time_field(nullable: bool = False, *, index: bool = False) -> Any:
@@ -162,7 +157,6 @@ __all__ = [
     "StatusChangeRecord",
     "WorkerLease",
     "new_id",
-    "utc_now",
 ]
 
 

@@ -8,17 +8,16 @@ twice and brings the database in line with the chain.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._models import batches, certificates, new_id, status_changes, utc_now
-from ledger import CertificateLedgerClient, CertificateStatus
+from issuer._models import batches, certificates, new_id, status_changes
+from ledger import CertificateLedgerClient, CertificateStatus, Clock, system_clock
 
 
 class Reason(IntEnum):
@@ -112,7 +111,7 @@ class StatusService:
     """Changes certificate statuses on the ledger and records them."""
 
     def __init__(
-        self, engine: Engine, ledger: CertificateLedgerClient, *, clock: Callable[[], datetime] = utc_now
+        self, engine: Engine, ledger: CertificateLedgerClient, *, clock: Clock = system_clock
     ) -> None:
         self.engine = engine
         self.ledger = ledger

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._errors import CertificateNotFoundError, CitizenNotFoundError, SafeError
-from issuer._models import batches, certificates, citizens, data_keys, utc_now
+from issuer._models import batches, certificates, citizens, data_keys
 from issuer._safe import KeyedHasher, MasterKeyring, Safe, WrappedKey, decrypt_body
-from ledger import Anchor, Certificate, parse_json
+from ledger import Anchor, Certificate, Clock, parse_json, system_clock
 
 ROTATION_CHUNK = 500
 
@@ -197,7 +196,7 @@ def find_citizen(engine: Engine, hasher: KeyedHasher, reference: str) -> str:
     return str(citizen_id)
 
 
-def erase_citizen(engine: Engine, citizen_id: str, *, clock: Callable[[], datetime] = utc_now) -> int:
+def erase_citizen(engine: Engine, citizen_id: str, *, clock: Clock = system_clock) -> int:
     """Destroys the citizen's data key; returns how many certificates became unreadable."""
     with engine.begin() as connection:
         erased = connection.execute(

@@ -31,18 +31,20 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._models import anchor_outbox, batches, certificates, new_id, utc_now, worker_leases
+from issuer._models import anchor_outbox, batches, certificates, new_id, worker_leases
 from issuer._status import StatusService
 from ledger import (
     BatchTree,
     CertificateLedgerClient,
     ChainError,
+    Clock,
     ContractRevertError,
     TransactionError,
     TransactionSender,
     bulk_update,
     canonical_json,
     keccak256,
+    system_clock,
 )
 
 log = logging.getLogger("certledger.worker")
@@ -73,11 +75,8 @@ def batch_metadata_hash(*, type_id: int, office_id: int, count: int) -> bytes:
     )
 
 
-def acquire_lease(
-    engine: Engine, name: str, holder: str, *, seconds: float, now: datetime | None = None
-) -> bool:
+def acquire_lease(engine: Engine, name: str, holder: str, *, seconds: float, now: datetime) -> bool:
     """Takes or renews the lease `name` for `holder`; False while another holder's lease runs."""
-    now = now or utc_now()
     expires = now + timedelta(seconds=seconds)
     with engine.begin() as connection:
         current = connection.execute(
@@ -117,7 +116,7 @@ class AnchoringWorker:
         batch_wait: float = 2.0,
         finality_window: float = 120.0,
         lease_seconds: float = 30.0,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
         holder: str | None = None,
     ) -> None:
         if ledger.sender is None:

@@ -289,7 +289,7 @@ def erase(
     citizen_id = find_citizen(context.engine, context.hasher, citizen)
     if not yes:
         typer.confirm(f"erase citizen {citizen_id}? their certificates can never be read again", abort=True)
-    count = erase_citizen(context.engine, citizen_id)
+    count = erase_citizen(context.engine, citizen_id, clock=context.clock)
     console.print(f"erased citizen {citizen_id}: {count} certificates are now unreadable")
 
 

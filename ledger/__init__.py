@@ -31,6 +31,7 @@ from ledger._clients import (
     Office,
     Window,
 )
+from ledger._clock import BEIJING, Clock, FixedClock, beijing_date, beijing_time, system_clock
 from ledger._compiler import Artifact, build_artifacts, compile_contracts, load_artifact, stale_artifacts
 from ledger._database import (
     UTCDateTime,
@@ -148,6 +149,7 @@ from ledger._vc import VC_CONTEXT, certificate_from_vc, certificate_to_vc, is_vc
 
 __all__ = [
     "ACCESS_LOG_ID",
+    "BEIJING",
     "BUILTIN_SCHEMAS",
     "CERTIFICATE_FORMAT",
     "DEFAULT_CHAIN_ID",
@@ -180,6 +182,7 @@ __all__ = [
     "ChainProcessError",
     "ChainStatus",
     "ChainUnavailableError",
+    "Clock",
     "CompilerError",
     "ContractRevertError",
     "Deployment",
@@ -191,6 +194,7 @@ __all__ = [
     "Event",
     "EventReader",
     "FieldProblem",
+    "FixedClock",
     "Grant",
     "GrantDomain",
     "GrantFormatError",
@@ -221,6 +225,8 @@ __all__ = [
     "batch_depth",
     "batch_leaf_hash",
     "batch_root_from_proof",
+    "beijing_date",
+    "beijing_time",
     "bootstrap_devnet",
     "build_artifacts",
     "bulk_insert",
@@ -272,6 +278,7 @@ __all__ = [
     "sign_digest",
     "sign_grant",
     "stale_artifacts",
+    "system_clock",
     "verify_batch_proof",
     "verify_consistency",
     "verify_inclusion",

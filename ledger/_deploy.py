@@ -144,11 +144,13 @@ def deploy_contracts(w3: Web3, governor: TransactionSender) -> Deployment:
     """Deploys a fresh ledger (governed by the sender's key) and access log anchor."""
     ledger = _deploy(w3, governor, LEDGER, ["address"], [governor.address])
     access_log = _deploy(w3, governor, ACCESS_LOG, ["address"], [ledger.address])
+    # The chain's own time of the ledger's block: the deployment is a fact of the chain.
+    mined = int(w3.eth.get_block(ledger.block_number)["timestamp"])
     return Deployment(
         chain_id=w3.eth.chain_id,
         genesis_hash=genesis_hash(w3),
         governor=governor.address,
-        deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        deployed_at=datetime.fromtimestamp(mined, UTC).isoformat(timespec="seconds"),
         artifacts_digest=artifacts_digest(),
         contracts={LEDGER: ledger, ACCESS_LOG: access_log},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,25 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from ledger import ManagedChain, TransactionSender, connect
+from ledger import BEIJING, FixedClock, ManagedChain, TransactionSender, beijing_date, connect
 
 pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
+
+NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+"""The suite's moment (10:00 in Beijing). Every date a test checks counts from it, never from the
+calendar: the suite passes on any day, as `make test`'s second pass under faketime proves."""
+TODAY = beijing_date(NOW)
+
+
+def clock_on(day: date) -> FixedClock:
+    """A clock standing at 10:00 in Beijing on `day`."""
+    return FixedClock(datetime.combine(day, time(10), tzinfo=BEIJING))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at the suite's moment, for this test to move."""
+    return FixedClock(NOW)
 
 
 def free_port() -> int:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from issuer import (
     Safe,
     StatusService,
 )
-from ledger import CertificateLedgerClient, Deployment, TypeCatalog, deploy_contracts
+from ledger import CertificateLedgerClient, Clock, Deployment, FixedClock, TypeCatalog, deploy_contracts
 from ledger._identifiers import credit_code_check_character, identity_check_character
 from tests.conftest import free_port, funded_account, new_sender
 
@@ -105,21 +104,25 @@ class IssuingWorld:
     keyring: MasterKeyring
     safe: Safe
     hasher: KeyedHasher
+    clock: FixedClock
 
-    def issuance(self, *, clock: Any = None) -> IssuanceService:
-        """The issuance service of office 1."""
-        if clock is None:
-            return IssuanceService(self.engine, self.safe, self.hasher, office_id=OFFICE)
-        return IssuanceService(self.engine, self.safe, self.hasher, office_id=OFFICE, clock=clock)
+    def issuance(self, *, clock: Clock | None = None) -> IssuanceService:
+        """The issuance service of office 1, on the world's clock unless given another."""
+        return IssuanceService(
+            self.engine, self.safe, self.hasher, office_id=OFFICE, clock=clock or self.clock
+        )
 
     def worker(self, **options: Any) -> AnchoringWorker:
-        """An anchoring worker with a sender of its own."""
+        """An anchoring worker with a sender of its own, on the world's clock unless given another."""
         ledger = self.ledger.with_sender(new_sender(self.w3, self.issuer))
+        options.setdefault("clock", self.clock)
         return AnchoringWorker(self.engine, ledger, office_id=OFFICE, **options)
 
     def statuses(self) -> StatusService:
         """The status service."""
-        return StatusService(self.engine, self.ledger.with_sender(new_sender(self.w3, self.issuer)))
+        return StatusService(
+            self.engine, self.ledger.with_sender(new_sender(self.w3, self.issuer)), clock=self.clock
+        )
 
     def store(self) -> CertificateStore:
         """Certificates read back from the safe."""
@@ -140,7 +143,7 @@ class IssuingWorld:
 
 
 @pytest.fixture
-def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path) -> IssuingWorld:
+def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path, clock: FixedClock) -> IssuingWorld:
     """A fresh deployment with office 1 allowed types 1-3, rolled back after the test."""
     del snapshot
     governor_account, issuer = funded_account(w3), funded_account(w3)
@@ -163,12 +166,8 @@ def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path) -> Issuing
         keyring=keyring,
         safe=Safe(keyring),
         hasher=KeyedHasher(os.urandom(32)),
+        clock=clock,
     )
-
-
-def fixed_clock(moment: datetime) -> Any:
-    """A clock that always says `moment`."""
-    return lambda: moment
 
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"

@@ -63,7 +63,7 @@ from verifier._sources import (
     parse_document,
     text_from_qr,
 )
-from verifier._verify import Verifier, china_today, read_document
+from verifier._verify import Verifier, read_document
 
 __all__ = [
     "CHECKS",
@@ -103,7 +103,6 @@ __all__ = [
     "chain_log_anchors",
     "chain_registry_changes",
     "chain_status_changes",
-    "china_today",
     "default_index_url",
     "grant_checks",
     "index_cursor",

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from issuer import Reason
-from ledger import LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
+from ledger import BEIJING, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
 from verifier._errors import AuditQueryError
 from verifier._indexer import (
     ChainIndex,
@@ -27,7 +27,6 @@ from verifier._indexer import (
     chain_status_changes,
     indexed_blocks,
 )
-from verifier._verify import CHINA
 
 Grouping = Literal["office", "type", "day", "month"]
 GROUPINGS: tuple[Grouping, ...] = ("office", "type", "day", "month")
@@ -41,7 +40,7 @@ def _time(seconds: int | None) -> str | None:
     """A chain time as ISO 8601 in China Standard Time."""
     if seconds is None:
         return None
-    return datetime.fromtimestamp(seconds, CHINA).isoformat()
+    return datetime.fromtimestamp(seconds, BEIJING).isoformat()
 
 
 def reason_label(code: int) -> str:
@@ -58,12 +57,12 @@ def period_bounds(start: date | None, end: date | None) -> tuple[int | None, int
         raise AuditQueryError(f"the period ends ({end}) before it starts ({start})")
     try:
         lower = (
-            None if start is None else int(datetime.combine(start, datetime.min.time(), CHINA).timestamp())
+            None if start is None else int(datetime.combine(start, datetime.min.time(), BEIJING).timestamp())
         )
         upper = (
             None
             if end is None
-            else int(datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA).timestamp())
+            else int(datetime.combine(end + timedelta(days=1), datetime.min.time(), BEIJING).timestamp())
         )
     except (OverflowError, ValueError) as error:
         raise AuditQueryError(f"the period {start} to {end} is outside the calendar: {error}") from error
@@ -365,7 +364,7 @@ class ChainAudit:
         totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
         with self.index.connect() as connection:
             for office_id, type_id, block_time, count in connection.execute(query):
-                moment = datetime.fromtimestamp(int(block_time), CHINA)
+                moment = datetime.fromtimestamp(int(block_time), BEIJING)
                 key: Any = {
                     "office": int(office_id),
                     "type": int(type_id),

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +40,14 @@ from web3.types import RPCEndpoint
 from ledger import (
     OPEN_END,
     ChainError,
+    Clock,
     Deployment,
     Event,
     EventReader,
     create_database_engine,
     genesis_hash,
     load_artifact,
+    system_clock,
 )
 from verifier._errors import AuditQueryError, ChainReadError, VerifierConfigError
 
@@ -212,6 +213,7 @@ class ChainIndex:
         engine: Engine | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         confirmations: int = 0,
+        clock: Clock = system_clock,
     ) -> None:
         if (url is None) == (engine is None):
             raise VerifierConfigError("a chain index needs a database URL or an engine, not both")
@@ -222,6 +224,7 @@ class ChainIndex:
         self.engine = engine if engine is not None else create_database_engine(str(url))
         self.page_size = page_size
         self.confirmations = confirmations
+        self.clock = clock
         self._readers = [
             EventReader(w3, deployment.ledger, load_artifact("CertificateLedger").abi, page_size=page_size),
             EventReader(w3, deployment.access_log, load_artifact("AccessLogAnchor").abi, page_size=page_size),
@@ -266,7 +269,7 @@ class ChainIndex:
                 )
                 connection.execute(
                     sa.insert(index_cursor).values(
-                        id=1, next_block=self.deployment.start_block, updated_at=int(time.time())
+                        id=1, next_block=self.deployment.start_block, updated_at=self._now()
                     )
                 )
         self._prepared = True
@@ -297,6 +300,9 @@ class ChainIndex:
     def indexed_to(self) -> int:
         """The last block whose events are in the index (before the deployment block at first)."""
         return self.next_block() - 1
+
+    def _now(self) -> int:
+        return int(self.clock().timestamp())
 
     def connect(self) -> sa.Connection:
         """A connection for queries on the index."""
@@ -399,9 +405,7 @@ class ChainIndex:
                 sa.insert(indexed_blocks),
                 [{"number": h.number, "hash": h.hash, "timestamp": h.timestamp} for h in headers.values()],
             )
-            connection.execute(
-                sa.update(index_cursor).values(next_block=end + 1, updated_at=int(time.time()))
-            )
+            connection.execute(sa.update(index_cursor).values(next_block=end + 1, updated_at=self._now()))
         return len(events)
 
     def _rewind_if_reorganized(self) -> tuple[int, int] | None:
@@ -427,7 +431,7 @@ class ChainIndex:
                 connection.execute(sa.delete(table).where(table.c.block_number > ancestor))
             connection.execute(sa.delete(indexed_blocks).where(indexed_blocks.c.number > ancestor))
             connection.execute(
-                sa.update(index_cursor).values(next_block=ancestor + 1, updated_at=int(time.time()))
+                sa.update(index_cursor).values(next_block=ancestor + 1, updated_at=self._now())
             )
         log.warning("the chain was reorganized after block %d; re-reading from there", ancestor)
         return int(last[0]), ancestor

@@ -16,39 +16,36 @@ cannot be decided, the checks that depend on it are reported as skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from ledger import (
+    BEIJING,
     Batch,
     CanonicalJSONError,
     Certificate,
     CertificateStatus,
     CertificateType,
     CertificateTypeError,
+    Clock,
     DocumentFormatError,
     Presentation,
     TypeCatalog,
     batch_depth,
     batch_root_from_proof,
+    beijing_date,
     certificate_from_vc,
     is_vc,
     parse_json,
+    system_clock,
 )
 from verifier._chain import ChainView
 from verifier._errors import ChainReadError
 from verifier._results import CHECKS, Check, CheckStatus, Verification, verdict_of
 
-CHINA = timezone(timedelta(hours=8))
 Document = Certificate | Presentation
-
-
-def china_today() -> date:
-    """Today's date in China Standard Time, the time zone of validity dates."""
-    return datetime.now(CHINA).date()
-
 
 _CHAIN_CHECKS_KEPT = 4096
 
@@ -83,11 +80,11 @@ class Verifier:
         chain: ChainView,
         catalog: TypeCatalog | None = None,
         *,
-        today: Callable[[], date] = china_today,
+        clock: Clock = system_clock,
     ) -> None:
         self.chain = chain
         self.catalog = catalog or TypeCatalog.load()
-        self.today = today
+        self.clock = clock
         # The anchor and issuer checks of a batch are the same for each of its certificates until
         # the head moves: kept per (head, batch, what the document claims), never across blocks.
         self._chain_checks: dict[tuple[Any, ...], tuple[Check, Any]] = {}
@@ -248,7 +245,7 @@ class Verifier:
 
     def _validity(self, context: _Context) -> Check:
         header = context.document.header
-        today = self.today()
+        today = beijing_date(self.clock())
         details = {"today": today.isoformat(), "issued": header.issued, "validUntil": header.valid_until}
         if today < date.fromisoformat(header.issued):
             return Check("validity", CheckStatus.FAILED, f"not valid before {header.issued}", details)
@@ -416,4 +413,4 @@ def _unauthorized_reason(office: Any, batch: Batch) -> str:
 
 
 def _iso(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(timestamp, BEIJING).isoformat(timespec="seconds")

@@ -25,10 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import utc_now
 from ledger import (
     AccessLogAnchorClient,
     ChainError,
+    Clock,
     MemorySubtreeStore,
     TransactionError,
     canonical_json,
@@ -38,6 +38,7 @@ from ledger import (
     log_leaf_hash,
     log_root,
     parse_json,
+    system_clock,
 )
 from wallet_api._models import access_log, access_log_nodes, log_anchors
 
@@ -122,15 +123,12 @@ def log_size(connection: sa.Connection) -> int:
     return 0 if last is None else int(last) + 1
 
 
-def append_events(
-    connection: sa.Connection, events: Sequence[LogEvent], *, now: datetime | None = None
-) -> list[int]:
+def append_events(connection: sa.Connection, events: Sequence[LogEvent], *, now: datetime) -> list[int]:
     """Appends `events` in the caller's transaction; returns their sequence numbers."""
     if not events:
         return []
     lock_log(connection)
     size = log_size(connection)
-    moment = now or utc_now()
     # The left siblings the new leaves complete: the trailing perfect subtrees of `size`.
     wanted = [(level, (size >> level) - 1) for level in range(64) if (size >> level) & 1]
     known = dict(_DatabaseSubtrees(connection).nodes(wanted))
@@ -139,7 +137,7 @@ def append_events(
     seqs: list[int] = []
     for offset, event in enumerate(events):
         seq = size + offset
-        entry = canonical_json(event.entry(seq, moment))
+        entry = canonical_json(event.entry(seq, now))
         leaf = log_leaf_hash(entry)
         for level, index, node in completed_subtrees(seq, leaf, get=lambda level, index: known[level, index]):
             known[level, index] = node
@@ -152,7 +150,7 @@ def append_events(
                 "leaf_hash": leaf,
                 "subject": event.subject,
                 "grant_id": event.grant,
-                "created_at": moment,
+                "created_at": now,
             }
         )
     connection.execute(sa.insert(access_log), entry_rows)
@@ -251,8 +249,11 @@ def _compare_root(tree: MemorySubtreeStore, size: int, anchored: bytes, report: 
 class LogAnchorer:
     """Anchors the log's size and root on chain when it has grown."""
 
-    def __init__(self, engine: Engine, client: AccessLogAnchorClient, *, log_id: bytes) -> None:
+    def __init__(
+        self, engine: Engine, client: AccessLogAnchorClient, *, log_id: bytes, clock: Clock = system_clock
+    ) -> None:
         self.engine = engine
+        self.clock = clock
         self.client = client
         self.log_id = log_id
         self._lock = threading.Lock()
@@ -291,7 +292,7 @@ class LogAnchorer:
                     root=root,
                     transaction_hash=receipt.transaction_hash if receipt else bytes(32),
                     block_number=receipt.block_number if receipt else 0,
-                    anchored_at=utc_now(),
+                    anchored_at=self.clock(),
                 )
             )
 

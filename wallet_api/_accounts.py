@@ -19,14 +19,13 @@ import hmac
 import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import citizens, decrypt_body, encrypt_body, new_id, utc_now
+from issuer import citizens, decrypt_body, encrypt_body, new_id
 from ledger import GrantFormatError, identity_number_problem, personal_message_digest, recover_signer
 from wallet_api._accesslog import LogEvent, append_events
 from wallet_api._context import WalletContext
@@ -65,10 +64,10 @@ class Login:
 class Accounts:
     """Citizens, staff and sessions."""
 
-    def __init__(self, context: WalletContext, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, context: WalletContext) -> None:
         self.context = context
         self.engine: Engine = context.engine
-        self.clock = clock
+        self.clock = context.clock
 
     # ---------------------------------------------------------------- staff
 
@@ -300,8 +299,8 @@ class Accounts:
 
     def from_token(self, token: str) -> Principal:
         """The principal of a bearer token whose session is live; AuthenticationError otherwise."""
-        claims = self.context.tokens.check(token)
         now = self.clock()
+        claims = self.context.tokens.check(token, now=now)
         with self.context.reader.connect() as connection:
             session = connection.execute(
                 sa.select(

@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
 from issuer import certificates
-from ledger import ACCESS_LOG_ID, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
+from ledger import ACCESS_LOG_ID, BEIJING, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
 from wallet_api._accesslog import LogCheck, check_log, entry_proof, log_size, root_at, sizes_proof
 from wallet_api._context import WalletContext
 from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._models import access_log, access_log_nodes, grants, log_anchors, units
 from wallet_api._principal import Principal
-
-CHINA = timezone(timedelta(hours=8))
 
 
 def _hex(value: bytes) -> str:
@@ -29,11 +27,11 @@ def _hex(value: bytes) -> str:
 def _china_day(stamp: str) -> str:
     """The China-time day of an entry's UTC ``…Z`` time."""
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).date().isoformat()
+    return moment.astimezone(BEIJING).date().isoformat()
 
 
 def _china_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA)
+    return datetime.combine(day, time.min, tzinfo=BEIJING)
 
 
 @dataclass(frozen=True, slots=True)

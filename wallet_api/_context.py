@@ -11,10 +11,12 @@ from issuer import CertificateStore, HolderBinding, IssuerContext
 from ledger import (
     ACCESS_LOG_ID,
     AccessLogAnchorClient,
+    Clock,
     GrantDomain,
     connect,
     create_database_engine,
     default_database_url,
+    system_clock,
 )
 from verifier import ChainAudit, ChainIndex, ChainView, Verifier, default_index_url
 from wallet_api._accesslog import LogAnchorer, Pseudonyms
@@ -30,8 +32,8 @@ class WalletContext(IssuerContext):
 
     settings: WalletSettings
 
-    def __init__(self, settings: WalletSettings | None = None) -> None:
-        super().__init__(settings or WalletSettings())
+    def __init__(self, settings: WalletSettings | None = None, *, clock: Clock = system_clock) -> None:
+        super().__init__(settings or WalletSettings(), clock=clock)
 
     @cached_property
     def reader(self) -> Engine:
@@ -75,6 +77,7 @@ class WalletContext(IssuerContext):
             self.safe,
             self.hasher,
             field_counts=lambda type_id, version: len(catalog.get(type_id, version).fields),
+            clock=self.clock,
         )
 
     @cached_property
@@ -96,7 +99,7 @@ class WalletContext(IssuerContext):
         view = ChainView(
             w3, ledger=deployment.ledger, chain_id=deployment.chain_id, head_ttl=self.settings.head_ttl
         )
-        return Verifier(view, self.catalog)
+        return Verifier(view, self.catalog, clock=self.clock)
 
     @cached_property
     def chain_index(self) -> ChainIndex:
@@ -106,7 +109,7 @@ class WalletContext(IssuerContext):
             self.settings.data_dir, deployment.chain_id
         )
         w3 = connect(self.settings.endpoint, timeout=self.settings.rpc_timeout)
-        return ChainIndex(w3, deployment, url=url)
+        return ChainIndex(w3, deployment, url=url, clock=self.clock)
 
     @cached_property
     def chain_audit(self) -> ChainAudit:
@@ -117,12 +120,12 @@ class WalletContext(IssuerContext):
     def log_anchorer(self) -> LogAnchorer:
         """Anchors the access log through the operator key."""
         client: AccessLogAnchorClient = self.chain.access_log("operator")
-        return LogAnchorer(self.engine, client, log_id=ACCESS_LOG_ID)
+        return LogAnchorer(self.engine, client, log_id=ACCESS_LOG_ID, clock=self.clock)
 
     @cached_property
     def writer(self) -> GroupWriter:
         """Group commit of the access log's appends and the changes they record."""
-        return GroupWriter(self.engine)
+        return GroupWriter(self.engine, clock=self.clock)
 
     @cached_property
     def unit_keys(self) -> UnitKeyCache:

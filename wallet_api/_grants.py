@@ -19,7 +19,7 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 
-from issuer import certificates, utc_now
+from issuer import certificates
 from ledger import (
     DocumentFormatError,
     Grant,
@@ -180,11 +180,11 @@ _REFUSALS = {
 class Grants:
     """Drafting, creating, listing, revoking and redeeming grants."""
 
-    def __init__(self, context: WalletContext, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, context: WalletContext) -> None:
         self.context = context
-        self.clock = clock
+        self.clock = context.clock
         self.safe = SafeView(context)
-        self.units = Units(context, clock=clock)
+        self.units = Units(context)
 
     # ---------------------------------------------------------------- the citizen's side
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ledger import beijing_time
 from wallet_api._qr import qr_png
 
 FONT = "STSong-Light"
@@ -62,6 +63,7 @@ def certificate_pdf(
     anchor: Mapping[str, Any] | None,
     link: str | None,
     grant: Mapping[str, Any] | None,
+    checked_at: datetime,
     lang: str = "zh",
 ) -> bytes:
     """The certificate as an A4 PDF."""
@@ -88,7 +90,7 @@ def certificate_pdf(
                 story.append(Spacer(1, 2 * mm))
                 story.append(_fields_table(section["summary"], lang))
     story.append(Spacer(1, 8 * mm))
-    story.append(_verification_block(verdict, verdict_reason, anchor, link, grant, lang))
+    story.append(_verification_block(verdict, verdict_reason, anchor, link, grant, checked_at, lang))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -151,12 +153,14 @@ def _verification_block(  # noqa: PLR0917 — the block's parts, in reading orde
     anchor: Mapping[str, Any] | None,
     link: str | None,
     grant: Mapping[str, Any] | None,
+    checked_at: datetime,
     lang: str,
 ) -> Table:
     zh = lang == "zh"
     lines = [
         f"{'链上核验' if zh else 'Checked against the ledger'}: {verdict} — {reason}",
-        f"{'核验时间' if zh else 'Checked at'}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"{'核验时间' if zh else 'Checked at'}: {beijing_time(checked_at):%Y-%m-%d %H:%M} "
+        + ("（北京时间）" if zh else "(Beijing time)"),
     ]
     if anchor:
         lines.append(

@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,8 +49,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import SUPERSEDED, batches, certificates, new_id, status_changes, utc_now
-from ledger import ACCESS_LOG_ID, BatchTree, CertificateStatus, bulk_update, verify_batch_proof
+from issuer import SUPERSEDED, batches, certificates, new_id, status_changes
+from ledger import (
+    ACCESS_LOG_ID,
+    BatchTree,
+    CertificateStatus,
+    Clock,
+    bulk_update,
+    system_clock,
+    verify_batch_proof,
+)
 from verifier import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
 from wallet_api._accesslog import check_log
 from wallet_api._models import access_log, access_log_nodes, reconciliations
@@ -172,7 +180,7 @@ class Reconciler:
         *,
         reader: Engine | None = None,
         log_id: bytes = ACCESS_LOG_ID,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
     ) -> None:
         self.engine = engine
         self.reader = reader or engine

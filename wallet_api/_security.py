@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -30,6 +31,7 @@ from wallet_api._errors import AuthenticationError, InvalidRequestError
 TOKEN_ALGORITHM = "HS256"  # noqa: S105
 TOKEN_AUDIENCE = "certledger-wallet"  # noqa: S105
 TOKEN_ISSUER = "certledger"  # noqa: S105
+TOKEN_LEEWAY = 5  # seconds of clock skew between API processes
 ROLES = ("citizen", "operator", "auditor")
 API_KEY_PREFIX = "clu_"
 MIN_PASSWORD_CHARS = 10
@@ -92,8 +94,9 @@ class TokenService:
         }
         return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM), expires
 
-    def check(self, token: str) -> TokenClaims:
-        """The claims of a genuine, unexpired token of this service; AuthenticationError otherwise."""
+    def check(self, token: str, *, now: datetime) -> TokenClaims:
+        """The claims of a genuine token of this service that is in force at `now`;
+        AuthenticationError otherwise."""
         try:
             claims = jwt.decode(
                 token,
@@ -101,13 +104,17 @@ class TokenService:
                 algorithms=[TOKEN_ALGORITHM],
                 audience=TOKEN_AUDIENCE,
                 issuer=TOKEN_ISSUER,
-                options={"require": ["exp", "iat", "nbf", "sub", "aud", "iss", "sid", "role"]},
-                leeway=5,
+                # The times are checked below against the service's clock, not the machine's calendar.
+                options={
+                    "require": ["exp", "iat", "nbf", "sub", "aud", "iss", "sid", "role"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise AuthenticationError("the token has expired: log in again", code="auth.expired") from None
         except jwt.PyJWTError as error:
             raise AuthenticationError(f"the token is not valid: {error}", code="auth.invalid_token") from None
+        _check_times(claims, now)
         role = claims["role"]
         if role not in ROLES or not isinstance(claims["sub"], str) or not isinstance(claims["sid"], str):
             raise AuthenticationError("the token is not valid: unknown role", code="auth.invalid_token")
@@ -117,6 +124,20 @@ class TokenService:
             session=claims["sid"],
             expires=datetime.fromtimestamp(claims["exp"], UTC),
         )
+
+
+def _check_times(claims: dict[str, Any], now: datetime) -> None:
+    moment = now.timestamp()
+    times = [claims[name] for name in ("exp", "nbf", "iat")]
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in times):
+        raise AuthenticationError(
+            "the token is not valid: its times are not whole seconds", code="auth.invalid_token"
+        )
+    expires, not_before, _ = times
+    if moment > expires + TOKEN_LEEWAY:
+        raise AuthenticationError("the token has expired: log in again", code="auth.expired")
+    if moment < not_before - TOKEN_LEEWAY:
+        raise AuthenticationError("the token is not valid yet", code="auth.invalid_token")
 
 
 def load_token_secret(text: str | None, *, key_file: Path, production: bool) -> bytes:

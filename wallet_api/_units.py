@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from issuer import new_id, utc_now
+from issuer import new_id
 from ledger import credit_code_problem
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
@@ -49,9 +48,9 @@ def _unit(row: Any) -> Unit:
 class Units:
     """Registering units, their keys, and the list citizens choose from."""
 
-    def __init__(self, context: WalletContext, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, context: WalletContext) -> None:
         self.context = context
-        self.clock = clock
+        self.clock = context.clock
 
     def register(self, *, name: str, credit_code: str, operator: Principal) -> tuple[Unit, str]:
         """A new unit and its API key (shown this once)."""

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ledger import Clock, system_clock
 from wallet_api._accesslog import LogEvent, append_events
 
 T = TypeVar("T")
@@ -41,8 +42,9 @@ class _Job(Generic[T]):
 class GroupWriter:
     """One thread committing queued write operations, and their log entries, in shared transactions."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = system_clock, max_batch: int = 256) -> None:
         self.engine = engine
+        self.clock = clock
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -109,7 +111,7 @@ class GroupWriter:
                     result, caused = job.operation(connection)
                     results.append(result)
                     events.extend(caused)
-                append_events(connection, events)
+                append_events(connection, events, now=self.clock())
         except Exception as error:
             if len(jobs) > 1:
                 for job in jobs:  # find the one that spoiled the group; the others go through

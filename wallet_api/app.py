@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -35,9 +35,9 @@ def _keep_head_fresh(context: WalletContext, stop: threading.Event) -> None:
             chain.refresh()
 
 
-def _age(stamp: str) -> float:
-    """Seconds since an ISO 8601 time."""
-    return (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
+def _age(stamp: str, now: datetime) -> float:
+    """Seconds from an ISO 8601 time to `now`."""
+    return (now - datetime.fromisoformat(stamp)).total_seconds()
 
 
 def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> None:
@@ -49,9 +49,11 @@ def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> No
         wait = interval
         try:
             last = latest_reconciliation(context.reader)
-            if last is not None and _age(last["finishedAt"]) < 0.9 * interval:
+            if last is not None and _age(last["finishedAt"], context.clock()) < 0.9 * interval:
                 continue  # another API process has just done it
-            report = Reconciler(context.engine, context.chain_index, reader=context.reader).run()
+            report = Reconciler(
+                context.engine, context.chain_index, reader=context.reader, clock=context.clock
+            ).run()
         except Exception:  # the chain or a database away: the next round tries again
             log.warning("the periodic reconciliation failed", exc_info=True)
             continue

@@ -473,7 +473,9 @@ def reconcile_command(
     index = open_index(manifest)
     try:
         sync_with_progress(index, quiet=as_json)
-        report = Reconciler(context.engine, index, reader=context.engine).run(repair=repair, sync=False)
+        report = Reconciler(context.engine, index, reader=context.engine, clock=context.clock).run(
+            repair=repair, sync=False
+        )
     finally:
         index.engine.dispose()
         context.engine.dispose()

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from ledger import Clock, system_clock
 from scripts.bench._report import Figures
 from scripts.bench.issue import _free_port, _scratch_postgres
 
@@ -283,9 +284,11 @@ def sign_typed(typed_data: dict[str, Any], private_key: str) -> str:
     return "0x" + sign_digest(digest, bytes.fromhex(private_key[2:])).hex()
 
 
-def create_grants(service: Service, *, count: int, uses: int) -> list[Redeemable]:
+def create_grants(
+    service: Service, *, count: int, uses: int, clock: Clock = system_clock
+) -> list[Redeemable]:
     """`count` grants of `uses` uses each, made over HTTP by the demonstration's citizens, taking
-    their certificates and the units in turn."""
+    their certificates and the units in turn; `clock` is the citizens' devices'."""
     population = service.population
     base = service.base_url
     with requests.Session() as session:
@@ -318,7 +321,7 @@ def create_grants(service: Service, *, count: int, uses: int) -> list[Redeemable
                 "unitId": unit.id,
                 "fields": fields,
                 "purpose": "办理住房贷款",
-                "expires": int(time.time()) + 3600,
+                "expires": int(clock().timestamp()) + 3600,
                 "uses": uses,
             }
             draft = _expect(session.post(f"{base}/v1/grants/draft", json=terms, headers=headers), 200)

@@ -16,7 +16,6 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +104,11 @@ def _populate(context: Any, shape: AuditShape) -> list[bytes]:
     import sqlalchemy as sa  # noqa: PLC0415
 
     from issuer import batch_metadata_hash, batches, certificates, citizens, new_id  # noqa: PLC0415
-    from ledger import BatchTree, bulk_insert  # noqa: PLC0415
+    from ledger import BatchTree, beijing_date, bulk_insert  # noqa: PLC0415
 
     office_id, type_id = context.office_id, 1
     ledger = context.chain.ledger("issuer")
-    now = datetime.now(UTC)
+    now = context.clock()
     citizen = new_id()
     roots = []
     with context.engine.begin() as connection:
@@ -137,7 +136,7 @@ def _populate(context: Any, shape: AuditShape) -> list[bytes]:
                 "document_root": document_root,
                 "body": os.urandom(64),
                 "body_version": 1,
-                "issued_on": date.today(),
+                "issued_on": beijing_date(now),
                 "batch_id": batch_id,
                 "leaf_index": index,
                 "proof": b"".join(proof),

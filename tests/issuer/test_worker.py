@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from issuer import (
 from ledger import BatchTree, ChainUnavailableError, verify_batch_proof
 from ledger import connect as connect_chain
 from tests.conftest import free_port, new_sender, rpc_call
-from tests.issuing import OFFICE, IssuingWorld, fixed_clock
+from tests.issuing import OFFICE, IssuingWorld
 
 
 def _batches(world: IssuingWorld) -> list[tuple[str, int, int | None]]:
@@ -48,14 +48,12 @@ def test_full_batches_go_at_once_and_the_rest_waits(issuing: IssuingWorld) -> No
 
 def test_a_partial_batch_goes_once_its_oldest_member_has_waited(issuing: IssuingWorld) -> None:
     pension = issuing.catalog.find("pension-qualification")
-    start = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-    issuing.issuance(clock=fixed_clock(start)).issue(issuing.rows("pension-qualification", 2), pension)
-    early = issuing.worker(batch_size=100, batch_wait=5, clock=fixed_clock(start + timedelta(seconds=4)))
-    assert early.step().anchored == 0
-    late = issuing.worker(batch_size=100, batch_wait=5, clock=fixed_clock(start + timedelta(seconds=6)))
-    assert late.step().anchored == 0  # the lease is still held by `early`
-    late.holder = early.holder
-    assert late.step().anchored == 1
+    issuing.issuance().issue(issuing.rows("pension-qualification", 2), pension)
+    worker = issuing.worker(batch_size=100, batch_wait=5)
+    issuing.clock.advance(timedelta(seconds=4))
+    assert worker.step().anchored == 0
+    issuing.clock.advance(timedelta(seconds=2))
+    assert worker.step().anchored == 1
 
 
 def test_every_stored_proof_holds_on_chain(issuing: IssuingWorld) -> None:
@@ -159,7 +157,7 @@ def test_only_one_worker_leads(issuing: IssuingWorld) -> None:
     first, second = issuing.worker(), issuing.worker()
     assert first.step(flush=True).leader
     assert not second.step(flush=True).leader
-    now = datetime.now(UTC)
+    now = issuing.clock()
     assert not acquire_lease(issuing.engine, first.lease_name, second.holder, seconds=30, now=now)
     assert acquire_lease(
         issuing.engine, first.lease_name, second.holder, seconds=30, now=now + timedelta(seconds=31)

@@ -25,6 +25,7 @@ from ledger import (
     schema_revision,
 )
 from ledger._paths import PROJECT_ROOT
+from tests.conftest import NOW
 
 
 def _head() -> str:
@@ -120,7 +121,7 @@ def test_revisions_migrate_a_database_that_holds_certificates(database_url: str)
     engine = create_database_engine(database_url)
     try:
         migrate(engine, "0001_issuance")
-        now = datetime.now(UTC)
+        now = NOW
         with engine.begin() as connection:
             connection.execute(
                 sa.text("INSERT INTO citizens (id, lookup_hash, created_at) VALUES ('c1', :h, :t)"),

@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from web3 import Web3
 
-from ledger import ManagedChain
+from ledger import ManagedChain, system_clock
 from tests.conftest import free_port
 from tests.wallet_api.conftest import WalletWorld, build_world
 from wallet_api import create_app
@@ -90,6 +90,7 @@ def _world(w3: Web3, chain: ManagedChain, factory: pytest.TempPathFactory, url: 
         chain.rpc_url,
         f"sqlite:///{folder / 'wallet.db'}",
         folder,
+        clock=system_clock,  # the browser is a real phone: it signs grants by its own clock
         public_url=url,
         head_ttl=0.5,
         log_anchor_interval=1.0,

@@ -6,7 +6,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from ledger import (
     BatchTree,
     Certificate,
     CertificateLedgerClient,
+    FixedClock,
     Header,
     TypeCatalog,
     create_database_engine,
@@ -37,11 +38,18 @@ from ledger import (
     seal,
 )
 from scripts.demo_data import generate
-from tests.conftest import funded_account, latest_timestamp, new_sender, set_next_timestamp
+from tests.conftest import (
+    NOW,
+    TODAY,
+    clock_on,
+    funded_account,
+    latest_timestamp,
+    new_sender,
+    set_next_timestamp,
+)
 from verifier import ChainView, Verifier
 
 OFFICE_A, OFFICE_B = 1, 2
-TODAY = date(2026, 11, 29)
 
 
 @dataclass
@@ -66,7 +74,7 @@ class Issued:
     def verifier(self, *, head_ttl: float = 0.0, today: date = TODAY) -> Verifier:
         """A verifier trusting the real ledger."""
         chain = ChainView(self.w3, ledger=self.ledger, chain_id=31337, head_ttl=head_ttl)
-        return Verifier(chain, self.catalog, today=lambda: today)
+        return Verifier(chain, self.catalog, clock=clock_on(today))
 
 
 def _issue(  # noqa: PLR0917
@@ -137,9 +145,10 @@ def issued(w3: Web3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issue
     governor.add_key(OFFICE_B, key_b.address)
     safe = Safe(MasterKeyring.from_directory(folder / "keys"))
     hasher = KeyedHasher(os.urandom(32))
-    service = IssuanceService(engine, safe, hasher, office_id=OFFICE_A)
+    clock = FixedClock(NOW)
+    service = IssuanceService(engine, safe, hasher, office_id=OFFICE_A, clock=clock)
     ledger_a = governor.with_sender(new_sender(w3, key_a))
-    worker = AnchoringWorker(engine, ledger_a, office_id=OFFICE_A, batch_size=6)
+    worker = AnchoringWorker(engine, ledger_a, office_id=OFFICE_A, batch_size=6, clock=clock)
     store = CertificateStore(engine, safe, chain_id=31337, ledger_address=governor.address)
     catalog = TypeCatalog.load()
     result = Issued(w3=w3, ledger=governor.address, catalog=catalog, governor=governor)
@@ -147,20 +156,18 @@ def issued(w3: Web3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issue
     result.genuine += _issue(service, worker, store, "pension-qualification", 12, seed=102)
     result.genuine += _issue(service, worker, store, "work-injury-determination", 10, seed=103)
 
-    statuses = StatusService(engine, ledger_a)
+    statuses = StatusService(engine, ledger_a, clock=clock)
     revoked, suspended = _issue(service, worker, store, "pension-qualification", 2, seed=104)
     statuses.change([revoked.claims["certificate_no"]], "revoke", Reason.FRAUD)
     statuses.change([suspended.claims["certificate_no"]], "suspend", Reason.UNDER_REVIEW)
     result.revoked, result.suspended = revoked, suspended
 
-    past = IssuanceService(
-        engine, safe, hasher, office_id=OFFICE_A, clock=lambda: datetime(2025, 3, 1, tzinfo=UTC)
-    )
+    past = IssuanceService(engine, safe, hasher, office_id=OFFICE_A, clock=clock_on(date(2025, 3, 1)))
     (result.expired,) = _issue(past, worker, store, "contribution-certificate", 1, seed=105)
 
     # A key that anchors now and is retired later: what it anchored stays valid.
     later_worker = AnchoringWorker(
-        engine, governor.with_sender(new_sender(w3, key_later)), office_id=OFFICE_A
+        engine, governor.with_sender(new_sender(w3, key_later)), office_id=OFFICE_A, clock=clock
     )
     (result.later_retired,) = _issue(service, later_worker, store, "pension-qualification", 1, seed=106)
     set_next_timestamp(w3, latest_timestamp(w3) + 60)
@@ -171,7 +178,7 @@ def issued(w3: Web3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issue
     governor.add_key(OFFICE_A, compromised.address)
     set_next_timestamp(w3, latest_timestamp(w3) + 60)  # the key signs a minute after it was added
     bad_worker = AnchoringWorker(
-        engine, governor.with_sender(new_sender(w3, compromised)), office_id=OFFICE_A
+        engine, governor.with_sender(new_sender(w3, compromised)), office_id=OFFICE_A, clock=clock
     )
     (result.retired_before,) = _issue(service, bad_worker, store, "pension-qualification", 1, seed=107)
     batch = governor.batch(result.retired_before.anchor.batch_root)  # type: ignore[union-attr]

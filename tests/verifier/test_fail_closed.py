@@ -13,14 +13,14 @@ import pytest
 import requests
 
 from ledger import ManagedChain, TypeCatalog, connect
-from tests.conftest import free_port, rpc_call
-from tests.verifier.conftest import TODAY, Issued
+from tests.conftest import TODAY, clock_on, free_port, rpc_call
+from tests.verifier.conftest import Issued
 from verifier import ChainView, CheckStatus, Verdict, Verification, Verifier
 
 
 def _verifier(url: str, issued: Issued, *, timeout: float = 2.0, chain_id: int = 31337) -> Verifier:
     chain = ChainView(connect(url, timeout=timeout), ledger=issued.ledger, chain_id=chain_id)
-    return Verifier(chain, TypeCatalog.load(), today=lambda: TODAY)
+    return Verifier(chain, TypeCatalog.load(), clock=clock_on(TODAY))
 
 
 def _verify_within(verifier: Verifier, document: Any, seconds: float = 60) -> Verification:

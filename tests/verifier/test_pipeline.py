@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from ledger import Certificate
-from tests.verifier.conftest import OFFICE_A, TODAY, Issued
+from tests.conftest import TODAY
+from tests.verifier.conftest import OFFICE_A, Issued
 from verifier import CheckStatus, Verdict
 
 

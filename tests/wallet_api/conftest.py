@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,15 @@ from ledger import (
     ACCESS_LOG_ID,
     AccessLogAnchorClient,
     CertificateLedgerClient,
+    Clock,
+    FixedClock,
     deploy_contracts,
     manifest_path,
     sign_digest,
     write_manifest,
 )
 from scripts.demo_wallet import DemoCitizen, DemoUnit, Population, seed_demo
-from tests.conftest import funded_account, new_sender
+from tests.conftest import NOW, funded_account, new_sender
 from tests.databases import fresh_database_url
 from wallet_api import WalletContext, WalletSettings, create_app
 
@@ -94,7 +95,7 @@ class WalletWorld:
             "unitId": unit.id,
             "fields": fields or ["certificate_no", "holder_name"],
             "purpose": purpose,
-            "expires": int(time.time()) + seconds,
+            "expires": int(self.context.clock().timestamp()) + seconds,
             "uses": uses,
         }
 
@@ -129,9 +130,12 @@ def sign_typed(typed_data: dict[str, Any], private_key: str) -> str:
     return "0x" + sign_digest(digest, bytes.fromhex(private_key[2:])).hex()
 
 
-def build_world(w3: Web3, rpc_url: str, database_url: str, folder: Path, **settings: Any) -> WalletWorld:
+def build_world(
+    w3: Web3, rpc_url: str, database_url: str, folder: Path, *, clock: Clock | None = None, **settings: Any
+) -> WalletWorld:
     """A fresh deployment, office 1 with its issuer key, an operator on the access log, and the
-    demonstration population — on its own data folder and database."""
+    demonstration population — on its own data folder and database, and on `clock` (by default
+    one standing at the suite's moment)."""
     governor, issuer, operator = funded_account(w3), funded_account(w3), funded_account(w3)
     governor_sender = new_sender(w3, governor)
     deployment = deploy_contracts(w3, governor_sender)
@@ -160,7 +164,7 @@ def build_world(w3: Web3, rpc_url: str, database_url: str, folder: Path, **setti
         "rate_public": 10_000,
         "public_url": "https://wallet.test",
     } | settings
-    context = WalletContext(WalletSettings(**options))
+    context = WalletContext(WalletSettings(**options), clock=clock or FixedClock(NOW))
     population = seed_demo(context)
     client = TestClient(create_app(context, background=False), raise_server_exceptions=False)
     return WalletWorld(context, client, population, governor)

@@ -12,7 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,13 @@ from typer.testing import CliRunner, Result
 from web3 import Web3
 
 from issuer import Reason, batches, certificates
-from ledger import ManagedChain, load_manifest, manifest_path
+from ledger import BEIJING, ManagedChain, load_manifest, manifest_path
 from scripts.cli import app, main
 from tests.databases import fresh_database_url
 from tests.wallet_api.conftest import OFFICE, WalletWorld, build_world
 from wallet_api._accesslog import log_size, root_at
 
 OFFICE_NAME = "威海市社会保险事业中心"
-CHINA = timezone(timedelta(hours=8))  # the bureau's days, as the reports count them
 
 
 @dataclass
@@ -187,7 +186,7 @@ def _anchored_batches(audited: AuditedWorld) -> list[_Batch]:
 
 def _day_of(audited: AuditedWorld, block: int) -> date:
     timestamp = int(audited.w3.eth.get_block(block)["timestamp"])
-    return datetime.fromtimestamp(timestamp, CHINA).date()
+    return datetime.fromtimestamp(timestamp, BEIJING).date()
 
 
 # ---------------------------------------------------------------- index
@@ -295,7 +294,7 @@ def test_batches_are_the_database_batches_with_their_blocks_and_transactions(aud
     assert {row["key"] for row in rows} == {issuer}
     for row in rows:
         block_time = int(audited.w3.eth.get_block(row["block"])["timestamp"])
-        assert datetime.fromisoformat(row["time"]) == datetime.fromtimestamp(block_time, CHINA)
+        assert datetime.fromisoformat(row["time"]) == datetime.fromtimestamp(block_time, BEIJING)
     assert audited.json("batches", "--office", str(OFFICE)) == rows
     assert audited.json("batches", "--office", str(OFFICE + 1)) == []
 

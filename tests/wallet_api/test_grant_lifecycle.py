@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from ledger import FixedClock
 from tests.wallet_api.conftest import WalletWorld
 from wallet_api._accesslog import log_size
 
@@ -37,20 +38,10 @@ class Model:
         return "active"
 
 
-class Clock:
-    """The service's clock, moved forward by the machine."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class GrantLifecycle(RuleBasedStateMachine):
     grants = Bundle("grants")
 
-    def __init__(self, world: WalletWorld, clock: Clock) -> None:
+    def __init__(self, world: WalletWorld, clock: FixedClock) -> None:
         super().__init__()
         self.world = world
         self.clock = clock
@@ -73,7 +64,7 @@ class GrantLifecycle(RuleBasedStateMachine):
     )
     def create(self, uses: int, minutes: int, fields: set[str]) -> str:
         terms = self.world.terms(self.certificate_id, self.world.units[0], fields=sorted(fields), uses=uses)
-        terms["expires"] = int((self.clock.now + timedelta(minutes=minutes)).timestamp())
+        terms["expires"] = int((self.clock() + timedelta(minutes=minutes)).timestamp())
         created = self.world.grant(self.citizen, self.headers, terms)
         grant_id = str(created["grant"]["id"])
         self.models[grant_id] = Model(
@@ -89,7 +80,7 @@ class GrantLifecycle(RuleBasedStateMachine):
         response = self.world.client.post(
             "/v1/redemptions", json={"link": model.link}, headers=self.world.unit_headers(unit)
         )
-        state = model.state(self.clock.now)
+        state = model.state(self.clock())
         self.log_entries += 1
         if not right_unit:
             assert (response.status_code, response.json()["code"]) == (403, "grant.wrong_unit")
@@ -116,11 +107,11 @@ class GrantLifecycle(RuleBasedStateMachine):
     @rule(grant=grants)
     def let_expire(self, grant: str) -> None:
         model = self.models[grant]
-        self.clock.now = max(self.clock.now, model.expires)
+        self.clock.advance(max(model.expires - self.clock(), timedelta(0)))
 
     @rule(minutes=st.integers(1, 120))
     def wait(self, minutes: int) -> None:
-        self.clock.now += timedelta(minutes=minutes)
+        self.clock.advance(timedelta(minutes=minutes))
 
     @invariant()
     def the_service_agrees_with_the_model(self) -> None:
@@ -130,7 +121,7 @@ class GrantLifecycle(RuleBasedStateMachine):
         }
         for grant_id, model in self.models.items():
             shown = listed[grant_id]
-            assert shown["state"] == model.state(self.clock.now), (shown, model)
+            assert shown["state"] == model.state(self.clock()), (shown, model)
             assert shown["usesLeft"] == model.uses_left >= 0
 
     @invariant()
@@ -140,10 +131,10 @@ class GrantLifecycle(RuleBasedStateMachine):
 
 
 def test_the_grant_lifecycle(wallet: WalletWorld) -> None:
-    clock = Clock()
+    clock = FixedClock(wallet.context.clock())
     services: Any = wallet.client.app.state.services  # type: ignore[attr-defined]
     services.grants.clock = clock
-    # Sessions expire by the real clock; the grants' clock runs ahead on its own.
+    # Sessions keep the world's clock; the grants' clock runs ahead on its own.
     run_state_machine_as_test(
         cast(Any, lambda: GrantLifecycle(wallet, clock)),  # a factory: the machine needs the world
         settings=settings(

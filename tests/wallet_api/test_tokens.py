@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 import jwt
@@ -63,8 +62,8 @@ def test_another_key_is_refused(wallet: WalletWorld) -> None:
 
 
 def test_an_expired_token_is_refused(wallet: WalletWorld) -> None:
-    claims = _claims(wallet) | {"iat": int(time.time()) - 3600, "nbf": int(time.time()) - 3600}
-    claims["exp"] = int(time.time()) - 60
+    now = int(wallet.context.clock().timestamp())
+    claims = _claims(wallet) | {"iat": now - 3600, "nbf": now - 3600, "exp": now - 60}
     response = _call(wallet, jwt.encode(claims, _secret(wallet), algorithm="HS256"))
     assert (response.status_code, response.json()["code"]) == (401, "auth.expired")
 

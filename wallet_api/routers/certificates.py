@@ -114,6 +114,7 @@ def pdf(
         verdict_reason=reason,
         anchor=anchor,
         link=body.link,
+        checked_at=services.context.clock(),
         grant=None
         if grant is None
         else {
