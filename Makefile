@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.certledger-installed
 NODE_STAMP := node_modules/.certledger-installed
 
-.PHONY: setup browser run test lint format bench contracts clean
+.PHONY: setup browser faketime run test lint format bench fuzz contracts clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -23,26 +23,52 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The browser tests drive Debian's chromium, with CJK fonts for the Chinese pages; installed here
-# when missing (apt, as root or through sudo -n, which never waits for a password). Where that is
-# impossible the tests skip and say why.
+# The browser tests drive Debian's chromium, with CJK fonts for the Chinese pages, and the second
+# pass of the tests runs under Debian's faketime; they are installed here when missing (apt, as
+# root or through sudo -n, which never waits for a password). Where that is impossible the browser
+# tests skip and say why, and the faketime pass is skipped with a warning (in CI it fails).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi cjk; then \
 	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
-	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update \
-	      && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)) \
+	  $(APT_INSTALL) $(BROWSER_PACKAGES) \
+	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update && $(APT_INSTALL) $(BROWSER_PACKAGES)) \
 	  || echo "could not install $(BROWSER_PACKAGES): the browser tests will skip"; \
+	fi
+
+faketime:
+	@if ! command -v faketime >/dev/null 2>&1; then \
+	  echo "installing Debian's faketime for the second pass of the tests"; \
+	  $(APT_INSTALL) faketime \
+	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update && $(APT_INSTALL) faketime) \
+	  || echo "could not install faketime"; \
 	fi
 
 run: setup
 	$(BIN)/certledger run
 
-test: setup browser
-	$(BIN)/python -m pytest
+# The suite runs twice. First all of it, on both cores, with branch coverage and its floors
+# (pyproject.toml). Then the suites where dates matter again with the machine's calendar 400 days
+# ahead: a test that reads the calendar instead of the injected clock fails there. faketime moves
+# the calendar only; the monotonic clock that timeouts use is left alone.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+DATED_SUITES := tests/issuer tests/verifier tests/wallet_api
+
+test: setup browser faketime
+	$(PYTEST) --cov --cov-report=
+	$(BIN)/python -m scripts.coverage_floors
+	@if command -v faketime >/dev/null 2>&1; then \
+	  echo "the dated suites again, 400 days ahead: $(DATED_SUITES)"; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime '+400 days' $(PYTEST) $(DATED_SUITES); \
+	elif [ "$${CI:-}" = true ]; then \
+	  echo "faketime is missing: CI runs the dated suites 400 days ahead too" >&2; exit 1; \
+	else \
+	  echo "warning: faketime is missing, so the dated suites did not run 400 days ahead"; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -65,4 +91,4 @@ contracts: setup
 	$(BIN)/certledger contracts build
 
 clean:
-	rm -rf $(VENV) node_modules hardhat-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules hardhat-out .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

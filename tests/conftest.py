@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,10 @@ from ledger import BEIJING, FixedClock, ManagedChain, TransactionSender, beijing
 
 pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
 
+# pytest-xdist's workers inherit COLUMNS=80, which a command's console would keep from its import
+# on; the command-line tests choose their own width.
+os.environ.pop("COLUMNS", None)
+
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 """The suite's moment (10:00 in Beijing). Every date a test checks counts from it, never from the
 calendar: the suite passes on any day, as `make test`'s second pass under faketime proves."""
@@ -26,7 +32,7 @@ TODAY = beijing_date(NOW)
 
 def clock_on(day: date) -> FixedClock:
     """A clock standing at 10:00 in Beijing on `day`."""
-    return FixedClock(datetime.combine(day, time(10), tzinfo=BEIJING))
+    return FixedClock(datetime(day.year, day.month, day.day, 10, tzinfo=BEIJING))
 
 
 @pytest.fixture
@@ -90,6 +96,14 @@ def set_next_timestamp(w3: Web3, timestamp: int) -> None:
 def new_sender(w3: Web3, account: LocalAccount) -> TransactionSender:
     """A sender of its own, so that no nonce survives a snapshot rollback."""
     return TransactionSender(w3, account, poll_interval=0.005)
+
+
+def wait_for_state_dump(chain: ManagedChain, *, after: float, timeout: float = 15.0) -> None:
+    """Waits until the node has dumped its state to disk since the moment `after` (``time.time()``)."""
+    deadline = time.monotonic() + timeout
+    while not (chain.state_file.is_file() and chain.state_file.stat().st_mtime > after + 0.2):
+        assert time.monotonic() < deadline, "the node never dumped its state"
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from issuer import InputRow, IssuerContext, IssuerSettings, anchor_outbox, batches, certificates
 from ledger import bootstrap_devnet, verify_batch_proof
 from scripts.demo_data import generate
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_state_dump
 from tests.databases import fresh_database_url
 
 CERTIFICATES = 1000
@@ -104,7 +104,7 @@ def test_every_certificate_is_anchored_exactly_once_through_crashes(
     rng = random.Random(20261129)
     try:
         bootstrap_devnet(context.chain)
-        time.sleep(1.5)  # let the node dump the deployment before anything is killed
+        wait_for_state_dump(chain, after=time.time())  # the deployment is on disk before any kill
         contribution = context.catalog.find("contribution-certificate")
         documents = list(generate("contribution-certificate", CERTIFICATES, seed=11))
         issuance = context.issuance()

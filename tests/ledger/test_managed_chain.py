@@ -21,7 +21,7 @@ from ledger import (
     ensure_deployment,
 )
 from ledger._devnet import fund
-from tests.conftest import free_port, new_sender
+from tests.conftest import free_port, new_sender, wait_for_state_dump
 
 
 def _anchor_one(chain: ManagedChain, data: Path) -> tuple[CertificateLedgerClient, bytes]:
@@ -81,12 +81,8 @@ def test_state_survives_kill_9(tmp_path: Path) -> None:
     chain.up()
     try:
         _, root = _anchor_one(chain, tmp_path)
-        anchored_at = time.time()
         # The node dumps its state every second: wait for a dump that follows the anchor.
-        deadline = time.monotonic() + 15
-        while not (chain.state_file.is_file() and chain.state_file.stat().st_mtime > anchored_at + 0.2):
-            assert time.monotonic() < deadline, "the node never dumped its state"
-            time.sleep(0.1)
+        wait_for_state_dump(chain, after=time.time())
         pid = chain.status().pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)

@@ -62,6 +62,16 @@ class SharedGrant:
     certificate_id: str
 
 
+def wait_for_image(page: Any, selector: str) -> None:
+    """Waits until the image `selector` names is loaded, asking afresh each time: the view may be
+    drawn again meanwhile, replacing the element."""
+    page.wait_for_function(
+        "(selector) => { const img = document.querySelector(selector);"
+        " return img !== null && img.complete && img.naturalWidth > 0; }",
+        arg=selector,
+    )
+
+
 def share_in_browser(tab: Tab, site: Site, name: str) -> SharedGrant:
     """The citizen logs in, ticks two fields, signs on the device, and gets the QR code."""
     citizen, certificate_id = contribution_holder(site)
@@ -84,7 +94,7 @@ def share_in_browser(tab: Tab, site: Site, name: str) -> SharedGrant:
     page.fill("#passphrase", citizen.password)  # the demonstration's backup opens with it
     page.click("dialog button[value=ok]")
     page.wait_for_selector("#grant-qr")
-    page.wait_for_function("document.querySelector('#grant-qr').complete")
+    wait_for_image(page, "#grant-qr")
     grant_id = page.url.rsplit("/", 1)[-1]
     shot = tab.shoot(f"{name}-qr")
     return SharedGrant(grant_id, page.input_value("#grant-link"), shot, citizen, certificate_id)
@@ -121,7 +131,7 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
     phone.page.goto(f"{site.url}/wallet#/c/{shared.certificate_id}/print?grant={shared.grant_id}")
     phone.page.wait_for_selector(".qr img")
     phone.page.wait_for_load_state("networkidle")
-    phone.page.wait_for_function("document.querySelector('.qr img').complete")
+    wait_for_image(phone.page, ".qr img")
     printed = path.with_name("wallet-print-qr-code.png")
     printed.write_bytes(phone.page.locator(".qr img").screenshot())
     assert decode_qr(printed) == shared.link

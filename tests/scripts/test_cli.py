@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,17 @@ def _run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedPr
     )
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+
+
+def _answers(url: str) -> bool:
+    try:
+        with _DIRECT.open(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 def test_run_detach_sets_everything_up_once(tmp_path: Path) -> None:
     environment = _environment(tmp_path / "data", free_port())
@@ -58,18 +70,19 @@ def test_run_detach_sets_everything_up_once(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_in_the_foreground_stops_its_chain_on_ctrl_c(tmp_path: Path) -> None:
-    environment = _environment(tmp_path / "data", free_port())
+    port = free_port()
+    environment = _environment(tmp_path / "data", free_port()) | {"CERTLEDGER_PORT": str(port)}
     process = subprocess.Popen(
         [str(CERTLEDGER), "run"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "data" / "deployments" / "31337.json").is_file():
+        # Ctrl-C once the service answers: by then it is in its serving loop.
+        deadline = time.monotonic() + 120
+        while not _answers(f"http://127.0.0.1:{port}/v1/health"):
             assert time.monotonic() < deadline and process.poll() is None, (
                 process.stderr.read() if process.stderr else ""
             )
             time.sleep(0.1)
-        time.sleep(1.0)  # let it reach its wait
         process.send_signal(signal.SIGINT)
         output, errors = process.communicate(timeout=30)
     finally:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,9 +39,21 @@ from verifier import (
     index_cursor,
 )
 
+_opened: list[ChainIndex] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_indexes() -> Iterator[None]:
+    """Each test's index databases are closed after it (a PostgreSQL connection left open warns)."""
+    yield
+    while _opened:
+        _opened.pop().engine.dispose()
+
 
 def _index(world: World, url: str, **options: Any) -> ChainIndex:
-    return ChainIndex(world.w3, world.deployment, url=url, **options)
+    index = ChainIndex(world.w3, world.deployment, url=url, **options)
+    _opened.append(index)
+    return index
 
 
 def _anchor(world: World, actor: str, count: int, type_id: int) -> bytes:
@@ -222,16 +235,18 @@ def test_a_killed_index_command_resumes_to_the_same_state(fresh: World, tmp_path
         "CERTLEDGER_INDEX_DATABASE_URL": f"sqlite:///{database}",
     }
     command = [str(CERTLEDGER), "audit", "index", "--manifest", str(manifest), "--page-size", "1"]
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while _cursor(database) < world.deployment.start_block + 20:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    with subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as process:
+        try:
+            deadline = time.monotonic() + 60
+            while _cursor(database) < world.deployment.start_block + 20:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     head = world.w3.eth.block_number
     assert _cursor(database) <= head  # killed before the end

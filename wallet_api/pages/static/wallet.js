@@ -431,12 +431,24 @@ async function printView(id, grantId) {
 
 // ------------------------------------------------------------------ routing
 
+let drawing = null; // the route being drawn now: a second request for it waits for nothing
+
 async function route() {
-  renderingFor = location.hash || "#/";
+  const hash = location.hash || "#/";
+  if (drawing === hash) return; // a hash set and an explicit redraw in one step: draw once
+  drawing = hash;
+  try {
+    await draw(hash);
+  } finally {
+    if (drawing === hash) drawing = null;
+  }
+}
+
+async function draw(hash) {
+  renderingFor = hash;
   if (!token()) return loginView();
   nav.hidden = false;
   showLogout(logout);
-  const hash = location.hash || "#/";
   selectTab(hash);
   const [path, query] = hash.slice(1).split("?");
   const parts = path.split("/").filter(Boolean);
