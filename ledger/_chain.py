@@ -53,7 +53,6 @@ class ManagedChain:
         self.port = port
         self.chain_id = chain_id
         self.dump_interval = dump_interval
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def rpc_url(self) -> str:
@@ -97,38 +96,39 @@ class ManagedChain:
             "--accounts", "1",
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
-            self._process = subprocess.Popen(
+            process = subprocess.Popen(
                 command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.pid_file.write_text(json.dumps({"pid": self._process.pid, "port": self.port}), encoding="utf-8")
+        _STARTED[process.pid] = process
+        self.pid_file.write_text(json.dumps({"pid": process.pid, "port": self.port}), encoding="utf-8")
         self._wait_until_answering(timeout)
         return self.status()
 
     def down(self, *, timeout: float = 20.0) -> bool:
         """Stops the node, letting it write its state; returns whether it was running."""
         pid = self._recorded_pid()
-        if pid is None or not _alive(pid, self._process):
+        if pid is None or not _alive(pid):
             self._clear_stale_pid()
             return False
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _alive(pid, self._process):
+        while _alive(pid):
             if time.monotonic() >= deadline:
                 os.kill(pid, signal.SIGKILL)
                 break
             time.sleep(0.05)
-        self._reap()
+        _reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
 
     def status(self) -> ChainStatus:
         """Whether the node runs and, if it answers, its chain id and latest block."""
         pid = self._recorded_pid()
-        running = pid is not None and _alive(pid, self._process)
+        running = pid is not None and _alive(pid)
         chain_id = block_number = None
         if running:
             try:
@@ -152,11 +152,11 @@ class ManagedChain:
     def _wait_until_answering(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            if self._process is not None and self._process.poll() is not None:
+            pid = self._recorded_pid()
+            exited = _STARTED.get(pid) if pid is not None else None
+            if exited is not None and exited.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
-                raise ChainProcessError(
-                    f"anvil exited at start ({self._process.returncode}):\n{self._log_tail()}"
-                )
+                raise ChainProcessError(f"anvil exited at start ({exited.returncode}):\n{self._log_tail()}")
             try:
                 chain_id = connect(self.rpc_url, timeout=1).eth.chain_id
             except ChainUnavailableError:
@@ -180,14 +180,8 @@ class ManagedChain:
 
     def _clear_stale_pid(self) -> None:
         pid = self._recorded_pid()
-        if pid is not None and not _alive(pid, self._process):
+        if pid is not None and not _alive(pid):
             self.pid_file.unlink(missing_ok=True)
-
-    def _reap(self) -> None:
-        if self._process is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._process.wait(timeout=5)
-            self._process = None
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
@@ -198,9 +192,22 @@ class ManagedChain:
             return "(no log)"
 
 
-def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
+# The nodes this process started, by process id: kept beyond the ManagedChain that started one
+# (a detached node outlives it), so that any instance can reap it once it stops.
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _reap(pid: int) -> None:
+    process = _STARTED.pop(pid, None)
+    if process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+
+def _alive(pid: int) -> bool:
     """Whether `pid` is a live anvil (not a zombie, not a recycled pid of another program)."""
-    if process is not None and process.pid == pid:
+    process = _STARTED.get(pid)
+    if process is not None:
         return process.poll() is None
     try:
         os.kill(pid, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -140,10 +141,11 @@ def _wait_for_stop() -> None:
     stop.wait()
 
 
-def main() -> None:
-    """Entry point of the ``certledger`` console script: errors become one readable line."""
+def main(arguments: Sequence[str] | None = None) -> None:
+    """Entry point of the ``certledger`` console script (`arguments` default to the command line's):
+    errors become one readable line. Always ends in SystemExit with the command's exit code."""
     try:
-        app()
+        app(args=arguments)
     except (LedgerError, IssuerError, VerifierError, WalletError) as error:
         Console(stderr=True).print(f"[red]error:[/] {error}")
         sys.exit(1)

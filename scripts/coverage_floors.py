@@ -46,13 +46,14 @@ def floors(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> dict[str, float
 def measure(data: coverage.Coverage, package: str) -> PackageCoverage:
     """The figures of `package` (a top-level folder) from loaded coverage data."""
     prefix = str(PROJECT_ROOT / package) + "/"
-    files = [name for name in data.get_data().measured_files() if name.startswith(prefix)]
+    measured = data.get_data().measured_files()
+    files = [name for name in measured if name.startswith(prefix) and name.endswith(".py")]
     lines = missed = 0
     for name in files:
         _, statements, _, missing, _ = data.analysis2(name)
         lines += len(statements)
         missed += len(missing)
-    combined = data.report(include=[f"{prefix}*"], file=io.StringIO()) if files else 0.0
+    combined = data.report(morfs=files, file=io.StringIO()) if files else 0.0
     return PackageCoverage(package, lines, missed, combined)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from eth_account.signers.local import LocalAccount
 from sqlalchemy.engine import Engine
 from web3 import Web3
@@ -28,6 +29,7 @@ from issuer import (
 )
 from ledger import CertificateLedgerClient, Clock, Deployment, FixedClock, TypeCatalog, deploy_contracts
 from ledger._identifiers import credit_code_check_character, identity_check_character
+from scripts.cli import main
 from tests.conftest import free_port, funded_account, new_sender
 
 OFFICE = 1
@@ -173,8 +175,29 @@ def issuing(w3: Web3, engine: Engine, snapshot: None, tmp_path: Path, clock: Fix
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 
 
+def certledger(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Runs a ``certledger`` command in this process, as from a shell with `environment`: the same
+    entry point, exit code and output as the console script, without starting an interpreter."""
+    overrides: dict[str, str | None] = {
+        name: None for name in os.environ if name.startswith("CERTLEDGER_") and name not in environment
+    }
+    overrides |= environment
+    with CliRunner().isolation(env=overrides) as (stdout, stderr, _):
+        try:
+            main(list(arguments))
+        except SystemExit as stopped:
+            code = stopped.code if isinstance(stopped.code, int) else int(stopped.code is not None)
+        else:
+            code = 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return subprocess.CompletedProcess(
+            ["certledger", *arguments], code, stdout.getvalue().decode(), stderr.getvalue().decode()
+        )
+
+
 def run_certledger(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Runs the ``certledger`` command as an operator would."""
+    """Runs the ``certledger`` console script in a process of its own, as an operator would."""
     return subprocess.run(
         [str(CERTLEDGER), *arguments],
         env=environment,
@@ -194,7 +217,7 @@ def cli_office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         "CERTLEDGER_CHAIN_PORT": str(free_port()),
         "COLUMNS": "200",
     }
-    started = run_certledger(environment, "run", "--detach")
+    started = certledger(environment, "run", "--detach")
     assert started.returncode == 0, started.stderr
     yield environment
-    run_certledger(environment, "chain", "down")
+    certledger(environment, "chain", "down")

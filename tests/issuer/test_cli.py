@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,7 @@ from ledger import (
     verify_batch_proof,
 )
 from scripts.demo_data import generate, write_contribution_csv, write_jsonl
-from tests.issuing import run_certledger as _run
-
-CERTLEDGER = Path(sys.executable).parent / "certledger"
+from tests.issuing import certledger as _run
 
 
 def _export(environment: dict[str, str], number: str) -> Certificate:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.issuing import certledger
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 
@@ -51,6 +52,7 @@ def _answers(url: str) -> bool:
 @pytest.mark.slow
 def test_run_detach_sets_everything_up_once(tmp_path: Path) -> None:
     environment = _environment(tmp_path / "data", free_port())
+    _run = certledger  # in this process: the console script's own start is tested below
     try:
         first = _run(environment, "run", "--detach")
         assert first.returncode == 0, first.stderr
@@ -96,7 +98,7 @@ def test_run_in_the_foreground_stops_its_chain_on_ctrl_c(tmp_path: Path) -> None
 
 def test_chain_commands_refuse_an_external_node_clearly(tmp_path: Path) -> None:
     environment = _environment(tmp_path, free_port()) | {"CERTLEDGER_RPC_URL": "http://127.0.0.1:9"}
-    result = _run(environment, "chain", "up")
+    result = certledger(environment, "chain", "up")
     assert result.returncode == 1
     assert "manages only the embedded node" in result.stderr
 

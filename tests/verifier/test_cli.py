@@ -14,7 +14,7 @@ import qrcode
 
 from scripts.demo_data import generate, write_jsonl
 from tests.conftest import free_port
-from tests.issuing import run_certledger
+from tests.issuing import certledger as run_certledger
 
 
 @pytest.fixture(scope="module")
