@@ -6,10 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.certledger-installed
 NODE_STAMP := node_modules/.certledger-installed
+SLITHER_VENV  := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.certledger-installed
 
 .PHONY: setup browser faketime run test lint format bench fuzz contracts clean
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(SLITHER_STAMP)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "certledger needs Python 3.11 or newer; set PYTHON=")'
@@ -17,6 +19,13 @@ $(BIN)/python:
 
 $(PY_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	@touch $@
+
+# slither pins web3 below the version certledger runs on, so it has an environment of its own.
+$(SLITHER_STAMP): constraints-slither.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "certledger needs Python 3.11 or newer; set PYTHON=")'
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --constraint constraints-slither.txt slither-analyzer
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -74,6 +83,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m scripts.contract_lint
 
 format: setup
 	$(BIN)/ruff format .
@@ -86,9 +96,15 @@ bench: setup
 	$(BIN)/certledger bench api
 	$(BIN)/certledger bench audit
 
+# Long exhaustive runs, outside the suite: the ledger's state machine on 5,000 random sequences.
+FUZZ_EXAMPLES ?= 5000
+fuzz: setup
+	CERTLEDGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -s \
+	  tests/contracts/test_ledger_state_machine.py
+
 # Recompile the Solidity sources into ledger/artifacts/ (a test fails when they are stale).
 contracts: setup
 	$(BIN)/certledger contracts build
 
 clean:
-	rm -rf $(VENV) node_modules hardhat-out .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*
+	rm -rf $(VENV) $(SLITHER_VENV) node_modules hardhat-out .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

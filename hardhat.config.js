@@ -1,7 +1,7 @@
 // Hardhat compiles the same sources with the same settings as ledger/_compiler.py, offline:
 // contracts/compiler.json is the one build configuration, and the compiler is the pinned solcjs
-// from node_modules instead of a download. tests/ledger/test_compiler.py checks that both builds
-// produce identical bytecode.
+// from node_modules instead of a download. tests/contracts/test_static_analysis.py checks that both
+// builds produce identical bytecode, and runs slither over this build.
 'use strict';
 
 const fs = require('node:fs');
@@ -9,6 +9,7 @@ const path = require('node:path');
 const { subtask } = require('hardhat/config');
 const { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } = require('hardhat/builtin-tasks/task-names');
 
+const out = process.env.CERTLEDGER_HARDHAT_OUT || path.join(__dirname, 'hardhat-out');
 const compiler = JSON.parse(fs.readFileSync(path.join(__dirname, 'contracts', 'compiler.json'), 'utf8'));
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args, hre, runSuper) => {
@@ -26,9 +27,10 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args, hre, runSuper) => {
 
 module.exports = {
   solidity: { version: compiler.version, settings: compiler.settings },
+  // CERTLEDGER_HARDHAT_OUT moves the outputs (tests and `make lint` build into folders of their own).
   paths: {
     sources: './contracts',
-    artifacts: './hardhat-out/artifacts',
-    cache: './hardhat-out/cache',
+    artifacts: path.join(out, 'artifacts'),
+    cache: path.join(out, 'cache'),
   },
 };

@@ -18,6 +18,8 @@ contract AccessLogAnchor is IAccessLogAnchor {
         _;
     }
 
+    /// @notice Deploys the anchor.
+    /// @param registry_ the issuer registry whose governor manages operators; not the zero address
     constructor(IIssuerRegistry registry_) {
         if (address(registry_) == address(0)) revert AccessLogAnchorZeroRegistry();
         _registry = registry_;
@@ -55,7 +57,7 @@ contract AccessLogAnchor is IAccessLogAnchor {
         Head storage current = _heads[logId];
         if (size <= current.size) revert AccessLogAnchorSizeNotIncreasing(logId, size, current.size);
         uint64 sequence = current.checkpoints + 1;
-        _heads[logId] = Head({size: size, root: root, checkpoints: sequence, anchoredAt: uint64(block.timestamp)});
+        _heads[logId] = Head({size: size, checkpoints: sequence, anchoredAt: uint64(block.timestamp), root: root});
         _roots[logId][size] = root;
         emit LogRootAppended(logId, size, root, sequence, msg.sender);
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IssuerRegistry} from "./IssuerRegistry.sol";
 import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 import {BatchMerkle} from "./libraries/BatchMerkle.sol";
+import {StatusReasons} from "./libraries/StatusReasons.sol";
 
 /// @title Certificate ledger
 /// @notice See `ICertificateLedger`. The ledger is also the issuer registry (it inherits
@@ -13,7 +14,7 @@ import {BatchMerkle} from "./libraries/BatchMerkle.sol";
 /// batch counter, whatever the batch size. Statuses are two bitmaps per batch, 256 certificates a
 /// word, so revoking many certificates of one batch costs one slot write per word touched.
 contract CertificateLedger is IssuerRegistry, ICertificateLedger {
-    enum _Change {
+    enum StatusChange {
         Revoke,
         Suspend,
         Reinstate
@@ -26,6 +27,8 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
     mapping(bytes32 root => mapping(uint256 word => uint256 bits)) private _revoked;
     mapping(bytes32 root => mapping(uint256 word => uint256 bits)) private _suspended;
 
+    /// @notice Deploys the ledger and its registry.
+    /// @param governor_ the registry's first governor; not the zero address
     constructor(address governor_) IssuerRegistry(governor_) {}
 
     /// @inheritdoc ICertificateLedger
@@ -64,19 +67,19 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
 
     /// @inheritdoc ICertificateLedger
     function revoke(bytes32 root, uint32[] calldata indexes, uint16 reason) external {
-        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, _Change.Revoke);
+        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, reason, StatusChange.Revoke);
         emit CertificatesRevoked(root, reason, batchId, packed, msg.sender);
     }
 
     /// @inheritdoc ICertificateLedger
     function suspend(bytes32 root, uint32[] calldata indexes, uint16 reason) external {
-        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, _Change.Suspend);
+        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, reason, StatusChange.Suspend);
         emit CertificatesSuspended(root, reason, batchId, packed, msg.sender);
     }
 
     /// @inheritdoc ICertificateLedger
     function reinstate(bytes32 root, uint32[] calldata indexes, uint16 reason) external {
-        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, _Change.Reinstate);
+        (uint48 batchId, bytes memory packed) = _changeStatus(root, indexes, reason, StatusChange.Reinstate);
         emit CertificatesReinstated(root, reason, batchId, packed, msg.sender);
     }
 
@@ -89,8 +92,7 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
 
     /// @inheritdoc ICertificateLedger
     function statusOf(bytes32 root, uint32 index) public view returns (Status) {
-        Batch memory record = _batches[root];
-        if (record.id == 0) revert CertificateLedgerUnknownBatch(root);
+        Batch memory record = _anchoredBatch(root);
         _checkIndex(root, index, record.count);
         (uint256 word, uint256 mask) = _position(index);
         if (_revoked[root][word] & mask != 0) return Status.Revoked;
@@ -121,26 +123,33 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
         if (proof.length > BatchMerkle.MAX_DEPTH) return false;
         bytes32 root = BatchMerkle.rootFromProof(BatchMerkle.leafHash(documentRoot, index), index, proof);
         Batch memory record = _batches[root];
+        // Batch ids are serial numbers, not times: the equalities are exact by design.
+        // slither-disable-next-line incorrect-equality
         return record.id != 0 && record.id == batchId && index < record.count
             && proof.length == BatchMerkle.depthOf(record.count);
     }
 
     // ---------------------------------------------------------------- internal
 
-    /// Applies one kind of status change to strictly ascending `indexes` of the batch `root`.
+    /// @notice Applies one kind of status change, for a known `reason`, to strictly ascending `indexes` of
+    /// the batch `root`.
     /// @dev Bitmap words are read and written once per word touched, not once per index: the
     /// ascending order means all indexes of a word arrive together. The loop is bounded by the
     /// caller's own input.
+    /// @param root root of the batch; an unknown root reverts
+    /// @param indexes certificate indexes in the batch, from 0, strictly ascending, each below its count
+    /// @param reason code of the `StatusReasons` table; any other code reverts
+    /// @param change the change to apply: revoke, suspend or reinstate
     /// @return batchId the batch's sequential id
     /// @return packed the indexes as 4-byte big-endian words, for the event
-    function _changeStatus(bytes32 root, uint32[] calldata indexes, _Change change)
+    function _changeStatus(bytes32 root, uint32[] calldata indexes, uint16 reason, StatusChange change)
         internal
         returns (uint48 batchId, bytes memory packed)
     {
         uint256 length = indexes.length;
         if (length == 0) revert CertificateLedgerNoIndexes();
-        Batch memory record = _batches[root];
-        if (record.id == 0) revert CertificateLedgerUnknownBatch(root);
+        if (!StatusReasons.isKnown(reason)) revert CertificateLedgerUnknownReason(reason);
+        Batch memory record = _anchoredBatch(root);
         _authorizeStatusChange(msg.sender, record.officeId);
         // Strictly ascending indexes are all in range when the last one is.
         _checkIndex(root, indexes[length - 1], record.count);
@@ -156,6 +165,8 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
             uint32 index = indexes[i];
             if (i != 0 && index <= previous) revert CertificateLedgerIndexesNotAscending(previous, index);
             previous = index;
+            // Assembly: one word store per index instead of abi.encodePacked of the whole array.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 // Writes 32 bytes of which the last 28 are zero: the next index overwrites them,
                 // and past the last one they fall after the free memory pointer.
@@ -166,12 +177,12 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
                 if (word != _NO_WORD) _storeWord(revoked, suspended, word, revokedBits, suspendedBits, change);
                 word = indexWord;
                 revokedBits = revoked[word];
-                if (change != _Change.Revoke) suspendedBits = suspended[word];
+                if (change != StatusChange.Revoke) suspendedBits = suspended[word];
             }
             if (revokedBits & mask != 0) revert CertificateLedgerRevoked(root, index);
-            if (change == _Change.Revoke) {
+            if (change == StatusChange.Revoke) {
                 revokedBits |= mask;
-            } else if (change == _Change.Suspend) {
+            } else if (change == StatusChange.Suspend) {
                 if (suspendedBits & mask != 0) revert CertificateLedgerAlreadySuspended(root, index);
                 suspendedBits |= mask;
             } else {
@@ -190,10 +201,20 @@ contract CertificateLedger is IssuerRegistry, ICertificateLedger {
         uint256 word,
         uint256 revokedBits,
         uint256 suspendedBits,
-        _Change change
+        StatusChange change
     ) internal {
-        if (change == _Change.Revoke) revoked[word] = revokedBits;
+        if (change == StatusChange.Revoke) revoked[word] = revokedBits;
         else suspended[word] = suspendedBits;
+    }
+
+    /// @notice The batch anchored under `root`; reverts when there is none.
+    /// @param root the batch root
+    /// @return record the batch's record
+    function _anchoredBatch(bytes32 root) internal view returns (Batch memory record) {
+        record = _batches[root];
+        // 0 is the sentinel of a record never written, not a time: the equality is exact by design.
+        // slither-disable-next-line incorrect-equality
+        if (record.id == 0) revert CertificateLedgerUnknownBatch(root);
     }
 
     function _checkIndex(bytes32 root, uint32 index, uint32 count) internal pure {

@@ -12,6 +12,9 @@ import {IIssuerRegistry} from "./interfaces/IIssuerRegistry.sol";
 contract IssuerRegistry is IIssuerRegistry {
     uint64 private constant _OPEN = type(uint64).max;
     uint256 private constant _MAX_DISPLAY_NAME_BYTES = 128;
+    /// GB/T 2260 administrative division codes have six digits.
+    uint32 private constant _MIN_REGION_CODE = 100_000;
+    uint32 private constant _MAX_REGION_CODE = 999_999;
 
     /// An office without its display name, so that the anchoring path reads one slot.
     struct OfficeRecord {
@@ -45,6 +48,8 @@ contract IssuerRegistry is IIssuerRegistry {
         _;
     }
 
+    /// @notice Deploys the registry.
+    /// @param governor_ the first governor; not the zero address
     constructor(address governor_) {
         if (governor_ == address(0)) revert IssuerRegistryZeroAddress();
         _governor = governor_;
@@ -90,7 +95,9 @@ contract IssuerRegistry is IIssuerRegistry {
     ) external onlyGovernor {
         if (officeId == 0) revert IssuerRegistryInvalidOfficeId();
         if (_offices[officeId].registeredAt != 0) revert IssuerRegistryOfficeExists(officeId);
-        if (regionCode < 100000 || regionCode > 999999) revert IssuerRegistryInvalidRegionCode(regionCode);
+        if (regionCode < _MIN_REGION_CODE || regionCode > _MAX_REGION_CODE) {
+            revert IssuerRegistryInvalidRegionCode(regionCode);
+        }
         uint256 nameLength = bytes(displayName).length;
         if (nameLength == 0 || nameLength > _MAX_DISPLAY_NAME_BYTES) {
             revert IssuerRegistryInvalidDisplayName(nameLength);
@@ -247,12 +254,16 @@ contract IssuerRegistry is IIssuerRegistry {
     }
 
     function _checkOfficeExists(uint32 officeId) internal view {
+        // 0 is the sentinel of a record never written, not a time: the equality is exact by design.
+        // slither-disable-next-line incorrect-equality
         if (_offices[officeId].registeredAt == 0) revert IssuerRegistryUnknownOffice(officeId);
     }
 
     /// An office that may still gain keys and types: registered and never suspended.
     function _checkOfficeOpen(uint32 officeId) internal view {
         OfficeRecord memory record = _offices[officeId];
+        // 0 is the sentinel of a record never written, not a time: the equality is exact by design.
+        // slither-disable-next-line incorrect-equality
         if (record.registeredAt == 0) revert IssuerRegistryUnknownOffice(officeId);
         if (record.suspendedFrom != 0) revert IssuerRegistryOfficeSuspended(officeId, record.suspendedFrom);
     }
@@ -260,6 +271,8 @@ contract IssuerRegistry is IIssuerRegistry {
     /// A key that may sign now: registered, inside its window, its office not suspended.
     function _checkValidKey(address key) internal view returns (Key memory record) {
         record = _keys[key];
+        // 0 is the sentinel of a record never written, not a time: the equality is exact by design.
+        // slither-disable-next-line incorrect-equality
         if (record.officeId == 0) revert IssuerRegistryUnknownKey(key);
         uint64 now_ = _now();
         if (!_contains(record.validFrom, record.validUntil, now_)) {

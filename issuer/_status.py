@@ -10,43 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._models import batches, certificates, new_id, status_changes
-from ledger import CertificateLedgerClient, CertificateStatus, Clock, system_clock
-
-
-class Reason(IntEnum):
-    """Reason codes carried on chain with every status change."""
-
-    ISSUED_IN_ERROR = 1
-    DATA_CORRECTED = 2
-    SUPERSEDED = 3
-    FRAUD = 4
-    HOLDER_DECEASED = 5
-    KEY_COMPROMISE = 6
-    UNDER_REVIEW = 10
-    DISPUTED = 11
-    COURT_ORDER = 12
-    REVIEW_CLEARED = 20
-    OTHER = 99
-
-    @property
-    def label(self) -> str:
-        """The reason as written on the command line: ``issued-in-error``."""
-        return self.name.lower().replace("_", "-")
-
-    @classmethod
-    def parse(cls, text: str) -> Reason:
-        """A reason from its number or its label."""
-        if text.isdigit():
-            return cls(int(text))
-        return cls[text.upper().replace("-", "_")]
-
+from ledger import CertificateLedgerClient, CertificateStatus, Clock, Reason, system_clock
 
 ACTIONS = {
     "revoke": ({CertificateStatus.VALID, CertificateStatus.SUSPENDED}, "revoked"),

@@ -131,6 +131,7 @@ from ledger._merkle import (
     verify_batch_proof,
 )
 from ledger._paths import NODE_MODULES
+from ledger._reasons import Reason
 from ledger._revert import RevertDecoder
 from ledger._rpc import connect, redact
 from ledger._runtime import ChainContext
@@ -211,6 +212,7 @@ __all__ = [
     "MerkleError",
     "Office",
     "Presentation",
+    "Reason",
     "Receipt",
     "RevertDecoder",
     "SignedGrant",

@@ -343,7 +343,7 @@ class AccessLogAnchorClient(_Client):
 
     def head(self, log_id: bytes) -> LogHead:
         """The latest checkpoint of the log."""
-        size, root, checkpoints, anchored_at = self._call("head", log_id)
+        size, checkpoints, anchored_at, root = self._call("head", log_id)
         return LogHead(size, bytes(root), checkpoints, anchored_at)
 
     def root_at(self, log_id: bytes, size: int) -> bytes | None:

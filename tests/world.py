@@ -14,6 +14,7 @@ from ledger import (
     BatchTree,
     CertificateLedgerClient,
     Deployment,
+    Reason,
     deploy_contracts,
 )
 from tests.conftest import funded_account, latest_timestamp, new_sender, set_next_timestamp
@@ -101,7 +102,7 @@ def world(w3: Web3) -> World:
     tree = BatchTree.build(document_roots)
     office_a = CertificateLedgerClient(w3, deployment.ledger, sender=new_sender(w3, accounts["office_key"]))
     office_a.anchor(tree.root, count=tree.count, type_id=TYPE_CONTRIBUTION)
-    office_a.suspend(tree.root, [2], reason=7)
+    office_a.suspend(tree.root, [2], reason=int(Reason.DISPUTED))
     root_c = BatchTree.build([os.urandom(32) for _ in range(4)]).root
     office_c = CertificateLedgerClient(
         w3, deployment.ledger, sender=new_sender(w3, accounts["suspended_office_key"])

@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from issuer import Reason
-from ledger import BEIJING, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
+from ledger import BEIJING, LogTreeError, Reason, log_leaf_hash, verify_consistency, verify_inclusion
 from verifier._errors import AuditQueryError
 from verifier._indexer import (
     ChainIndex,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ledger import BatchTree, CertificateStatus, ContractRevertError
+from ledger import BatchTree, CertificateStatus, ContractRevertError, Reason
 from tests.world import OFFICE_A, TYPE_CONTRIBUTION, World
 
 
@@ -160,12 +160,12 @@ def test_status_events_carry_packed_indexes_reason_and_author(fresh: World) -> N
     office = fresh.ledger("office_key")
     batch = office.batch(fresh.root)
     assert batch is not None
-    receipt = office.revoke(fresh.root, [1, 6, 7], reason=513)
+    receipt = office.revoke(fresh.root, [1, 6, 7], reason=int(Reason.COURT_ORDER))
     (event,) = office.receipt_events(receipt)
     assert event.name == "CertificatesRevoked"
     assert dict(event.args) == {
         "root": fresh.root,
-        "reason": 513,
+        "reason": int(Reason.COURT_ORDER),
         "batchId": batch.batch_id,
         "indexes": b"".join(i.to_bytes(4, "big") for i in (1, 6, 7)),
         "by": fresh.address("office_key"),

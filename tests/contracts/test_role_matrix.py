@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ledger import OPEN_END, ContractRevertError, Receipt
+from ledger import OPEN_END, ContractRevertError, Reason, Receipt
 from tests.world import ACTORS, LOG_ID, OFFICE_A, OFFICE_B, OFFICE_C, TYPE_CONTRIBUTION, World
 
 Refusal = tuple[str, dict[str, Any]]
@@ -193,7 +193,7 @@ def test_suspended_office_cannot_touch_even_its_own_batches_but_the_governor_can
     assert refused.value.error == "IssuerRegistryOfficeSuspended"
     assert refused.value.arguments == {"officeId": OFFICE_C, "since": fresh.suspended_from}
     del at
-    fresh.ledger("governor").revoke(fresh.root_c, [0], reason=9)
+    fresh.ledger("governor").revoke(fresh.root_c, [0], reason=int(Reason.KEY_COMPROMISE))
     assert fresh.ledger().status_of(fresh.root_c, 0).name == "REVOKED"
 
 

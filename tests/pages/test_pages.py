@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
 from issuer import Reason, batches, certificates
 from scripts.demo_data import generate
@@ -72,6 +74,19 @@ def wait_for_image(page: Any, selector: str) -> None:
     )
 
 
+def image_screenshot(page: Any, selector: str) -> bytes:
+    """A screenshot of the loaded image `selector` names. The view may be drawn again between the
+    wait and the shot, detaching the element: then the new one is waited for and shot."""
+    deadline = time.monotonic() + 30
+    while True:
+        wait_for_image(page, selector)
+        try:
+            return bytes(page.locator(selector).screenshot())
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or time.monotonic() > deadline:
+                raise
+
+
 def share_in_browser(tab: Tab, site: Site, name: str) -> SharedGrant:
     """The citizen logs in, ticks two fields, signs on the device, and gets the QR code."""
     citizen, certificate_id = contribution_holder(site)
@@ -121,7 +136,7 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
     assert grant["fields"] == DISCLOSED
     assert grant["state"] == "active"
     assert shared.link.startswith(f"{site.url}/r/{grant['reference']}#")
-    qr_only = phone.page.locator("#grant-qr").screenshot()
+    qr_only = image_screenshot(phone.page, "#grant-qr")
     path = shared.screenshot.with_name("wallet-qr-code.png")
     path.write_bytes(qr_only)
     assert decode_qr(path) == shared.link
@@ -131,9 +146,8 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
     phone.page.goto(f"{site.url}/wallet#/c/{shared.certificate_id}/print?grant={shared.grant_id}")
     phone.page.wait_for_selector(".qr img")
     phone.page.wait_for_load_state("networkidle")
-    wait_for_image(phone.page, ".qr img")
     printed = path.with_name("wallet-print-qr-code.png")
-    printed.write_bytes(phone.page.locator(".qr img").screenshot())
+    printed.write_bytes(image_screenshot(phone.page, ".qr img"))
     assert decode_qr(printed) == shared.link
     phone.shoot("wallet-print-with-qr")
 

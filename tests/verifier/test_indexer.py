@@ -102,7 +102,7 @@ def test_the_index_holds_every_event_and_the_reports_agree(fresh: World, databas
 
     changes = [(c.action, c.reason, c.certificates, c.office_id) for c in audit.status_changes()]
     assert changes == [
-        ("suspended", 7, 1, OFFICE_A),  # the world's own suspension
+        ("suspended", 11, 1, OFFICE_A),  # the world's own suspension
         ("revoked", 1, 2, OFFICE_A),
         ("suspended", 10, 1, OFFICE_A),
         ("reinstated", 20, 1, OFFICE_A),
