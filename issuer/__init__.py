@@ -54,7 +54,7 @@ from issuer._safe import (
     key_id,
 )
 from issuer._settings import IssuerSettings
-from issuer._status import SUPERSEDED, Reason, StatusReport, StatusService
+from issuer._status import SUPERSEDED, StatusReport, StatusService
 from issuer._store import (
     CertificateStore,
     RotationReport,
@@ -71,6 +71,7 @@ from issuer._worker import (
     batch_metadata_hash,
     release_lease,
 )
+from ledger import Reason  # the issuer's commands and callers name reasons; the table is the kernel's
 
 __all__ = [
     "INPUT_SUFFIXES",

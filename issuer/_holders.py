@@ -25,8 +25,8 @@ from issuer._errors import CitizenNotFoundError, SafeError
 from issuer._issuing import CitizenKey, citizens_for
 from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id
 from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body
-from issuer._status import SUPERSEDED, Reason
-from ledger import Certificate, Clock, is_checksum_address, parse_json, seal, system_clock
+from issuer._status import SUPERSEDED
+from ledger import Certificate, Clock, Reason, is_checksum_address, parse_json, seal, system_clock
 
 
 @dataclass(slots=True)

@@ -27,10 +27,17 @@ from rich.table import Table
 from issuer._context import IssuerContext
 from issuer._issuing import IssueReport
 from issuer._pipeline import documents_from_file
-from issuer._status import ACTIONS, Reason, StatusReport
+from issuer._status import ACTIONS, StatusReport
 from issuer._store import erase_citizen, find_citizen, rotate_master_key
 from issuer._worker import StepOutcome, anchoring_alongside
-from ledger import ChainUnavailableError, ContractRevertError, TypeCatalog, certificate_to_vc, load_type
+from ledger import (
+    ChainUnavailableError,
+    ContractRevertError,
+    Reason,
+    TypeCatalog,
+    certificate_to_vc,
+    load_type,
+)
 
 console = Console()
 SHOWN_REJECTIONS = 20
