@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from ledger import BEIJING, FixedClock, ManagedChain, TransactionSender, beijing_date, connect
+from ledger import BEIJING, FixedClock, ManagedChain, TransactionSender, beijing_date, connect, system_clock
 
 pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
 
@@ -28,6 +29,23 @@ NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 """The suite's moment (10:00 in Beijing). Every date a test checks counts from it, never from the
 calendar: the suite passes on any day, as `make test`'s second pass under faketime proves."""
 TODAY = beijing_date(NOW)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In `make test`'s faketime pass, the calendar really is that far ahead: measured against the
+    commit under test, whose time no clock can move."""
+    del session
+    ahead = os.environ.get("CERTLEDGER_CALENDAR_AHEAD_DAYS")
+    if not ahead:
+        return
+    committed = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
+    shift = system_clock() - datetime.fromtimestamp(int(committed), UTC)
+    if shift < timedelta(days=int(ahead) - 1):
+        raise pytest.UsageError(
+            f"the calendar is {shift} after the commit, not {ahead} days: is faketime on?"
+        )
 
 
 def clock_on(day: date) -> FixedClock:
@@ -98,12 +116,25 @@ def new_sender(w3: Web3, account: LocalAccount) -> TransactionSender:
     return TransactionSender(w3, account, poll_interval=0.005)
 
 
-def wait_for_state_dump(chain: ManagedChain, *, after: float, timeout: float = 15.0) -> None:
-    """Waits until the node has dumped its state to disk since the moment `after` (``time.time()``)."""
+def wait_for_state_dump(chain: ManagedChain, *, timeout: float = 15.0) -> None:
+    """Waits until the node has written its state twice more: the second dump began after the call.
+
+    File times are compared with each other, never with the clock (which a test may shift)."""
     deadline = time.monotonic() + timeout
-    while not (chain.state_file.is_file() and chain.state_file.stat().st_mtime > after + 0.2):
-        assert time.monotonic() < deadline, "the node never dumped its state"
-        time.sleep(0.1)
+    seen = _dump_stamp(chain)
+    for _ in range(2):
+        while (stamp := _dump_stamp(chain)) == seen:
+            assert time.monotonic() < deadline, "the node never dumped its state"
+            time.sleep(0.05)
+        seen = stamp
+
+
+def _dump_stamp(chain: ManagedChain) -> tuple[int, int] | None:
+    try:
+        status = chain.state_file.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 @pytest.fixture(scope="session")

@@ -104,7 +104,7 @@ def test_every_certificate_is_anchored_exactly_once_through_crashes(
     rng = random.Random(20261129)
     try:
         bootstrap_devnet(context.chain)
-        wait_for_state_dump(chain, after=time.time())  # the deployment is on disk before any kill
+        wait_for_state_dump(chain)  # the deployment is on disk before any kill
         contribution = context.catalog.find("contribution-certificate")
         documents = list(generate("contribution-certificate", CERTIFICATES, seed=11))
         issuance = context.issuance()
