@@ -43,9 +43,9 @@ def floors(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> dict[str, float
     return {package: float(floor) for package, floor in configured.items()}
 
 
-def measure(data: coverage.Coverage, package: str) -> PackageCoverage:
-    """The figures of `package` (a top-level folder) from loaded coverage data."""
-    prefix = str(PROJECT_ROOT / package) + "/"
+def measure(data: coverage.Coverage, package: str, root: Path = PROJECT_ROOT) -> PackageCoverage:
+    """The figures of `package` (a top-level folder of `root`) from loaded coverage data."""
+    prefix = str(root / package) + "/"
     measured = data.get_data().measured_files()
     files = [name for name in measured if name.startswith(prefix) and name.endswith(".py")]
     lines = missed = 0
@@ -57,16 +57,16 @@ def measure(data: coverage.Coverage, package: str) -> PackageCoverage:
     return PackageCoverage(package, lines, missed, combined)
 
 
-def main() -> int:
-    """Prints the table; 1 when a package is below its floor or was not measured."""
-    data = coverage.Coverage(config_file=str(PROJECT_ROOT / "pyproject.toml"))
-    data.load()
+def check(
+    data: coverage.Coverage, package_floors: dict[str, float], root: Path = PROJECT_ROOT
+) -> tuple[Table, list[str]]:
+    """The table of figures and one message per package below its floor (or not measured at all)."""
     table = Table(title="coverage by package (lines and branches)")
     for column in ("package", "lines", "lines run", "lines and branches", "floor"):
         table.add_column(column, justify="left" if column == "package" else "right")
     failures = []
-    for package, floor in floors().items():
-        figures = measure(data, package)
+    for package, floor in package_floors.items():
+        figures = measure(data, package, root)
         ok = figures.lines > 0 and figures.combined >= floor
         table.add_row(
             package,
@@ -75,8 +75,18 @@ def main() -> int:
             f"[{'green' if ok else 'red'}]{figures.combined:.1f} %[/]",
             f"{floor:.1f} %",
         )
-        if not ok:
+        if figures.lines == 0:
+            failures.append(f"{package} was not measured")
+        elif not ok:
             failures.append(f"{package} is at {figures.combined:.1f} %, below its floor of {floor:.1f} %")
+    return table, failures
+
+
+def main() -> int:
+    """Prints the table; 1 when a package is below its floor or was not measured."""
+    data = coverage.Coverage(config_file=str(PROJECT_ROOT / "pyproject.toml"))
+    data.load()
+    table, failures = check(data, floors())
     console = Console()
     console.print(table)
     for failure in failures:

@@ -706,6 +706,7 @@ def deployment(w3: Web3) -> Deployment:
     return deployed
 
 
+@pytest.mark.no_cover  # the contracts are what it tests; tracing the Python model only costs time
 def test_random_sequences_of_changes_keep_every_invariant(w3: Web3, deployment: Deployment) -> None:
     LedgerMachine.ledger = _Ledger(str(w3.provider.endpoint_uri), deployment.ledger)  # type: ignore[attr-defined]
     run_state_machine_as_test(

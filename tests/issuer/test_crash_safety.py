@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from issuer import InputRow, IssuerContext, IssuerSettings, anchor_outbox, batches, certificates
-from ledger import bootstrap_devnet, verify_batch_proof
+from ledger import CertificateType, bootstrap_devnet, verify_batch_proof
 from scripts.demo_data import generate
 from tests.conftest import free_port, wait_for_state_dump
 from tests.databases import fresh_database_url
@@ -113,7 +113,7 @@ def test_every_certificate_is_anchored_exactly_once_through_crashes(
         chain_killed = False
         for start in range(0, CERTIFICATES, 100):
             rows = [
-                InputRow(start + i + 2, document["certificate_no"], _derived(document))
+                InputRow(start + i + 2, document["certificate_no"], _derived(document, contribution))
                 for i, document in enumerate(documents[start : start + 100])
             ]
             assert issuance.issue(rows, contribution).issued == len(rows)
@@ -146,11 +146,10 @@ def test_every_certificate_is_anchored_exactly_once_through_crashes(
         context.engine.dispose()
 
 
-def _derived(document: dict[str, object]) -> dict[str, object]:
+def _derived(document: dict[str, object], certificate_type: CertificateType) -> dict[str, object]:
     from issuer._derive import apply_derivations  # noqa: PLC0415
 
     claims = dict(document)
-    certificate_type = IssuerContext().catalog.find("contribution-certificate")
     assert apply_derivations(claims, certificate_type.derive) == []
     return claims
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from issuer import IntakeError, PreparedRow, Rejection, documents_from_file
+from issuer import IntakeError, PreparedRow, Rejection, _pipeline, documents_from_file
 from ledger import TypeCatalog, encode_claims
 from scripts.demo_data import generate, write_contribution_csv, write_jsonl
 
@@ -17,16 +17,19 @@ def _bad_rows(documents: list[dict[str, object]]) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_the_child_process_reads_what_the_parent_would(tmp_path: Path, suffix: str) -> None:
+def test_the_child_process_reads_what_the_parent_would(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pipeline, "CHUNK", 100)  # the forked child sees it: three chunks, one part-full
     contribution = TypeCatalog.load().find("contribution-certificate")
-    documents = list(generate("contribution-certificate", 2500, seed=5))
+    documents = list(generate("contribution-certificate", 250, seed=5))
     _bad_rows(documents)
     path = tmp_path / f"export{suffix}"
     (write_contribution_csv if suffix == ".csv" else write_jsonl)(path, documents)
     progress: list[int] = []
     in_process = list(documents_from_file(path, contribution, parallel=False))
     in_child = list(documents_from_file(path, contribution, parallel=True, progress=progress.append))
-    assert len(in_child) == len(in_process) == 2500
+    assert len(in_child) == len(in_process) == 250
     for mine, theirs in zip(in_process, in_child, strict=True):
         if isinstance(mine, Rejection):
             assert theirs == mine

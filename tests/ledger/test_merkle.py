@@ -63,6 +63,7 @@ def test_impossible_arguments_are_refused() -> None:
         BatchTree.build([bytes(32)]).proof(1)
 
 
+@pytest.mark.no_cover
 @settings(max_examples=60, deadline=None)
 @given(st.lists(roots, min_size=1, max_size=300), st.data())
 def test_every_proof_verifies_and_every_corruption_fails(
@@ -120,6 +121,7 @@ def harness(w3: Web3) -> Contract:
     return cast(Contract, w3.eth.contract(address=receipt.contract_address, abi=artifact.abi))
 
 
+@pytest.mark.no_cover
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(1, 1024), st.data())
 def test_python_and_solidity_agree_on_random_trees(

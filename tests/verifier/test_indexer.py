@@ -224,7 +224,7 @@ def test_a_crash_in_the_middle_of_a_page_loses_nothing(fresh: World, tmp_path: P
 @pytest.mark.slow
 def test_a_killed_index_command_resumes_to_the_same_state(fresh: World, tmp_path: Path, chain: Any) -> None:
     world = fresh
-    rpc_call(world.w3, "anvil_mine", [hex(400)])
+    rpc_call(world.w3, "anvil_mine", [hex(120)])
     _anchor(world, "office_key", 2, TYPE_CONTRIBUTION)
     manifest = tmp_path / "manifest.json"
     write_manifest(manifest, world.deployment)
