@@ -9,6 +9,10 @@ NODE_STAMP := node_modules/.certledger-installed
 SLITHER_VENV  := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.certledger-installed
 
+# Python caches what it compiles: a machine that sets PYTHONDONTWRITEBYTECODE would have every
+# `certledger` process the tests start compile web3 and the rest again (5 s of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: setup browser faketime run test lint format bench fuzz contracts clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(SLITHER_STAMP)
@@ -21,7 +25,7 @@ $(BIN)/python:
 # the setup); pip installs only uv itself, at the version constraints.txt pins.
 $(PY_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --constraint constraints.txt --editable '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --constraint constraints.txt --editable '.[dev]'
 	@touch $@
 
 # slither pins web3 below the version certledger runs on, so it has an environment of its own.
@@ -29,7 +33,7 @@ $(SLITHER_STAMP): constraints-slither.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "certledger needs Python 3.11 or newer; set PYTHON=")'
 	$(PYTHON) -m venv $(SLITHER_VENV)
 	$(SLITHER_VENV)/bin/python -m pip install --quiet --constraint constraints-slither.txt uv
-	$(SLITHER_VENV)/bin/uv pip install --quiet --python $(SLITHER_VENV)/bin/python --constraint constraints-slither.txt slither-analyzer
+	$(SLITHER_VENV)/bin/uv pip install --quiet --compile-bytecode --python $(SLITHER_VENV)/bin/python --constraint constraints-slither.txt slither-analyzer
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -48,6 +48,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test marked ``no_cover`` runs untraced: pytest-cov pauses only its own measurement, while
+    an xdist worker also carries the one `patch = subprocess` starts in every Python process
+    (docs/testing.md says which tests, and why)."""
+    if item.get_closest_marker("no_cover") is None:
+        return (yield)
+    import coverage  # noqa: PLC0415 — only the coverage run gets here with anything to pause
+
+    running = [instance for instance in coverage.Coverage._instances if instance._started]
+    for instance in reversed(running):
+        instance.stop()
+    try:
+        return (yield)
+    finally:
+        for instance in running:
+            if not instance._started:  # pytest-cov may have resumed its own already
+                instance.start()
+
+
 def clock_on(day: date) -> FixedClock:
     """A clock standing at 10:00 in Beijing on `day`."""
     return FixedClock(datetime(day.year, day.month, day.day, 10, tzinfo=BEIJING))

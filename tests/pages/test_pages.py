@@ -68,8 +68,10 @@ def wait_for_image(page: Any, selector: str) -> None:
     """Waits until the image `selector` names is loaded, asking afresh each time: the view may be
     drawn again meanwhile, replacing the element."""
     page.wait_for_function(
-        "(selector) => { const img = document.querySelector(selector);"
-        " return img !== null && img.complete && img.naturalWidth > 0; }",
+        "async (selector) => { const img = document.querySelector(selector);"
+        " if (img === null || !img.complete || img.naturalWidth === 0) return false;"
+        " try { await img.decode(); } catch { return false; }"  # decoded: the next frame paints it
+        " return img.isConnected; }",
         arg=selector,
     )
 
@@ -144,7 +146,9 @@ def test_a_citizen_shares_two_fields_and_the_qr_code_decodes_to_the_link(tabs: A
 
     # The print view carries the same grant's QR code, under the certificate.
     phone.page.goto(f"{site.url}/wallet#/c/{shared.certificate_id}/print?grant={shared.grant_id}")
-    phone.page.wait_for_selector(".qr img")
+    # The share view's QR code stays on screen until the print view replaces it: wait for the
+    # print view itself (its grant chooser) before looking for an image.
+    phone.page.wait_for_selector("#print-grant")
     phone.page.wait_for_load_state("networkidle")
     printed = path.with_name("wallet-print-qr-code.png")
     printed.write_bytes(image_screenshot(phone.page, ".qr img"))
