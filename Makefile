@@ -72,7 +72,7 @@ run: setup
 # ahead (every process: Python, the anvil nodes the tests start): a test that reads the calendar
 # instead of the injected clock fails there. faketime moves the calendar only; the monotonic
 # clock that timeouts use stays real (tests/faketime/sitecustomize.py says why Python needs a hand).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 DATED_SUITES := tests/issuer tests/verifier tests/wallet_api
 

@@ -58,14 +58,18 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     import coverage  # noqa: PLC0415 — only the coverage run gets here with anything to pause
 
     running = [instance for instance in coverage.Coverage._instances if instance._started]
-    for instance in reversed(running):
+    for instance in reversed(running):  # the newest first: coverage keeps its collectors in a stack
         instance.stop()
     try:
         return (yield)
     finally:
+        # pytest-cov may have resumed its own meanwhile: stop it again, then start every one in
+        # the order they ran, so that the stack is what it was.
+        for instance in reversed(running):
+            if instance._started:
+                instance.stop()
         for instance in running:
-            if not instance._started:  # pytest-cov may have resumed its own already
-                instance.start()
+            instance.start()
 
 
 def clock_on(day: date) -> FixedClock:
