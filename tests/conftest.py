@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from hypothesis import settings
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -24,6 +25,12 @@ pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
 # pytest-xdist's workers inherit COLUMNS=80, which a command's console would keep from its import
 # on; the command-line tests choose their own width.
 os.environ.pop("COLUMNS", None)
+
+# The suite's property tests try the same examples on every run, so that a red run is the code's
+# doing and can be repeated; `make fuzz` explores (CERTLEDGER_FUZZ_EXAMPLES set).
+settings.register_profile("suite", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile("explore" if os.environ.get("CERTLEDGER_FUZZ_EXAMPLES") else "suite")
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 """The suite's moment (10:00 in Beijing). Every date a test checks counts from it, never from the
