@@ -67,18 +67,20 @@ def check(
     failures = []
     for package, floor in package_floors.items():
         figures = measure(data, package, root)
-        ok = figures.lines > 0 and figures.combined >= floor
+        problem = None
+        if figures.lines == 0:
+            problem = f"{package} was not measured"
+        elif figures.combined < floor:
+            problem = f"{package} is at {figures.combined:.1f} %, below its floor of {floor:.1f} %"
         table.add_row(
             package,
             str(figures.lines),
             f"{figures.line_percent:.1f} %",
-            f"[{'green' if ok else 'red'}]{figures.combined:.1f} %[/]",
+            f"[{'red' if problem else 'green'}]{figures.combined:.1f} %[/]",
             f"{floor:.1f} %",
         )
-        if figures.lines == 0:
-            failures.append(f"{package} was not measured")
-        elif not ok:
-            failures.append(f"{package} is at {figures.combined:.1f} %, below its floor of {floor:.1f} %")
+        if problem:
+            failures.append(problem)
     return table, failures
 
 

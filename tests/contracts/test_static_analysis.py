@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger import load_artifact
 from ledger._paths import ARTIFACTS_DIR
 from scripts.contract_lint import (
     SLITHER,
@@ -30,15 +31,16 @@ def hardhat(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_hardhat_compiles_the_same_bytecode_offline(hardhat: Path) -> None:
     # Against the committed artifacts, which tests/ledger/test_compiler.py holds equal to a fresh
     # compile of ours: one solcjs build per run is enough, and together they prove both.
-    committed = sorted(ARTIFACTS_DIR.glob("*.json"))
-    assert committed
-    for path in committed:
-        ours = json.loads(path.read_text(encoding="utf-8"))
-        name, source = ours["contractName"], ours["sourceName"]
-        theirs = json.loads((hardhat / "artifacts" / source / f"{name}.json").read_text(encoding="utf-8"))
-        assert theirs["bytecode"] == ours["bytecode"], name
-        assert theirs["deployedBytecode"] == ours["deployedBytecode"], name
-        assert theirs["abi"] == ours["abi"], name
+    names = sorted(path.stem for path in ARTIFACTS_DIR.glob("*.json"))
+    assert names
+    for name in names:
+        ours = load_artifact(name)
+        theirs = json.loads(
+            (hardhat / "artifacts" / ours.source / f"{name}.json").read_text(encoding="utf-8")
+        )
+        assert theirs["bytecode"] == "0x" + ours.bytecode.hex(), name
+        assert theirs["deployedBytecode"] == "0x" + ours.deployed_bytecode.hex(), name
+        assert theirs["abi"] == ours.abi, name
 
 
 def test_solhint_has_no_warning() -> None:
