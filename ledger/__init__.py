@@ -4,6 +4,8 @@ Exceptions raised here all derive from `LedgerError`::
 
     LedgerError
     ├── LedgerConfigError (ValueError)       settings, key files, manifests
+    ├── CanonicalJSONError (ValueError)      JSON that canonical JSON cannot hold
+    │   └── JSONTooDeepError                 nested past MAX_JSON_DEPTH, refused before parsing
     ├── CompilerError (RuntimeError)         solc missing or refusing the sources
     ├── MerkleError (ValueError)             impossible tree or proof arguments
     ├── DeploymentError                      the contracts could not be deployed
@@ -17,7 +19,16 @@ Exceptions raised here all derive from `LedgerError`::
         └── TransactionReplacedError         another transaction took our nonce
 """
 
-from ledger._canonical import CanonicalJSONError, canonical_json, canonical_pairs, parse_json
+from ledger import _limits  # noqa: F401  (puts back the recursion limit py_ecc raises)
+from ledger._canonical import (
+    MAX_JSON_DEPTH,
+    CanonicalJSONError,
+    JSONTooDeepError,
+    canonical_json,
+    canonical_pairs,
+    check_json_depth,
+    parse_json,
+)
 from ledger._chain import ChainStatus, ManagedChain
 from ledger._clients import (
     OPEN_END,
@@ -158,6 +169,7 @@ __all__ = [
     "EMPTY_LOG_ROOT",
     "EMPTY_NODE",
     "GRANT_FORMAT",
+    "MAX_JSON_DEPTH",
     "MAX_USES",
     "NODE_MODULES",
     "OPEN_END",
@@ -200,6 +212,7 @@ __all__ = [
     "GrantDomain",
     "GrantFormatError",
     "Header",
+    "JSONTooDeepError",
     "KeyInfo",
     "KeyStore",
     "LedgerConfigError",
@@ -238,6 +251,7 @@ __all__ = [
     "certificate_from_vc",
     "certificate_to_vc",
     "certificate_type",
+    "check_json_depth",
     "compile_contracts",
     "completed_subtrees",
     "connect",

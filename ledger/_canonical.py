@@ -34,8 +34,46 @@ _ZERO_DIGITS_NUL_ASTRAL = bytes.maketrans(b"123456789\xf0\xf1\xf2\xf3\xf4", b"00
 _SUSPICIOUS_NUMBER = re.compile(r"\d[.eE]|\d{16}")
 
 
+MAX_JSON_DEPTH = 64
+"""How deep arrays and objects may sit inside one another in JSON from outside. Our deepest
+document (a presentation inside a grant bundle) nests 8 deep; 64 leaves room for any real
+document and none for an attack on the parser (see `ledger._limits`)."""
+
+# A whole string literal (skipped, with the brackets inside it), or one bracket.
+_STRUCTURE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_OPEN = frozenset(b"[{")
+
+
 class CanonicalJSONError(LedgerError, ValueError):
     """The value or text cannot be canonical JSON: a duplicate key, NaN, a huge integer, a bad string."""
+
+
+class JSONTooDeepError(CanonicalJSONError):
+    """JSON text nests arrays and objects deeper than the limit: refused before any parser runs."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the JSON nests arrays and objects more than {limit} deep")
+        self.limit = limit
+
+
+def check_json_depth(text: str | bytes, *, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raises `JSONTooDeepError` when `text` nests arrays and objects deeper than `limit`.
+
+    Reads the text once, without recursing, and stops at the first bracket past the limit. Text
+    that is not JSON is left for the parser to refuse: only its brackets are counted here.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"[") + data.count(b"{") <= limit:  # too few brackets to nest that deep
+        return
+    depth = 0
+    for match in _STRUCTURE.finditer(data):
+        first = match.group()[0]
+        if first in _OPEN:
+            depth += 1
+            if depth > limit:
+                raise JSONTooDeepError(limit)
+        elif first != 0x22:  # a closing bracket; a string literal (0x22 is '"') changes nothing
+            depth -= 1
 
 
 def canonical_json(value: Any) -> bytes:
@@ -132,7 +170,9 @@ def _check_integers(value: Any) -> None:
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Parses JSON text, refusing duplicate keys, NaN and Infinity, and unsafe integers."""
+    """Parses JSON text, refusing deep nesting, duplicate keys, NaN and Infinity, and unsafe
+    integers."""
+    check_json_depth(text)
     try:
         return json.loads(
             text,
@@ -143,7 +183,7 @@ def parse_json(text: str | bytes) -> Any:
         )
     except CanonicalJSONError:
         raise
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise CanonicalJSONError(f"not JSON: {error}") from error
 
 

@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger._clock import Clock, system_clock
 from ledger._errors import ChainError, ChainProcessError, ChainUnavailableError
+from ledger._genesis import Genesis, repair_state
 from ledger._paths import anvil_executable
-from ledger._rpc import connect
+from ledger._rpc import connect, rpc
 from ledger._settings import DEFAULT_CHAIN_ID
 
 
@@ -35,8 +37,11 @@ class ManagedChain:
     """An anvil node whose state lives in ``<data_dir>/chain/state.json``.
 
     The state is loaded at start, dumped every `dump_interval` seconds while the node runs and
-    once more when it stops, so a hard kill loses at most the last interval. The node runs in
-    its own session: it outlives the command that started it until `down` is called.
+    once more when it stops, so a hard kill loses at most the last interval. Block 0 is pinned
+    in ``genesis.json`` at the first start, so that no restart rewrites history
+    (`ledger._genesis`). The node runs in its own session: it outlives the command that started
+    it until `down` is called. `clock` sets the chain's time after a restart, since anvil would
+    otherwise count on from the pinned genesis.
     """
 
     def __init__(
@@ -47,8 +52,10 @@ class ManagedChain:
         port: int = 8545,
         chain_id: int = DEFAULT_CHAIN_ID,
         dump_interval: int = 1,
+        clock: Clock = system_clock,
     ) -> None:
         self.directory = data_dir / "chain"
+        self.clock = clock
         self.host = host
         self.port = port
         self.chain_id = chain_id
@@ -63,6 +70,11 @@ class ManagedChain:
     def state_file(self) -> Path:
         """The node's persisted state."""
         return self.directory / "state.json"
+
+    @property
+    def genesis_file(self) -> Path:
+        """Block 0's timestamp and hash, recorded at the first start."""
+        return self.directory / "genesis.json"
 
     @property
     def pid_file(self) -> Path:
@@ -86,6 +98,7 @@ class ManagedChain:
                 "set CERTLEDGER_CHAIN_PORT to another port or CERTLEDGER_RPC_URL to use that node"
             )
         self.directory.mkdir(parents=True, exist_ok=True)
+        genesis = self._pinned_genesis()
         command = [
             str(anvil_executable()),
             "--host", self.host,
@@ -95,6 +108,8 @@ class ManagedChain:
             "--state-interval", str(self.dump_interval),
             "--accounts", "1",
         ]  # fmt: skip
+        if genesis is not None:
+            command += ["--timestamp", str(genesis.timestamp)]
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
                 command,
@@ -106,6 +121,7 @@ class ManagedChain:
         _STARTED[process.pid] = process
         self.pid_file.write_text(json.dumps({"pid": process.pid, "port": self.port}), encoding="utf-8")
         self._wait_until_answering(timeout)
+        self._settle_genesis(genesis)
         return self.status()
 
     def down(self, *, timeout: float = 20.0) -> bool:
@@ -148,6 +164,35 @@ class ManagedChain:
         )
 
     # ---------------------------------------------------------------- helpers
+
+    def _pinned_genesis(self) -> Genesis | None:
+        """The recorded genesis; for a state from before genesis was pinned, the one its block 1
+        names (recorded now); None for a chain that has never run."""
+        genesis = Genesis.load(self.genesis_file)
+        if genesis is None and self.state_file.is_file():
+            genesis = repair_state(self.state_file)
+            if genesis is not None:
+                genesis.save(self.genesis_file)
+        return genesis
+
+    def _settle_genesis(self, pinned: Genesis | None) -> None:
+        """Records block 0 after the first start; after a restart, checks it is the pinned one
+        and brings the chain's time up to the clock's."""
+        w3 = connect(self.rpc_url, timeout=5)
+        block = w3.eth.get_block(0)
+        found = Genesis(int(block["timestamp"]), "0x" + bytes(block["hash"]).hex())
+        if pinned is None:
+            found.save(self.genesis_file)
+            return
+        if found.hash != pinned.hash:
+            self.down()
+            raise ChainProcessError(
+                f"the chain in {self.directory} restarted with block 0 {found.hash}, but its history "
+                f"was built on {pinned.hash}: the node was stopped rather than let it rewrite "
+                f"history. Restore {self.state_file.name} and {self.genesis_file.name} from a backup"
+            )
+        head = int(w3.eth.get_block("latest")["timestamp"])
+        rpc(w3, "anvil_setTime", [max(head, int(self.clock().timestamp()))])
 
     def _wait_until_answering(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

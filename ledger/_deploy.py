@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -15,8 +16,9 @@ from eth_abi.abi import encode
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from ledger._canonical import JSONTooDeepError, check_json_depth
 from ledger._compiler import load_artifact
-from ledger._errors import DeploymentError, LedgerConfigError
+from ledger._errors import ChainMismatchError, DeploymentError, LedgerConfigError
 from ledger._hashing import keccak256
 from ledger._paths import ARTIFACTS_DIR
 from ledger._sender import TransactionSender
@@ -103,10 +105,12 @@ def manifest_path(data_dir: Path, chain_id: int) -> Path:
 def load_manifest(path: Path) -> Deployment:
     """Reads a deployment manifest file."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        check_json_depth(text)
+        document = json.loads(text)
     except FileNotFoundError as error:
         raise LedgerConfigError(f"no deployment manifest at {path}") from error
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, JSONTooDeepError) as error:
         raise LedgerConfigError(f"{path} is not JSON: {error}") from error
     return Deployment.from_json(document)
 
@@ -128,8 +132,12 @@ def deployment_problems(w3: Web3, deployment: Deployment) -> list[str]:
     """Why `deployment` is not (or no longer) on the chain `w3` talks to; empty when it is."""
     if w3.eth.chain_id != deployment.chain_id:
         return [f"the node is chain {w3.eth.chain_id}, the manifest is for chain {deployment.chain_id}"]
-    if genesis_hash(w3) != deployment.genesis_hash:
-        return ["the node's genesis block differs from the manifest's: this is another chain"]
+    genesis = genesis_hash(w3)
+    if genesis != deployment.genesis_hash:
+        return [
+            f"the node's block 0 is {genesis} where the manifest's is {deployment.genesis_hash}: "
+            "this is another chain, or the chain's history was rewritten"
+        ]
     problems = []
     for name, contract in deployment.contracts.items():
         code = bytes(w3.eth.get_code(contract.address))
@@ -196,24 +204,47 @@ class DeploymentOutcome:
 def ensure_deployment(
     w3: Web3, governor: TransactionSender, data_dir: Path, *, force: bool = False
 ) -> DeploymentOutcome:
-    """The contracts of this chain: the recorded deployment when it is intact, else a new one.
+    """The contracts of this chain: the recorded deployment, or a new one where none is recorded.
 
-    A deployment built from older artifacts is kept (anchored data lives in it) with a note;
-    `force` deploys anew regardless.
+    A recorded deployment that does not match the chain is never replaced silently: that would
+    leave every certificate anchored in it unverifiable. It is a `ChainMismatchError` saying what
+    differs and how to proceed. `force` deploys anew regardless, and keeps the old manifest beside
+    the new one. A deployment built from older artifacts is kept (anchored data lives in it), with
+    a note.
     """
     path = manifest_path(data_dir, w3.eth.chain_id)
     notes: list[str] = []
-    if path.is_file() and not force:
+    if path.is_file():
         deployment = load_manifest(path)
         problems = deployment_problems(w3, deployment)
-        if not problems:
+        if not force:
+            if problems:
+                raise ChainMismatchError(_mismatch(path, problems))
             if deployment.artifacts_digest != artifacts_digest():
                 notes.append(
                     "the deployed contracts were built from older artifacts; "
                     "`certledger deploy --force` deploys the current ones"
                 )
             return DeploymentOutcome(deployment, created=False, notes=tuple(notes))
-        notes.extend(f"redeploying: {problem}" for problem in problems)
+        notes.extend(f"replacing: {problem}" for problem in problems)
+        kept = next(
+            candidate
+            for number in itertools.count(1)
+            if not (candidate := path.with_name(f"{path.name}.replaced-{number}")).exists()
+        )
+        os.replace(path, kept)
+        notes.append(f"the replaced manifest is kept as {kept}")
     deployment = deploy_contracts(w3, governor)
     write_manifest(path, deployment)
     return DeploymentOutcome(deployment, created=True, notes=tuple(notes))
+
+
+def _mismatch(path: Path, problems: list[str]) -> str:
+    return (
+        f"the deployment manifest {path} does not match the chain: {'; '.join(problems)}. Nothing "
+        "was deployed, since certificates anchored in the recorded contracts would no longer "
+        "verify. If this is the wrong node, set CERTLEDGER_RPC_URL (or CERTLEDGER_CHAIN_PORT) to "
+        "the right one; if the chain's state was lost, restore the data folder's chain/ from a "
+        "backup; to start over on this chain, `certledger deploy --force` deploys new contracts "
+        "and keeps this manifest beside the new one"
+    )

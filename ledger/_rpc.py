@@ -11,6 +11,7 @@ from web3 import HTTPProvider, Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import RPCEndpoint, RPCResponse
 
+from ledger._canonical import JSONTooDeepError, check_json_depth
 from ledger._errors import ChainUnavailableError
 
 
@@ -33,6 +34,11 @@ class _Provider(HTTPProvider):
             raise ChainUnavailableError(f"the chain node at {endpoint} timed out ({method})") from error
         except requests.RequestException as error:
             raise ChainUnavailableError(f"cannot reach the chain node at {endpoint} ({method})") from error
+        except JSONTooDeepError as error:
+            raise ChainUnavailableError(
+                f"the chain node at {endpoint} answered {method} with JSON nested more than "
+                f"{error.limit} deep"
+            ) from error
         except (ValueError, json.JSONDecodeError) as error:
             raise ChainUnavailableError(
                 f"the chain node at {endpoint} answered {method} with something that is not JSON"
@@ -42,6 +48,12 @@ class _Provider(HTTPProvider):
                 f"the chain node at {endpoint} answered {method} with something that is not JSON-RPC"
             )
         return response
+
+    def decode_rpc_response(self, raw_response: bytes) -> RPCResponse:  # type: ignore[override]
+        """The node's answer parsed, once its nesting is known to be within bounds: a hostile
+        node must not overflow the parser (see `ledger._limits`)."""
+        check_json_depth(raw_response)
+        return HTTPProvider.decode_rpc_response(raw_response)
 
 
 def connect(url: str, *, timeout: float = 10.0) -> Web3:

@@ -18,6 +18,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ledger._canonical import JSONTooDeepError, check_json_depth
 from ledger._errors import LedgerError
 from ledger._identifiers import (
     credit_code_problem,
@@ -262,8 +263,10 @@ def _add(types: dict[tuple[int, int], CertificateType], names: dict[str, int], n
 def load_type(path: Path) -> CertificateType:
     """Reads and checks one schema file."""
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+        check_json_depth(text)
+        schema = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, JSONTooDeepError) as error:
         raise CertificateTypeError(f"{path}: not a readable JSON file ({error})") from error
     return certificate_type(schema, source=path)
 

@@ -10,7 +10,7 @@ import requests
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from ledger import CanonicalJSONError, parse_json
+from ledger import CanonicalJSONError, JSONTooDeepError, check_json_depth, parse_json
 from verifier._errors import UnreadableDocumentError
 
 MAX_DOCUMENT_BYTES = 5_000_000
@@ -33,7 +33,7 @@ def bytes_from_file(path: Path) -> bytes:
             raise UnreadableDocumentError(
                 f"{path} is {size:,} bytes; a document is at most {MAX_DOCUMENT_BYTES:,}"
             )
-        return path.read_bytes()
+        return _within_depth(path.read_bytes(), origin=str(path))
     except OSError as error:
         raise UnreadableDocumentError(f"cannot read {path}: {error.strerror}") from error
 
@@ -55,7 +55,7 @@ def bytes_from_url(url: str, *, timeout: float = 10.0) -> bytes:
                     raise UnreadableDocumentError(f"{url} sent more than {MAX_DOCUMENT_BYTES:,} bytes")
     except requests.RequestException as error:
         raise UnreadableDocumentError(f"cannot fetch {url}: {type(error).__name__}") from error
-    return body
+    return _within_depth(body, origin=url)
 
 
 def text_from_qr(image: Path) -> str:
@@ -77,8 +77,17 @@ def bytes_from_qr(image: Path, *, timeout: float = 10.0) -> bytes:
     if _URL.match(text):
         return bytes_from_url(text, timeout=timeout)
     if text.lstrip().startswith("{"):
-        return text.encode("utf-8")
+        return _within_depth(text.encode("utf-8"), origin=f"the QR code in {image}")
     raise UnreadableDocumentError(f"the QR code in {image} holds neither a link nor a document")
+
+
+def _within_depth(data: bytes, *, origin: str) -> bytes:
+    """`data`, unless it nests too deep to hand to a JSON parser (`ledger.check_json_depth`)."""
+    try:
+        check_json_depth(data)
+    except JSONTooDeepError as error:
+        raise UnreadableDocumentError(f"{origin} cannot be read: {error}") from error
+    return data
 
 
 def bytes_from(source: str, *, timeout: float = 10.0) -> bytes:

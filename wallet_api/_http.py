@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer import CertificateNotFoundError, SafeError
-from ledger import ChainError
+from ledger import ChainError, JSONTooDeepError, check_json_depth
 from verifier import ChainReadError
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
 
@@ -89,8 +89,10 @@ class RequestContext:
                 status = 413
                 await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
                 return
-            if declared is None:
-                # No declared length (chunked): read the body here, within the limit, and replay it.
+            json_body = declared != b"0" and _parsed_as_json(headers)
+            if declared is None or json_body:
+                # Read the body here, within the limit, and replay it: a chunked body has no
+                # declared length, and a JSON body's nesting is checked before any parser sees it.
                 body, complete = await _read_bounded(receive, limit)
                 if not complete:
                     status = 413
@@ -98,6 +100,13 @@ class RequestContext:
                         send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes"
                     )
                     return
+                if json_body:
+                    try:
+                        check_json_depth(body)
+                    except JSONTooDeepError as error:
+                        status = 422
+                        await _send_problem(send, scope, 422, "request.too_deep", str(error))
+                        return
                 receive = _replay(body, receive)
 
             responded = False
@@ -139,6 +148,17 @@ class RequestContext:
                 },
             )
             request_id.reset(token)
+
+
+def _parsed_as_json(headers: dict[bytes, bytes]) -> bool:
+    """Whether FastAPI will parse the body as JSON: no content type, or `application/json` or
+    `application/…+json` (the rule of `fastapi.routing`)."""
+    media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    return (
+        not media_type
+        or media_type == b"application/json"
+        or (media_type.startswith(b"application/") and media_type.endswith(b"+json"))
+    )
 
 
 async def _read_bounded(receive: Receive, limit: int) -> tuple[bytes, bool]:
@@ -298,7 +318,8 @@ _PROBLEM_DESCRIPTIONS = {
     409: "exists already, or in a state that does not allow this",
     410: "gone: a grant revoked, expired or used up; erased content",
     413: "the body is too large",
-    422: "the request is not valid; `errors` lists where",
+    422: "the request is not valid (`request.invalid`, and `errors` lists where), or its JSON "
+    "nests too deep (`request.too_deep`)",
     429: "too many requests; Retry-After says when to try again",
     500: "an unexpected error; quote the request id",
     503: "the ledger cannot be reached now",

@@ -78,6 +78,27 @@ def test_issue_a_csv_with_a_bad_row_then_again(cli_office: dict[str, str], tmp_p
 
 
 @pytest.mark.slow
+def test_deeply_nested_rows_are_refused_at_their_lines_and_the_rest_issued(
+    cli_office: dict[str, str], tmp_path: Path
+) -> None:
+    """Such a row killed `certledger issue` with SIGSEGV (exit 139) before nesting was bounded."""
+    documents = list(generate("pension-qualification", 2, seed=33))
+    source = tmp_path / "deep.jsonl"
+    good = [json.dumps(document, ensure_ascii=False) for document in documents]
+    deep = ["[" * 100_000 + "]" * 100_000, '{"a":' * 190_000]  # within the 1 MB line limit
+    source.write_text("\n".join([good[0], *deep, good[1]]) + "\n", encoding="utf-8")
+    report = tmp_path / "refused.csv"
+    result = _run(cli_office, "issue", "-t", "pension-qualification", str(source), "--report", str(report))
+    assert result.returncode == 2, result.stderr
+    assert re.search(r"^ issued\s+2 $", result.stdout, re.MULTILINE), result.stdout
+    with report.open(encoding="utf-8", newline="") as handle:
+        refused = list(csv.reader(handle))[1:]
+    reason = "not a JSON document: the JSON nests arrays and objects more than 64 deep"
+    assert refused == [["2", "", reason], ["3", "", reason]]
+    _assert_anchored(cli_office, _export(cli_office, str(documents[1]["certificate_no"])))
+
+
+@pytest.mark.slow
 def test_revoke_from_a_file_and_read_the_reason(cli_office: dict[str, str], tmp_path: Path) -> None:
     documents = list(generate("pension-qualification", 3, seed=32))
     source = tmp_path / "pension.jsonl"

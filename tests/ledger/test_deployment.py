@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger import (
+    ChainMismatchError,
     Deployment,
     KeyStore,
     LedgerConfigError,
@@ -34,11 +35,11 @@ def node(tmp_path: Path) -> Iterator[ManagedChain]:
     chain.down()
 
 
-def _ensure(chain: ManagedChain, data: Path) -> tuple[bool, tuple[str, ...]]:
+def _ensure(chain: ManagedChain, data: Path, *, force: bool = False) -> tuple[bool, tuple[str, ...]]:
     w3 = connect(chain.rpc_url)
     governor = KeyStore(data / "keys").account("governor")
     fund(w3, [governor.address])
-    outcome = ensure_deployment(w3, new_sender(w3, governor), data)
+    outcome = ensure_deployment(w3, new_sender(w3, governor), data, force=force)
     return outcome.created, outcome.notes
 
 
@@ -51,7 +52,7 @@ def test_deploys_once_then_finds(node: ManagedChain, tmp_path: Path) -> None:
     assert set(document["contracts"]) == {"CertificateLedger", "AccessLogAnchor"}
 
 
-def test_a_chain_that_lost_its_state_gets_a_new_deployment(node: ManagedChain, tmp_path: Path) -> None:
+def test_a_chain_that_lost_its_state_is_refused_until_forced(node: ManagedChain, tmp_path: Path) -> None:
     data = tmp_path / "data"
     _ensure(node, data)
     other = ManagedChain(tmp_path / "node-b", port=free_port())
@@ -64,15 +65,28 @@ def test_a_chain_that_lost_its_state_gets_a_new_deployment(node: ManagedChain, t
         document = json.loads(path.read_text(encoding="utf-8"))
         document["genesis_hash"] = genesis_hash(connect(other.rpc_url))
         path.write_text(json.dumps(document), encoding="utf-8")
+        recorded = path.read_bytes()
         deployment = load_manifest(path)
         expected = [
             f"no code at {deployment.ledger} (CertificateLedger): the chain lost its state",
             f"no code at {deployment.access_log} (AccessLogAnchor): the chain lost its state",
         ]
         assert deployment_problems(connect(other.rpc_url), deployment) == expected
-        created, notes = _ensure(other, data)
+        with pytest.raises(ChainMismatchError) as refused:
+            _ensure(other, data)
+        message = str(refused.value)
+        assert message.startswith(f"the deployment manifest {path} does not match the chain: {expected[0]}; ")
+        assert "`certledger deploy --force` deploys new contracts" in message
+        assert path.read_bytes() == recorded  # nothing replaced
+        created, notes = _ensure(other, data, force=True)
+        kept = path.with_name("31337.json.replaced-1")
         assert created
-        assert notes == tuple(f"redeploying: {problem}" for problem in expected)
+        assert notes == (
+            *(f"replacing: {problem}" for problem in expected),
+            f"the replaced manifest is kept as {kept}",
+        )
+        assert kept.read_bytes() == recorded
+        assert load_manifest(path).genesis_hash == genesis_hash(connect(other.rpc_url))
     finally:
         other.down()
 
@@ -85,7 +99,14 @@ def test_another_chain_is_told_apart_by_its_genesis(node: ManagedChain, tmp_path
     document["genesis_hash"] = "0x" + "ab" * 32
     path.write_text(json.dumps(document), encoding="utf-8")
     problems = deployment_problems(connect(node.rpc_url), load_manifest(path))
-    assert problems == ["the node's genesis block differs from the manifest's: this is another chain"]
+    assert problems == [
+        f"the node's block 0 is {genesis_hash(connect(node.rpc_url))} where the manifest's is 0x{'ab' * 32}: "
+        "this is another chain, or the chain's history was rewritten"
+    ]
+    with pytest.raises(
+        ChainMismatchError, match=r"^the deployment manifest .* does not match the chain: the node's block 0"
+    ):
+        _ensure(node, data)
     document["chain_id"] = 5
     assert deployment_problems(connect(node.rpc_url), load_manifest_from(document)) == [
         "the node is chain 31337, the manifest is for chain 5"

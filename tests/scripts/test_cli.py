@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from ledger import ManagedChain
+from scripts.demo_data import generate, write_jsonl
+from tests.conftest import free_port, wait_for_state_dump
 from tests.issuing import certledger
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
@@ -111,3 +114,68 @@ def test_an_unreachable_external_node_is_one_readable_line(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach the chain node at http://127.0.0.1:")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_certificate_verifies_after_five_restarts_and_nothing_redeploys(tmp_path: Path) -> None:
+    """Before block 0 was pinned, the second or third restart made a new genesis; `run` then
+    deployed new contracts over the manifest and every certificate verified INVALID."""
+    environment = _environment(tmp_path / "data", free_port())
+    chain = ManagedChain(tmp_path / "data", port=int(environment["CERTLEDGER_CHAIN_PORT"]))
+    try:
+        assert certledger(environment, "run", "--detach").returncode == 0
+        manifest = tmp_path / "data" / "deployments" / "31337.json"
+        recorded = manifest.read_bytes()
+        documents = list(generate("pension-qualification", 1, seed=71))
+        write_jsonl(tmp_path / "one.jsonl", documents)
+        issued = certledger(environment, "issue", "-t", "pension-qualification", str(tmp_path / "one.jsonl"))
+        assert issued.returncode == 0, issued.stdout + issued.stderr
+        exported = tmp_path / "certificate.json"
+        number = str(documents[0]["certificate_no"])
+        assert certledger(environment, "export", number, "--out", str(exported)).returncode == 0
+        for hard in (False, True, False, True, False):
+            if hard:
+                wait_for_state_dump(chain)
+                pid = chain.status().pid
+                assert pid is not None
+                os.kill(pid, signal.SIGKILL)
+                while chain.status().running:
+                    time.sleep(0.05)
+            else:
+                assert certledger(environment, "chain", "down").returncode == 0
+            assert certledger(environment, "chain", "up").returncode == 0
+        again = certledger(environment, "run", "--detach")
+        assert again.returncode == 0, again.stderr
+        assert "nothing — everything was in place" in again.stdout
+        assert manifest.read_bytes() == recorded
+        verdict = certledger(environment, "verify", str(exported))
+        assert verdict.returncode == 0, verdict.stdout
+        assert "VALID" in verdict.stdout
+    finally:
+        certledger(environment, "chain", "down")
+
+
+@pytest.mark.slow
+def test_run_and_deploy_refuse_a_manifest_of_another_chain(tmp_path: Path) -> None:
+    environment = _environment(tmp_path / "data", free_port())
+    try:
+        assert certledger(environment, "run", "--detach").returncode == 0
+        manifest = tmp_path / "data" / "deployments" / "31337.json"
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+        node_genesis = document["genesis_hash"]
+        document["genesis_hash"] = "0x" + "ab" * 32
+        manifest.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        recorded = manifest.read_bytes()
+        for command in (["run", "--detach"], ["deploy"]):
+            refused = certledger(environment, *command)
+            assert refused.returncode == 1, refused.stdout
+            message = " ".join(refused.stderr.split())
+            assert f"the node's block 0 is {node_genesis} where the manifest's is 0x{'ab' * 32}" in message
+            assert "Nothing was deployed" in message and "certledger deploy --force" in message
+            assert manifest.read_bytes() == recorded
+        forced = certledger(environment, "deploy", "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert (manifest.parent / "31337.json.replaced-1").read_bytes() == recorded
+        assert json.loads(manifest.read_text(encoding="utf-8"))["genesis_hash"] == node_genesis
+    finally:
+        certledger(environment, "chain", "down")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,9 +13,11 @@ from pathlib import Path
 
 import pytest
 import qrcode
+import requests
 
 from scripts.demo_data import generate, write_jsonl
 from tests.conftest import free_port
+from tests.issuing import CERTLEDGER
 from tests.issuing import certledger as run_certledger
 
 
@@ -157,3 +161,75 @@ def test_unreadable_inputs_and_a_dead_chain(
     result = run_certledger(dead, "verify", str(exported["certificate"]), "--json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["verdict"] == "INDETERMINATE"
+
+
+DEEP = "the JSON nests arrays and objects more than 64 deep"
+
+
+@pytest.mark.slow
+def test_deeply_nested_files_links_and_qr_codes_are_refused_with_exit_2(
+    cli_office: dict[str, str], exported: dict[str, Path], served: str, tmp_path: Path
+) -> None:
+    """Each of these killed the command with SIGSEGV (exit 139) before nesting was bounded."""
+    folder = exported["certificate"].parent
+    for depth in (100_000, 1_000_000):
+        (folder / f"deep-{depth}.json").write_text("[" * depth + "]" * depth, encoding="utf-8")
+        for source in (str(folder / f"deep-{depth}.json"), f"{served}/deep-{depth}.json"):
+            result = run_certledger(cli_office, "verify", source)
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert f"{source} cannot be read: {DEEP}" in " ".join(result.stderr.split())
+        shown = run_certledger(
+            cli_office, "present", str(folder / f"deep-{depth}.json"), "--fields", "benefit_type"
+        )
+        assert shown.returncode == 2
+        assert DEEP in " ".join(shown.stderr.split())
+    image = tmp_path / "deep.png"
+    qrcode.make('{"a":' + "[" * 300 + "]" * 300 + "}").save(image)  # as deep as a QR code holds
+    result = run_certledger(cli_office, "verify", "--qr", str(image))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert DEEP in " ".join(result.stderr.split())
+    assert run_certledger(cli_office, "verify", str(exported["certificate"])).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_served_api_refuses_deep_bodies_and_keeps_serving(cli_office: dict[str, str]) -> None:
+    """The outside test's attack on a real `certledger serve` with its background workers: one
+    such body used to kill the process, and the anchoring worker and log anchorer with it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(CERTLEDGER), "serve", "--port", str(port)],
+        env=cli_office,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_until_serving(base, server)
+        for route in ("/v1/verify", "/v1/auth/login"):
+            for body in (b"[" * 100_000 + b"]" * 100_000, b"[" * 1_000_000):
+                answer = requests.post(
+                    base + route, data=body, headers={"Content-Type": "application/json"}, timeout=30
+                )
+                assert (answer.status_code, answer.json()["code"]) == (422, "request.too_deep")
+                assert server.poll() is None
+        assert requests.get(f"{base}/v1/health", timeout=10).json()["status"] == "ok"
+        alive = requests.post(f"{base}/v1/verify", json={"document": {}}, timeout=10)
+        assert alive.status_code == 200
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=60)
+    # Uvicorn shuts down gracefully, then raises SIGTERM again for the default handler.
+    assert b"Application shutdown complete." in errors, errors.decode(errors="replace")[-2000:]
+
+
+def _wait_until_serving(base: str, server: subprocess.Popen[bytes]) -> None:
+    """Waits on the condition (the health route answering), never on a fixed time."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited while starting"
+        try:
+            if requests.get(f"{base}/v1/health", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    pytest.fail("the server did not answer within 120 s")
