@@ -5,7 +5,9 @@ Exceptions raised here all derive from `IssuerError`::
     IssuerError
     ├── IssuerConfigError (ValueError)               a setting or key is missing or unusable
     ├── IntakeError (ValueError)                     an input file cannot be read at all
-    ├── SafeError                                    a body or data key does not decrypt
+    ├── SafeError                                    the safe cannot give a certificate's content
+    │   ├── ErasedError                              the citizen's data key was destroyed
+    │   └── SafeIntegrityError                       a body or data key does not decrypt
     ├── CertificateNotFoundError (LookupError)
     └── CitizenNotFoundError (LookupError)
 
@@ -16,10 +18,12 @@ from issuer._context import IssuerContext
 from issuer._errors import (
     CertificateNotFoundError,
     CitizenNotFoundError,
+    ErasedError,
     IntakeError,
     IssuerConfigError,
     IssuerError,
     SafeError,
+    SafeIntegrityError,
 )
 from issuer._holders import BindReport, HolderBinding
 from issuer._intake import INPUT_SUFFIXES, InputRow, Rejection, read_csv, read_documents, read_json_lines
@@ -60,6 +64,7 @@ from issuer._store import (
     RotationReport,
     StoredCertificate,
     erase_citizen,
+    erase_data_key,
     find_citizen,
     rotate_master_key,
 )
@@ -86,6 +91,7 @@ __all__ = [
     "CitizenNotFoundError",
     "CitizenRecord",
     "DataKeyRecord",
+    "ErasedError",
     "HolderBinding",
     "InputRow",
     "IntakeError",
@@ -104,6 +110,7 @@ __all__ = [
     "RotationReport",
     "Safe",
     "SafeError",
+    "SafeIntegrityError",
     "StatusChangeRecord",
     "StatusReport",
     "StatusService",
@@ -125,6 +132,7 @@ __all__ = [
     "documents_from_file",
     "encrypt_body",
     "erase_citizen",
+    "erase_data_key",
     "find_citizen",
     "key_id",
     "new_id",

@@ -16,7 +16,22 @@ class IntakeError(IssuerError, ValueError):
 
 
 class SafeError(IssuerError):
-    """A body or data key does not decrypt: altered, moved between records, or erased."""
+    """The safe cannot give a certificate's content: it was erased, or it fails its integrity check."""
+
+
+class ErasedError(SafeError):
+    """The citizen's data key was destroyed: the content is gone for good, as the citizen asked."""
+
+
+class SafeIntegrityError(SafeError):
+    """A body or data key does not decrypt: altered, moved between records, or under another key.
+
+    `record` names the stored record ("certificate <id>" or "data key of citizen <id>"), for the
+    security log; never its content."""
+
+    def __init__(self, message: str, *, record: str) -> None:
+        super().__init__(message)
+        self.record = record
 
 
 class CertificateNotFoundError(IssuerError, LookupError):

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._errors import CitizenNotFoundError, SafeError
+from issuer._errors import CitizenNotFoundError, ErasedError
 from issuer._issuing import CitizenKey, citizens_for
 from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id
 from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body
@@ -63,7 +63,7 @@ class HolderBinding:
             )[identity_number]
 
     def data_key(self, citizen_id: str) -> bytes:
-        """The citizen's unwrapped data key; SafeError once it was erased."""
+        """The citizen's unwrapped data key; ErasedError once it was erased."""
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(data_keys.c.wrapped_key, data_keys.c.master_key_id).where(
@@ -73,7 +73,7 @@ class HolderBinding:
         if row is None:
             raise CitizenNotFoundError(f"no citizen {citizen_id}")
         if row[0] is None:
-            raise SafeError("the citizen's data key was erased")
+            raise ErasedError("the citizen's data key was erased")
         return self.safe.unwrap(citizen_id, WrappedKey(row[1], row[0]))
 
     def bind(self, citizen_id: str, address: str) -> BindReport:
@@ -103,9 +103,16 @@ class HolderBinding:
                     certificates.c.issued_on,
                     certificates.c.valid_until,
                     certificates.c.status,
+                    certificates.c.created_at,
                 ).where(certificates.c.citizen_id == citizen_id, certificates.c.status != SUPERSEDED)
             ).all()
+            erased_at = connection.execute(
+                sa.select(data_keys.c.erased_at).where(data_keys.c.citizen_id == citizen_id)
+            ).scalar_one_or_none()
             for row in rows:
+                if erased_at is not None and row.created_at < erased_at:
+                    report.skipped.append((row.certificate_no, "it was erased"))
+                    continue
                 if row.status != "valid":
                     report.skipped.append((row.certificate_no, f"it is {row.status}"))
                     continue

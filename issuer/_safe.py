@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr
 
-from issuer._errors import IssuerConfigError, SafeError
+from issuer._errors import IssuerConfigError, SafeError, SafeIntegrityError
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -253,7 +253,10 @@ class Safe:
         """The data key of `citizen_id`; refuses a key wrapped for anybody else."""
         master = self._master(wrapped.master_key_id)
         if len(wrapped.blob) < NONCE_BYTES + TAG_BYTES:  # AESGCM would raise ValueError on a short nonce
-            raise SafeError("the data key does not belong to this citizen or was altered")
+            raise SafeIntegrityError(
+                "the data key does not belong to this citizen or was altered",
+                record=f"data key of citizen {citizen_id}",
+            )
         try:
             return AESGCM(master).decrypt(
                 wrapped.blob[:NONCE_BYTES],
@@ -261,7 +264,10 @@ class Safe:
                 _wrap_context(citizen_id, wrapped.master_key_id),
             )
         except InvalidTag:
-            raise SafeError("the data key does not belong to this citizen or was altered") from None
+            raise SafeIntegrityError(
+                "the data key does not belong to this citizen or was altered",
+                record=f"data key of citizen {citizen_id}",
+            ) from None
 
     def rewrap(self, citizen_id: str, wrapped: WrappedKey) -> WrappedKey:
         """The same data key wrapped by the current master key."""
@@ -277,14 +283,18 @@ def encrypt_body(data_key: bytes, plaintext: bytes, *, record_id: str, version: 
 def decrypt_body(data_key: bytes, blob: bytes, *, record_id: str, version: int) -> bytes:
     """The plaintext body; refuses a ciphertext of another record, version or key."""
     if len(blob) < NONCE_BYTES + TAG_BYTES:  # AESGCM would raise ValueError on a short nonce
-        raise SafeError("the certificate body does not decrypt: altered, moved, or under another key")
+        raise SafeIntegrityError(
+            "the certificate body does not decrypt: altered, moved, or under another key",
+            record=f"certificate {record_id}",
+        )
     try:
         return AESGCM(data_key).decrypt(
             blob[:NONCE_BYTES], blob[NONCE_BYTES:], _body_context(record_id, version)
         )
     except InvalidTag:
-        raise SafeError(
-            "the certificate body does not decrypt: altered, moved, or under another key"
+        raise SafeIntegrityError(
+            "the certificate body does not decrypt: altered, moved, or under another key",
+            record=f"certificate {record_id}",
         ) from None
 
 

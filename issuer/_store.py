@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._errors import CertificateNotFoundError, CitizenNotFoundError, SafeError
+from issuer._errors import CertificateNotFoundError, CitizenNotFoundError, ErasedError
 from issuer._models import batches, certificates, citizens, data_keys
 from issuer._safe import KeyedHasher, MasterKeyring, Safe, WrappedKey, decrypt_body
 from ledger import Anchor, Certificate, Clock, parse_json, system_clock
@@ -78,7 +79,7 @@ class CertificateStore:
         (record_id, number, citizen_id, status, body, version, index, proof, wrapped, master_id, erased_at,
          created_at, state, chain_batch_id, root, count, transaction, block) = row  # fmt: skip
         if wrapped is None or (erased_at is not None and created_at < erased_at):
-            raise SafeError(f"certificate {number} belongs to an erased citizen: its content is gone")
+            raise ErasedError(f"certificate {number} belongs to an erased citizen: its content is gone")
         data_key = self.safe.unwrap(citizen_id, WrappedKey(master_id, wrapped))
         certificate = Certificate.from_json(
             parse_json(decrypt_body(data_key, body, record_id=record_id, version=version))
@@ -199,17 +200,23 @@ def find_citizen(engine: Engine, hasher: KeyedHasher, reference: str) -> str:
 def erase_citizen(engine: Engine, citizen_id: str, *, clock: Clock = system_clock) -> int:
     """Destroys the citizen's data key; returns how many certificates became unreadable."""
     with engine.begin() as connection:
-        erased = connection.execute(
-            sa.update(data_keys)
-            .where(data_keys.c.citizen_id == citizen_id, data_keys.c.wrapped_key.is_not(None))
-            .values(wrapped_key=None, master_key_id=None, erased_at=clock())
-        ).rowcount
-        if erased == 0:
-            raise CitizenNotFoundError("no citizen with a data key has that id (already erased?)")
-        return int(
-            connection.execute(
-                sa.select(sa.func.count())
-                .select_from(certificates)
-                .where(certificates.c.citizen_id == citizen_id)
-            ).scalar_one()
-        )
+        return erase_data_key(connection, citizen_id, now=clock())
+
+
+def erase_data_key(connection: sa.Connection, citizen_id: str, *, now: datetime) -> int:
+    """`erase_citizen` within the caller's transaction, so that the wallet can end the citizen's
+    sessions and grants in the same commit."""
+    erased = connection.execute(
+        sa.update(data_keys)
+        .where(data_keys.c.citizen_id == citizen_id, data_keys.c.wrapped_key.is_not(None))
+        .values(wrapped_key=None, master_key_id=None, erased_at=now)
+    ).rowcount
+    if erased == 0:
+        raise CitizenNotFoundError("no citizen with a data key has that id (already erased?)")
+    return int(
+        connection.execute(
+            sa.select(sa.func.count())
+            .select_from(certificates)
+            .where(certificates.c.citizen_id == citizen_id)
+        ).scalar_one()
+    )

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,12 +26,14 @@ from rich.progress import (
 from rich.table import Table
 
 from issuer._context import IssuerContext
+from issuer._errors import IntakeError
 from issuer._issuing import IssueReport
 from issuer._pipeline import documents_from_file
 from issuer._status import ACTIONS, StatusReport
-from issuer._store import erase_citizen, find_citizen, rotate_master_key
+from issuer._store import rotate_master_key
 from issuer._worker import StepOutcome, anchoring_alongside
 from ledger import (
+    CertificateType,
     ChainUnavailableError,
     ContractRevertError,
     Reason,
@@ -43,7 +46,8 @@ console = Console()
 SHOWN_REJECTIONS = 20
 
 safe_app = typer.Typer(
-    help="Maintain the encrypted safe: rotate the master key, erase a citizen.", no_args_is_help=True
+    help="Maintain the encrypted safe: rotate the master key, erase a citizen (the wallet adds `erase`).",
+    no_args_is_help=True,
 )
 types_app = typer.Typer(help="List and register certificate types.", no_args_is_help=True)
 
@@ -77,10 +81,24 @@ def issue(
 
     Bad rows are refused with their line and reason while the good ones are issued. Re-running
     the same file issues nothing new. Exit code 0 when every row was issued (or already was),
-    2 when some rows were refused.
+    2 when some rows were refused, or the whole file (one without records, say).
     """
     context = IssuerContext()
     certificate_type = context.catalog.find(type_)
+    try:
+        outcome = _issue_file(context, certificate_type, file, wait=wait)
+    except IntakeError as error:
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    _print_issue_report(outcome, report)
+    if outcome.rejected:
+        raise typer.Exit(2)
+
+
+def _issue_file(
+    context: IssuerContext, certificate_type: CertificateType, file: Path, *, wait: bool
+) -> IssueReport:
+    """Issues `file` with a progress bar, and anchors what it issued when asked to wait."""
     issuance = context.issuance()
     size = file.stat().st_size
     with _progress() as progress:
@@ -100,9 +118,7 @@ def issue(
         progress.update(task, completed=size)
         if wait and outcome.issued:
             _anchor_with_progress(context, progress, outcome.issued)
-    _print_issue_report(outcome, report)
-    if outcome.rejected:
-        raise typer.Exit(2)
+    return outcome
 
 
 def _anchor_with_progress(context: IssuerContext, progress: Progress, issued: int) -> None:
@@ -284,20 +300,6 @@ def rotate(
         )
     if outcome.purged:
         console.print(f"deleted the master keys retired earlier: {', '.join(outcome.purged)}")
-
-
-@safe_app.command("erase")
-def erase(
-    citizen: Annotated[str, typer.Argument(help="Citizen id, or identity number.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-) -> None:
-    """Destroy a citizen's data key: every certificate of theirs becomes unreadable, for good."""
-    context = IssuerContext()
-    citizen_id = find_citizen(context.engine, context.hasher, citizen)
-    if not yes:
-        typer.confirm(f"erase citizen {citizen_id}? their certificates can never be read again", abort=True)
-    count = erase_citizen(context.engine, citizen_id, clock=context.clock)
-    console.print(f"erased citizen {citizen_id}: {count} certificates are now unreadable")
 
 
 @types_app.command("list")

@@ -22,7 +22,7 @@ from verifier import VerifierError
 from verifier.cli import present, verify
 from wallet_api import WalletContext, WalletError
 from wallet_api.audit_cli import audit_app
-from wallet_api.cli import serve, serve_context, staff_app
+from wallet_api.cli import erase, serve, serve_context, staff_app
 
 console = Console()
 app = typer.Typer(
@@ -34,6 +34,7 @@ app = typer.Typer(
 app.add_typer(chain_app, name="chain")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(bench_app, name="bench")
+safe_app.command("erase")(erase)  # the wallet's: erasure also ends the citizen's sessions and grants
 app.add_typer(safe_app, name="safe")
 app.add_typer(types_app, name="types")
 app.add_typer(staff_app, name="staff")

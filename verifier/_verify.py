@@ -59,10 +59,11 @@ class _Context:
     batch: Batch | None = None
 
 
-def read_document(value: Any) -> tuple[Document, str]:
-    """A certificate, presentation or credential from parsed JSON, and which kind it is."""
+def read_document(value: Any, *, catalog: TypeCatalog) -> tuple[Document, str]:
+    """A certificate, presentation or credential from parsed JSON, and which kind it is; a
+    credential's envelope is checked against its certificate's type in `catalog`."""
     if is_vc(value):
-        return certificate_from_vc(value), "credential"
+        return certificate_from_vc(value, catalog=catalog), "credential"
     if isinstance(value, dict) and value.get("format") == "certledger/presentation/v1":
         return Presentation.from_json(value), "presentation"
     if isinstance(value, dict) and value.get("format") == "certledger/certificate/v1":
@@ -94,7 +95,11 @@ class Verifier:
         anchored = []
         for value in values:
             try:
-                document = value if isinstance(value, Certificate | Presentation) else read_document(value)[0]
+                document = (
+                    value
+                    if isinstance(value, Certificate | Presentation)
+                    else read_document(value, catalog=self.catalog)[0]
+                )
             except DocumentFormatError:
                 continue
             if document.anchor is not None:
@@ -128,7 +133,7 @@ class Verifier:
             if isinstance(value, Certificate | Presentation):
                 document, kind = value, "certificate" if isinstance(value, Certificate) else "presentation"
             else:
-                document, kind = read_document(value)
+                document, kind = read_document(value, catalog=self.catalog)
         except DocumentFormatError as error:
             checks.append(Check("format", CheckStatus.FAILED, str(error)))
             return self._finish(checks, kind, disclosed)

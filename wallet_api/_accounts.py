@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import citizens, decrypt_body, encrypt_body, new_id
+from issuer import citizens, data_keys, decrypt_body, encrypt_body, erase_data_key, new_id
 from ledger import GrantFormatError, identity_number_problem, personal_message_digest, recover_signer
 from wallet_api._accesslog import LogEvent, append_events
 from wallet_api._context import WalletContext
@@ -189,6 +189,7 @@ class Accounts:
                 "password_hash": password_hash,
                 "wallet_address": wallet_address,
                 "key_backup": backup,
+                "disabled_at": None,  # a new code from the counter opens an account closed by erasure
             }
             if existing is None:
                 connection.execute(
@@ -210,7 +211,13 @@ class Accounts:
         return Principal("citizen", account_id, citizen_id=citizen.id, wallet_address=wallet_address)
 
     def _revoke_grants(
-        self, connection: sa.Connection, account_id: str, citizen_id: str, now: datetime
+        self,
+        connection: sa.Connection,
+        account_id: str,
+        citizen_id: str,
+        now: datetime,
+        *,
+        outcome: str = "re-enrolled",
     ) -> None:
         active = connection.execute(
             sa.select(grants.c.id, grants.c.unit_id, grants.c.document_root).where(
@@ -226,9 +233,7 @@ class Accounts:
         append_events(
             connection,
             [
-                LogEvent(
-                    "grant.revoked", subject, row.id, row.unit_id, row.document_root, outcome="re-enrolled"
-                )
+                LogEvent("grant.revoked", subject, row.id, row.unit_id, row.document_root, outcome=outcome)
                 for row in active
             ],
             now=now,
@@ -238,6 +243,33 @@ class Accounts:
         key = self.context.hasher.derive("enrolment-codes")
         return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).digest()
 
+    # ---------------------------------------------------------------- erasure
+
+    def erase(self, citizen_id: str) -> int:
+        """Destroys the citizen's data key and, in the same commit, closes their account: every
+        session ends, login is refused and every grant is revoked (logged as "erased"). Returns
+        how many certificates became unreadable. A new enrolment code from the counter opens the
+        account again, for certificates issued after the erasure."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            count = erase_data_key(connection, citizen_id, now=now)
+            account_id = connection.execute(
+                sa.select(citizen_accounts.c.id).where(citizen_accounts.c.citizen_id == citizen_id)
+            ).scalar_one_or_none()
+            if account_id is not None:
+                connection.execute(
+                    sa.update(citizen_accounts)
+                    .where(citizen_accounts.c.id == account_id)
+                    .values(disabled_at=now)
+                )
+                connection.execute(
+                    sa.update(sessions)
+                    .where(sessions.c.subject == account_id, sessions.c.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+                self._revoke_grants(connection, account_id, citizen_id, now, outcome="erased")
+        return count
+
     # ---------------------------------------------------------------- logging in and out
 
     def login_citizen(self, login: str, password: str) -> Login:
@@ -245,7 +277,7 @@ class Accounts:
         login = login.strip()
         with self.engine.connect() as connection:
             query = sa.select(citizen_accounts.c.id, citizen_accounts.c.password_hash).where(
-                citizen_accounts.c.disabled_at.is_(None)
+                citizen_accounts.c.disabled_at.is_(None), _not_erased(citizen_accounts.c.citizen_id)
             )
             if _PHONE.match(login):
                 phone_hash = hmac.new(self.context.phones, login.encode(), hashlib.sha256).digest()
@@ -319,7 +351,9 @@ class Accounts:
                 return Principal(claims.role, claims.subject, session=claims.session)
             account = connection.execute(
                 sa.select(citizen_accounts.c.citizen_id, citizen_accounts.c.wallet_address).where(
-                    citizen_accounts.c.id == claims.subject, citizen_accounts.c.disabled_at.is_(None)
+                    citizen_accounts.c.id == claims.subject,
+                    citizen_accounts.c.disabled_at.is_(None),
+                    _not_erased(citizen_accounts.c.citizen_id),
                 )
             ).first()
         if account is None:
@@ -396,6 +430,12 @@ class Accounts:
         if not isinstance(value, dict):
             raise NotFoundError("no key backup was deposited", code="wallet.no_backup")
         return value
+
+
+def _not_erased(citizen_id: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """The citizen's data key is not destroyed: however the erasure was made (the wallet's own
+    `erase` closes the account too), an erased citizen's sessions and logins are refused."""
+    return ~sa.exists().where(data_keys.c.citizen_id == citizen_id, data_keys.c.wrapped_key.is_(None))
 
 
 def random_reference(length: int = 16) -> str:

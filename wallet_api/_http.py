@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from issuer import CertificateNotFoundError, SafeError
+from issuer import CertificateNotFoundError, ErasedError, SafeError, SafeIntegrityError
 from ledger import ChainError, JSONTooDeepError, check_json_depth
 from verifier import ChainReadError
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
@@ -35,6 +35,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 PROBLEM_TYPE = "application/problem+json"
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("certledger.api")
+security = logging.getLogger("certledger.security")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _FIXED_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
 _STATUS_CODES = {
@@ -274,9 +275,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _no_certificate(request: Request, error: Exception) -> JSONResponse:
         return problem(request, 404, "certificate.not_found", "Not found", "no such certificate")
 
-    @app.exception_handler(SafeError)
+    @app.exception_handler(ErasedError)
     async def _erased(request: Request, error: Exception) -> JSONResponse:
         return problem(request, 410, "certificate.erased", "Gone", "the certificate's content was erased")
+
+    @app.exception_handler(SafeError)
+    async def _integrity(request: Request, error: Exception) -> JSONResponse:
+        # A security event: stored ciphertext was altered or moved, or a key is missing. The
+        # record is named so that it can be found; its content never is.
+        record = error.record if isinstance(error, SafeIntegrityError) else "the master keyring"
+        security.error(
+            "safe integrity failure",
+            extra={"fields": {"event": "safe.integrity", "record": record, "error": str(error)}},
+        )
+        return problem(
+            request,
+            500,
+            "safe.integrity",
+            "Internal Server Error",
+            "a stored certificate failed its integrity check; the bureau is alerted; quote the request id",
+        )
 
     @app.exception_handler(ChainError)
     @app.exception_handler(ChainReadError)
@@ -321,7 +339,8 @@ _PROBLEM_DESCRIPTIONS = {
     422: "the request is not valid (`request.invalid`, and `errors` lists where), or its JSON "
     "nests too deep (`request.too_deep`)",
     429: "too many requests; Retry-After says when to try again",
-    500: "an unexpected error; quote the request id",
+    500: "an unexpected error, or a stored certificate failing its integrity check "
+    "(`safe.integrity`); quote the request id",
     503: "the ledger cannot be reached now",
 }
 

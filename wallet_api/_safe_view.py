@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from issuer import SUPERSEDED, StoredCertificate, batches, certificates
+from issuer import SUPERSEDED, StoredCertificate, batches, certificates, data_keys
 from ledger import certificate_to_vc
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, NotFoundError
@@ -51,7 +51,7 @@ class SafeView:
         self.context = context
 
     def list(self, principal: Principal) -> list[CertificateSummary]:
-        """The citizen's current certificates, newest first."""
+        """The citizen's current certificates, newest first; none that an erasure made unreadable."""
         with self.context.reader.connect() as connection:
             rows = connection.execute(
                 sa.select(
@@ -65,7 +65,15 @@ class SafeView:
                     batches.c.state,
                 )
                 .outerjoin(batches, batches.c.id == certificates.c.batch_id)
-                .where(certificates.c.citizen_id == principal.citizen_id, certificates.c.status != SUPERSEDED)
+                .join(data_keys, data_keys.c.citizen_id == certificates.c.citizen_id)
+                .where(
+                    certificates.c.citizen_id == principal.citizen_id,
+                    certificates.c.status != SUPERSEDED,
+                    data_keys.c.wrapped_key.is_not(None),
+                    sa.or_(
+                        data_keys.c.erased_at.is_(None), certificates.c.created_at >= data_keys.c.erased_at
+                    ),
+                )
                 .order_by(certificates.c.issued_on.desc(), certificates.c.certificate_no)
             ).all()
         return [self._summary(row) for row in rows]

@@ -1,4 +1,4 @@
-"""The wallet service's commands: ``certledger serve`` and ``certledger staff add``."""
+"""The wallet service's commands: ``certledger serve``, ``staff add`` and ``safe erase``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from issuer import find_citizen
 from wallet_api._accounts import STAFF_ROLES, Accounts
 from wallet_api._context import WalletContext
 from wallet_api._http import JsonFormatter
@@ -128,6 +129,23 @@ def serve(
     context.chain.deployment()  # refuse early when nothing is deployed
     console.print(f"serving the wallet API on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
     serve_context(context, workers=workers)
+
+
+def erase(
+    citizen: Annotated[str, typer.Argument(help="Citizen id, or identity number.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Destroy a citizen's data key: every certificate of theirs becomes unreadable, for good;
+    their sessions end, their login is refused and their grants are revoked."""
+    context = WalletContext()
+    citizen_id = find_citizen(context.engine, context.hasher, citizen)
+    if not yes:
+        typer.confirm(f"erase citizen {citizen_id}? their certificates can never be read again", abort=True)
+    count = Accounts(context).erase(citizen_id)
+    console.print(
+        f"erased citizen {citizen_id}: {count} certificates are now unreadable; "
+        "their sessions and grants are ended and their login is closed"
+    )
 
 
 @staff_app.command("add")

@@ -16,7 +16,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ledger import TypeCatalog, certificate_to_vc
+from ledger import Certificate, TypeCatalog, certificate_to_vc
+from tests.ledger.test_vc import envelope_mutants
 from tests.verifier.conftest import Issued
 from verifier import Verdict
 
@@ -297,3 +298,79 @@ def test_the_tamper_corpus(issued: Issued) -> None:
     # The originals, untouched, stay valid.
     for document in documents:
         assert verifier.verify(document).verdict is Verdict.VALID
+
+
+NOT_A_DOCUMENT = "not a certledger certificate, presentation or Verifiable Credential (no known format field)"
+
+
+def _credential(certificate: Certificate, catalog: TypeCatalog) -> dict[str, Any]:
+    """The credential `certledger export --vc` writes, as read back from its file."""
+    certificate_type = catalog.get(certificate.header.type_id, certificate.header.version)
+    credential = certificate_to_vc(
+        certificate, type_name=certificate_type.name, schema_id=str(certificate_type.schema["$id"])
+    )
+    parsed: dict[str, Any] = json.loads(json.dumps(credential))
+    return parsed
+
+
+def borrowed_envelope_mutants(
+    credential: dict[str, Any], sibling: dict[str, Any], other_type: dict[str, Any]
+) -> Iterator[Mutant]:
+    """The envelope's type, schema and status slot taken from another certificate's credential:
+    one of another type, and one of the same batch (another status index)."""
+    for path, source, named in (
+        ("type", other_type, "type"),
+        ("credentialSchema", other_type, "credentialSchema.id"),  # the whole object: its id differs
+        ("credentialSchema.id", other_type, "credentialSchema.id"),
+        ("credentialStatus", sibling, "credentialStatus.id"),
+        ("credentialStatus.id", sibling, "credentialStatus.id"),
+    ):
+        document = copy.deepcopy(credential)
+        *parents, name = path.split(".")
+        holder, origin = document, source
+        for parent in parents:
+            holder, origin = holder[parent], origin[parent]
+        assert holder[name] != origin[name]
+        holder[name] = copy.deepcopy(origin[name])
+        yield (
+            f"{path} of another certificate",
+            document,
+            f"the credential's {named} is not the one its certificate commits to",
+        )
+
+
+def test_every_member_of_a_credential_envelope_is_bound_to_its_certificate(issued: Issued) -> None:
+    """Every member of an exported credential changed, removed or added, and the type, schema and
+    status slot of another certificate borrowed: INVALID at format, the reason naming the member."""
+    verifier = issued.verifier(head_ttl=60)
+    catalog = issued.catalog
+    one_of_each_type = list({c.header.type_id: c for c in issued.genuine}.values())
+    assert len(one_of_each_type) == 3
+    mutants: list[Mutant] = []
+    for certificate in one_of_each_type:
+        credential = _credential(certificate, catalog)
+        assert certificate.anchor is not None
+        result = verifier.verify(credential)
+        assert (result.verdict, result.kind) == (Verdict.VALID, "credential"), result.reason
+        sibling = next(
+            c
+            for c in issued.genuine
+            if c is not certificate
+            and c.anchor is not None
+            and c.anchor.batch_root == certificate.anchor.batch_root
+        )
+        other_type = next(c for c in one_of_each_type if c.header.type_id != certificate.header.type_id)
+        mutants += envelope_mutants(credential, not_a_credential=NOT_A_DOCUMENT)
+        mutants += borrowed_envelope_mutants(
+            credential, _credential(sibling, catalog), _credential(other_type, catalog)
+        )
+    assert len(mutants) >= 150, len(mutants)
+
+    wrong = []
+    for label, document, reason in mutants:
+        result = verifier.verify(document)
+        failed = result.failed
+        outcome = (result.verdict, failed.name if failed else None, failed.reason if failed else None)
+        if outcome != (Verdict.INVALID, "format", reason):
+            wrong.append((label, reason, outcome))
+    assert wrong == [], wrong[:10]
