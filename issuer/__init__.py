@@ -4,7 +4,7 @@ Exceptions raised here all derive from `IssuerError`::
 
     IssuerError
     ├── IssuerConfigError (ValueError)               a setting or key is missing or unusable
-    ├── IntakeError (ValueError)                     an input file cannot be read at all
+    ├── IntakeError (ValueError)                     an input file cannot be read, or holds no records
     ├── SafeError                                    the safe cannot give a certificate's content
     │   ├── ErasedError                              the citizen's data key was destroyed
     │   └── SafeIntegrityError                       a body or data key does not decrypt

@@ -12,7 +12,8 @@ class IssuerConfigError(IssuerError, ValueError):
 
 
 class IntakeError(IssuerError, ValueError):
-    """An input file cannot be read at all (as opposed to single bad rows, which are reported)."""
+    """An input file cannot be read at all, or holds no records (as opposed to single bad rows,
+    which are reported)."""
 
 
 class SafeError(IssuerError):

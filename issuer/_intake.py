@@ -3,7 +3,7 @@
 Every document comes out either as an `InputRow` (claims derived and checked against the type's
 schema) or as a `Rejection` naming its line and the reason; a bad row never stops the good ones.
 Only a file that cannot be read at all (unknown extension, a CSV header naming columns the type
-does not have) raises `IntakeError`.
+does not have) or that holds no records (empty, blank, a CSV header alone) raises `IntakeError`.
 
 CSV layouts, from the type's ``x-certledger.csv``:
 
@@ -12,13 +12,15 @@ CSV layouts, from the type's ``x-certledger.csv``:
 * grouped (``groupBy`` and ``repeat``): consecutive lines sharing the ``groupBy`` column form
   one certificate; every line adds one element to the array ``repeat.into`` (whose ``{column}``
   placeholder is filled from that line), made of the ``repeat.fields`` columns; the other
-  columns must agree across the lines.
+  columns must agree across the lines. Records that repeat a key the type declares unique are
+  named by their lines.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,11 +29,12 @@ from typing import Any
 
 from issuer._derive import apply_derivations
 from issuer._errors import IntakeError
-from ledger import CanonicalJSONError, CertificateType, FieldProblem, parse_json
+from ledger import CanonicalJSONError, CertificateType, FieldProblem, RepeatedKey, parse_json
 
 _INTEGER = re.compile(r"^-?\d+$")
 _ARRAY_INDEX = re.compile(r"^(.*?)\[(\d+)\](.*)$")
 MAX_LINE_BYTES = 1_000_000
+NO_RECORDS = "the file holds no records"
 
 
 INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")  # what `read_documents` reads
@@ -106,11 +109,23 @@ def decoded_lines(raw: Iterable[bytes], on_bytes: Callable[[int], None] | None =
             raise IntakeError(f"line {number}: the file is not UTF-8 text ({error.reason})") from None
 
 
+def _with_text(lines: Iterable[str]) -> Iterator[str]:
+    """`lines` as they are, once one of them holds more than white space; an `IntakeError` when
+    none does, for a file without records is a mistake to report, not a run that issues nothing."""
+    iterator = iter(lines)
+    blank: list[str] = []
+    for line in iterator:
+        blank.append(line)
+        if line.strip():
+            return itertools.chain(blank, iterator)
+    raise IntakeError(f"{NO_RECORDS}: {'it has only blank lines' if any(blank) else 'it is empty'}")
+
+
 def read_json_lines(
     lines: Iterable[str], certificate_type: CertificateType
 ) -> Iterator[InputRow | Rejection]:
-    """One JSON object per line; blank lines are skipped."""
-    for number, text in enumerate(lines, start=1):
+    """One JSON object per line; blank lines are skipped, but a file of nothing else is refused."""
+    for number, text in enumerate(_with_text(lines), start=1):
         if not text.strip():
             continue
         # A character is at most 4 bytes: only long lines need their bytes counted.
@@ -131,19 +146,23 @@ def read_json_lines(
 def read_csv(
     handle: Iterable[str] | io.TextIOBase, certificate_type: CertificateType
 ) -> Iterator[InputRow | Rejection]:
-    """CSV in the type's layout; line 1 is the header."""
-    reader = csv.reader(handle)
+    """CSV in the type's layout; line 1 is the header. A file without lines after it is refused."""
+    reader = csv.reader(_with_text(handle))
     try:
         header = [column.strip() for column in next(reader)]
-    except StopIteration:
-        return
     except csv.Error as error:
         raise IntakeError(f"line 1: not CSV ({error})") from error
     layout = certificate_type.csv or {}
     if "groupBy" in layout:
-        yield from _grouped(reader, header, certificate_type, layout)
+        documents = _grouped(reader, header, certificate_type, layout)
     else:
-        yield from _flat(reader, header, certificate_type)
+        documents = _flat(reader, header, certificate_type)
+    # Every line after the header that is not blank comes out as a document or a refusal.
+    first = next(documents, None)
+    if first is None:
+        raise IntakeError(f"{NO_RECORDS}: it has only a header line")
+    yield first
+    yield from documents
 
 
 def _rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | Rejection]:
@@ -370,6 +389,7 @@ def finish(draft: _Draft, certificate_type: CertificateType) -> InputRow | Rejec
     if not problems:
         problems = _without_underived(certificate_type.problems(claims), certificate_type)
     if problems:
+        problems = [_on_lines(draft, problem) for problem in problems]
         return Rejection(_line_of(draft, problems[0]), number, "; ".join(str(p) for p in problems[:5]))
     assert number is not None  # the schema requires the number field  # noqa: S101
     return InputRow(draft.line, number, claims)
@@ -380,6 +400,19 @@ def _without_underived(problems: list[FieldProblem], certificate_type: Certifica
     derived = {f"missing {str(rule['path']).rsplit('.', 1)[-1]}" for rule in certificate_type.derive}
     causes = [problem for problem in problems if problem.message not in derived]
     return causes or problems
+
+
+def _on_lines(draft: _Draft, problem: FieldProblem) -> FieldProblem:
+    """A repeated record named by the lines that hold it (grouped CSV), reported at its repetition."""
+    if not isinstance(problem, RepeatedKey):
+        return problem
+    lines = [draft.element_lines.get((problem.path, index)) for index in problem.indexes]
+    known = [line for line in lines if line is not None]
+    if len(known) < len(lines):
+        return problem  # JSON Lines: the document is one line, its indexes say where
+    on_lines = FieldProblem(problem.path, problem.described(known, lead="lines"))
+    draft.problem_lines[on_lines] = known[1]
+    return on_lines
 
 
 def _line_of(draft: _Draft, problem: FieldProblem) -> int:

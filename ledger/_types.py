@@ -3,7 +3,9 @@
 A type is one schema file. Its ``x-certledger`` block gives the type id registered on chain, the
 name and version, which claim holds the certificate number and the holder's identity number,
 the default validity, and optionally how CSV rows map onto documents and which totals are
-derived from other claims. Adding a type is adding such a file: no code changes.
+derived from other claims. A list of the claims may carry ``x-unique-keys``, the fields whose
+values no two of its elements may share (a contribution record's month and employer). Adding a
+type is adding such a file: no code changes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ FORMAT_PROBLEMS: dict[str, Callable[[str], str | None]] = {
     "date": date_problem,
 }
 _MASKED_FORMATS = {"gb11643", "gb32100"}
+UNIQUE_KEYS = "x-unique-keys"  # on a list: the fields no two of its elements may share
 
 
 def _passes(check: Callable[[str], str | None]) -> Callable[[Any], bool]:
@@ -74,6 +78,115 @@ class FieldProblem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+@dataclass(frozen=True, slots=True)
+class RepeatedKey(FieldProblem):
+    """Elements of a list that share the values its ``x-unique-keys`` names: one record given twice.
+
+    `key` shows the shared values as people read them (``month 2025-03, employer_code 913…43``),
+    `indexes` where the list holds them, first to last; the message names them by index, and a
+    reader that knows where each element came from can name them its own way with `described`.
+    """
+
+    key: str
+    indexes: tuple[int, ...]
+
+    @classmethod
+    def of(cls, path: str, key: str, indexes: Sequence[int]) -> RepeatedKey:
+        """The problem of the list at `path`, whose elements at `indexes` share `key`."""
+        message = _repetition(key, [f"[{index}]" for index in indexes], lead="at")
+        return cls(path, message, key, tuple(indexes))
+
+    def described(self, places: Sequence[object], *, lead: str) -> str:
+        """The message with the elements named by `places` (``lines 5 and 17``) instead of indexes."""
+        return _repetition(self.key, places, lead=lead)
+
+
+def _repetition(key: str, places: Sequence[object], *, lead: str) -> str:
+    named = [str(place) for place in places]
+    times = "twice" if len(named) == 2 else f"{len(named)} times"
+    return f"{key} appears {times} ({lead} {', '.join(named[:-1])} and {named[-1]})"
+
+
+@dataclass(frozen=True, slots=True)
+class _UniqueKeys:
+    """A list of the claims whose elements may not share the values of `names`."""
+
+    path: tuple[str, ...]  # from the claims: property names, and ``[]`` for a list's elements
+    names: tuple[str, ...]
+    masked: frozenset[str]  # the names whose values are shown masked (identity numbers, codes)
+
+    def repeats(self, claims: Any) -> list[FieldProblem]:
+        """One problem per set of values that more than one element of a list holds."""
+        problems: list[FieldProblem] = []
+        for where, elements in _lists_at(claims, self.path):
+            # Nearly every list has no repetition: Python's equality finds every pair JSON's does
+            # (and True == 1 besides), so distinct Python keys settle it without a closer look.
+            try:
+                if len(set(map(itemgetter(*self.names), elements))) == len(elements):
+                    continue
+            except (KeyError, TypeError):  # an element that is not an object, or lacks a key
+                pass
+            problems.extend(self._repeats_in(where, elements))
+        return problems
+
+    def _repeats_in(self, where: str, elements: list[Any]) -> list[FieldProblem]:
+        indexes: dict[tuple[Any, ...], list[int]] = {}
+        for index, element in enumerate(elements):
+            if isinstance(element, dict) and all(name in element for name in self.names):
+                key = tuple(_comparable(element[name]) for name in self.names)
+                indexes.setdefault(key, []).append(index)
+        return [
+            RepeatedKey.of(where, self._shown(elements[found[0]]), found)
+            for found in indexes.values()
+            if len(found) > 1
+        ]
+
+    def _shown(self, element: dict[str, Any]) -> str:
+        shown = []
+        for name in self.names:
+            value = element[name]
+            if isinstance(value, str):
+                text = mask(value) if name in self.masked else value
+            else:
+                text = json.dumps(value, ensure_ascii=False)
+            shown.append(f"{name} {text}")
+        return ", ".join(shown)
+
+
+def _lists_at(claims: Any, path: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+    """The lists at `path` under `claims`, each with its dotted path (``household[2].incomes``)."""
+    if "[]" not in path:  # the usual case, such as pension.records: one list at most
+        value = claims
+        for segment in path:
+            value = value.get(segment) if isinstance(value, Mapping) else None
+        return [(".".join(path), value)] if isinstance(value, list) else []
+    found: list[tuple[str, Any]] = [("", claims)]
+    for segment in path:
+        if segment == "[]":
+            found = [
+                (f"{where}[{index}]", item)
+                for where, value in found
+                if isinstance(value, list)
+                for index, item in enumerate(value)
+            ]
+        else:
+            found = [
+                (f"{where}.{segment}" if where else segment, value[segment])
+                for where, value in found
+                if isinstance(value, Mapping) and segment in value
+            ]
+    return [(where, value) for where, value in found if isinstance(value, list)]
+
+
+def _comparable(value: Any) -> Any:
+    """`value` as a dictionary key that equals another exactly when the JSON values are equal."""
+    if isinstance(value, bool):
+        return ("bool", value)  # True == 1 in Python, not in JSON
+    if isinstance(value, (dict, list)):
+        return ("json", json.dumps(value, sort_keys=True, ensure_ascii=False))
+    return value
+
+
 @dataclass(frozen=True)
 class CertificateType:
     """One version of one certificate type."""
@@ -102,6 +215,14 @@ class CertificateType:
         return tuple(sorted(self.schema["properties"]))
 
     @cached_property
+    def _unique_keys(self) -> tuple[_UniqueKeys, ...]:
+        return tuple(
+            _UniqueKeys(declared.path, declared.names, _masked_names(self.schema, declared))
+            for declared in _declarations(self.schema)[0]
+            if declared.names
+        )
+
+    @cached_property
     def _validator(self) -> Any:
         return jsonschema_rs.validator_for(self.schema, formats=FORMAT_CHECKS, validate_formats=True)
 
@@ -123,7 +244,8 @@ class CertificateType:
         """How each given top-level claim fails its own part of the schema.
 
         For presentations, where the other claims are hidden: required fields and rules across
-        fields cannot be checked, but every disclosed value can.
+        fields cannot be checked, but every disclosed value can, and so can repeated keys within a
+        disclosed claim.
         """
         problems = []
         for name, value in claims.items():
@@ -134,13 +256,21 @@ class CertificateType:
                 for error in validator.iter_errors(value):
                     problem = _explain(error)
                     problems.append(FieldProblem(f"{name}.{problem.path}".rstrip("."), problem.message))
-        return problems
+        return problems + self.repeated_keys(claims)
 
     def problems(self, claims: Any) -> list[FieldProblem]:
-        """Every way `claims` fails the schema, in plain words; empty when it conforms."""
+        """Every way `claims` fails the schema, in plain words; empty when it conforms.
+
+        The schema's own keywords first, then every key its ``x-unique-keys`` lists repeat.
+        """
+        repeated = self.repeated_keys(claims)
         if self._validator.is_valid(claims):
-            return []
-        return [_explain(error) for error in self._validator.iter_errors(claims)]
+            return repeated
+        return [_explain(error) for error in self._validator.iter_errors(claims)] + repeated
+
+    def repeated_keys(self, claims: Any) -> list[FieldProblem]:
+        """A `RepeatedKey` for each set of values that two elements of an ``x-unique-keys`` list share."""
+        return [problem for unique in self._unique_keys for problem in unique.repeats(claims)]
 
     def node_at(self, path: Sequence[str]) -> dict[str, Any] | None:
         """The schema node of the value at `path` (object keys, ``[]`` for array items), or None."""
@@ -305,7 +435,9 @@ def _schema_problems(schema: Any) -> list[str]:
     meta = schema.get("x-certledger")
     if not isinstance(meta, dict):
         return [*problems, "the x-certledger block is missing"]
-    return problems + _identity_problems(meta) + _claims_problems(schema, meta)
+    return (
+        problems + _identity_problems(meta) + _claims_problems(schema, meta) + _unique_keys_problems(schema)
+    )
 
 
 def _identity_problems(meta: dict[str, Any]) -> list[str]:
@@ -357,3 +489,144 @@ def _foreign_references(node: Any) -> list[str]:
     reference = node.get("$ref")
     own = [reference] if isinstance(reference, str) and not reference.startswith("#/$defs/") else []
     return own + [found for item in node.values() for found in _foreign_references(item)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """An ``x-unique-keys`` found on the way from the claims to a list."""
+
+    path: tuple[str, ...]  # of the list, as `_UniqueKeys.path`
+    pointer: str  # the schema node it is written on: ``#/$defs/insurance/properties/records``
+    value: Any  # as written: a list of field names when well formed
+    node: dict[str, Any]  # the list's schema, references resolved
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The field names, or none when the value is not a list of distinct names."""
+        value = self.value
+        if not isinstance(value, list) or not value or not all(isinstance(name, str) for name in value):
+            return ()
+        return tuple(value) if len(set(value)) == len(value) else ()
+
+
+def _resolved(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`node` with its local references merged in (its own keywords win, as in `node_at`), and the
+    definitions followed; a reference that leads nowhere is left for the other checks to name."""
+    followed: list[str] = []
+    merged = node
+    while isinstance(merged.get("$ref"), str) and len(followed) < 16:  # as many steps as _resolve
+        reference = str(merged["$ref"])
+        name = reference.removeprefix("#/$defs/")
+        target = schema.get("$defs", {}).get(name) if reference.startswith("#/$defs/") else None
+        if not isinstance(target, dict) or name in followed:
+            break
+        followed.append(name)
+        merged = {**target, **{k: v for k, v in merged.items() if k != "$ref"}}
+    return merged, followed
+
+
+def _declarations(schema: dict[str, Any]) -> tuple[list[_Declared], bool]:
+    """Every ``x-unique-keys`` that properties and items lead to from the claims, and whether a
+    definition on the way refers to itself (a list below it would be checked at one depth only)."""
+    found: list[_Declared] = []
+    recursive = False
+    defined = schema.get("$defs")
+    definitions: dict[str, Any] = defined if isinstance(defined, dict) else {}
+
+    def visit(node: dict[str, Any], pointer: str, path: tuple[str, ...], expanding: frozenset[str]) -> None:
+        nonlocal recursive
+        merged, followed = _resolved(schema, node)
+        if expanding.intersection(followed):
+            recursive = True
+            return
+        expanding = expanding.union(followed)
+        # Where each keyword of the merged node is written: the node itself, else the definition.
+        sources: list[tuple[dict[str, Any], str]] = [(node, pointer)]
+        sources += [(definitions[name], f"#/$defs/{name}") for name in followed]
+
+        def written(keyword: str) -> str:
+            return next(where for raw, where in sources if keyword in raw)
+
+        # Unlike other keywords, one beside a reference does not replace the definition's: both apply.
+        found.extend(
+            _Declared(path, where, raw[UNIQUE_KEYS], merged) for raw, where in sources if UNIQUE_KEYS in raw
+        )
+        properties = merged.get("properties")
+        if isinstance(properties, dict):
+            base = written("properties")
+            for name, child in properties.items():
+                if isinstance(child, dict):
+                    visit(child, f"{base}/properties/{_escaped(name)}", (*path, name), expanding)
+        items = merged.get("items")
+        if isinstance(items, dict):
+            visit(items, f"{written('items')}/items", (*path, "[]"), expanding)
+
+    visit(schema, "#", (), frozenset())
+    return found, recursive
+
+
+def _written(node: Any, pointer: str = "#") -> list[str]:
+    """The nodes of a schema document that carry ``x-unique-keys``, as JSON pointers."""
+    if isinstance(node, list):
+        return [found for index, item in enumerate(node) for found in _written(item, f"{pointer}/{index}")]
+    if not isinstance(node, dict):
+        return []
+    own = [pointer] if UNIQUE_KEYS in node else []
+    return own + [
+        found for key, item in node.items() for found in _written(item, f"{pointer}/{_escaped(key)}")
+    ]
+
+
+def _escaped(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _unique_keys_problems(schema: dict[str, Any]) -> list[str]:
+    """What is wrong with the ``x-unique-keys`` a schema declares (nothing when it declares none)."""
+    written = _written(schema)
+    if not written:
+        return []
+    declared, recursive = _declarations(schema)
+    if recursive:
+        return [f"{UNIQUE_KEYS} needs a schema whose definitions do not refer to themselves"]
+    problems = [problem for found in declared if (problem := _declaration_problem(schema, found))]
+    reached = {found.pointer for found in declared}
+    problems.extend(
+        f"{UNIQUE_KEYS} at {pointer} is not on a list of the claims: only properties and items lead to one"
+        for pointer in written
+        if pointer not in reached
+    )
+    return problems
+
+
+def _declaration_problem(schema: dict[str, Any], found: _Declared) -> str | None:
+    where = f"{UNIQUE_KEYS} at {found.pointer}"
+    if not found.names:
+        return f"{where} is a list of distinct field names"
+    items = _items_of(schema, found.node)
+    properties = items.get("properties")
+    if found.node.get("type") != "array" or items.get("type") != "object" or not isinstance(properties, dict):
+        return f"{where} is on a list of objects"
+    listed = items.get("required")
+    required: list[Any] = listed if isinstance(listed, list) else []
+    missing = [name for name in found.names if name not in properties or name not in required]
+    if missing:
+        return f"{where}: {', '.join(missing)} is not a required field of the list's elements"
+    return None
+
+
+def _items_of(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a list's elements, references resolved; empty when it has none."""
+    items = node.get("items")
+    return _resolved(schema, items)[0] if isinstance(items, dict) else {}
+
+
+def _masked_names(schema: dict[str, Any], declared: _Declared) -> frozenset[str]:
+    found = _items_of(schema, declared.node).get("properties")
+    properties: dict[str, Any] = found if isinstance(found, dict) else {}
+    masked = set()
+    for name in declared.names:
+        node = properties.get(name)
+        if isinstance(node, dict) and _resolved(schema, node)[0].get("format") in _MASKED_FORMATS:
+            masked.add(name)
+    return frozenset(masked)

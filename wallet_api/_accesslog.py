@@ -42,7 +42,8 @@ from ledger import (
 )
 from wallet_api._models import access_log, access_log_nodes, log_anchors
 
-LOG_FORMAT = 1
+LOG_FORMAT = 2
+"""2 added `addressedTo`: the unit a grant is addressed to, beside `unit`, the one that acted."""
 _ADVISORY_LOCK = 0x6365_7274_6C6F_67  # "certlog"
 
 
@@ -59,7 +60,12 @@ class Pseudonyms:
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """What happened, before it is numbered and timed."""
+    """What happened, before it is numbered and timed.
+
+    `unit` is the unit that acted: the one a grant was made for, or the one that redeemed or
+    tried to redeem it. `addressed` is the unit the grant is addressed to, when that is another
+    (a unit opening someone else's grant): both are named, so the misuse shows.
+    """
 
     event: str
     subject: str
@@ -69,6 +75,7 @@ class LogEvent:
     fields: Sequence[str] = ()
     purpose: str | None = None
     outcome: str | None = None
+    addressed: str | None = None
 
     def entry(self, seq: int, moment: datetime) -> dict[str, Any]:
         """The entry as stored and hashed."""
@@ -86,6 +93,7 @@ class LogEvent:
             if self.purpose is None
             else "0x" + hashlib.sha256(self.purpose.encode()).hexdigest(),
             "outcome": self.outcome,
+            "addressedTo": self.addressed or self.unit,
         }
 
 

@@ -68,12 +68,10 @@ class AccessHistory:
                 access_log.c.seq,
                 access_log.c.entry,
                 grants.c.purpose,
-                units.c.name,
-                units.c.credit_code,
+                grants.c.unit_id,
                 certificates.c.certificate_no,
             )
             .join(grants, grants.c.id == access_log.c.grant_id)
-            .join(units, units.c.id == grants.c.unit_id)
             .join(certificates, certificates.c.id == grants.c.certificate_id)
             .where(access_log.c.subject == subject)
             .order_by(access_log.c.seq.desc())
@@ -83,16 +81,23 @@ class AccessHistory:
             query = query.where(access_log.c.seq < before)
         with self.context.reader.connect() as connection:
             rows = connection.execute(query).all()
+            values = [json.loads(row.entry) for row in rows]
+            named = {value["unit"] for value in values} | {row.unit_id for row in rows}
+            found = connection.execute(
+                sa.select(units.c.id, units.c.name, units.c.credit_code).where(units.c.id.in_(named))
+            ).all()
+        who = {unit_id: {"name": name, "creditCode": code} for unit_id, name, code in found}
         history = []
-        for seq, entry, purpose, unit_name, unit_code, number in rows:
-            value = json.loads(entry)
+        for (seq, _entry, purpose, addressed, number), value in zip(rows, values, strict=True):
+            acted = value["unit"]  # the unit that acted, which may not be the one addressed
             history.append(
                 {
                     "seq": seq,
                     "time": value["time"],
                     "event": value["event"],
                     "grant": value["grant"],
-                    "unit": {"name": unit_name, "creditCode": unit_code},
+                    "unit": who[acted],
+                    "addressedTo": None if acted == addressed else who[addressed],
                     "certificateNumber": number,
                     "fields": value["fields"],
                     "purpose": purpose,

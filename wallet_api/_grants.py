@@ -39,7 +39,7 @@ from ledger import (
     SignedGrant,
     canonical_json,
 )
-from verifier import Check, CheckStatus, grant_checks, with_checks
+from verifier import Check, CheckStatus, Verdict, Verification, grant_checks, with_checks
 from wallet_api._accesslog import LogEvent
 from wallet_api._accounts import random_reference
 from wallet_api._context import WalletContext
@@ -425,7 +425,15 @@ class Grants:
         subject = self.context.pseudonyms.of(row.citizen_id)
 
         async def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
-            event = LogEvent("grant.refused", subject, row.id, unit.id, row.document_root, outcome=code)
+            event = LogEvent(
+                "grant.refused",
+                subject,
+                row.id,
+                unit.id,
+                row.document_root,
+                outcome=code,
+                addressed=row.unit_id,
+            )
             await self.context.writer.run_async(lambda connection: (None, [event]))
             return GrantRefusedError(detail, code=code, status=status)
 
@@ -473,6 +481,26 @@ class Grants:
             ).scalar_one_or_none()
             return left, [] if left is None else [event]
 
+        if verdict.verdict is Verdict.INDETERMINATE:
+            # Undecided (the chain could not answer): logged, but no use is spent, so that the
+            # unit can try again once the chain answers without the citizen granting anew.
+            await self.context.writer.run_async(lambda connection: (None, [event]))
+            unspent = Check(
+                "uses",
+                CheckStatus.PASSED,
+                f"not revoked; no use spent on an undecided verdict: {row.uses_left} of "
+                f"{row.uses_total} uses left",
+                {"usesLeft": row.uses_left, "usesTotal": row.uses_total},
+            )
+            return self._redeemed(
+                row,
+                presentation=presentation,
+                signed=signed,
+                verification=verification,
+                checks=[*checks, unspent],
+                uses_left=row.uses_left,
+                with_view=with_view,
+            )
         spent = await self.context.writer.run_async(spend)
         if spent is None:  # revoked, expired or used up while this request was verifying
             with self.context.reader.connect() as connection:
@@ -488,7 +516,29 @@ class Grants:
             f"not revoked; {spent} of {row.uses_total} uses left after this one",
             {"usesLeft": spent, "usesTotal": row.uses_total},
         )
-        final = with_checks(verification, [*checks, uses]).to_json()
+        return self._redeemed(
+            row,
+            presentation=presentation,
+            signed=signed,
+            verification=verification,
+            checks=[*checks, uses],
+            uses_left=spent,
+            with_view=with_view,
+        )
+
+    def _redeemed(
+        self,
+        row: Any,
+        *,
+        presentation: Presentation,
+        signed: SignedGrant,
+        verification: Verification,
+        checks: list[Check],
+        uses_left: int,
+        with_view: bool,
+    ) -> dict[str, Any]:
+        """The answer to a redemption: the grant, the presentation and the whole verdict."""
+        final = with_checks(verification, checks).to_json()
         if with_view:
             final["view"] = verification_view(final, self.context.catalog, hidden=len(presentation.hidden))
         return {
@@ -497,7 +547,7 @@ class Grants:
                 "purpose": signed.grant.purpose,
                 "fields": list(signed.grant.fields),
                 "expiresAt": datetime.fromtimestamp(signed.grant.expires, UTC),
-                "usesLeft": spent,
+                "usesLeft": uses_left,
             },
             "presentation": presentation.to_json(),
             "signedGrant": signed.to_json(),

@@ -333,7 +333,10 @@ class HistoryEntry(Out):
     time: str
     event: str
     grant: str
-    unit: HistoryUnit
+    unit: HistoryUnit = Field(description="the unit that acted: the grant's, or one that tried to open it")
+    addressed_to: HistoryUnit | None = Field(
+        default=None, description="the unit the grant is addressed to, when another unit tried to open it"
+    )
     certificate_number: str
     fields: list[str]
     purpose: str

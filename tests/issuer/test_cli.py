@@ -14,6 +14,7 @@ from ledger import (
     CertificateLedgerClient,
     connect,
     load_manifest,
+    mask,
     parse_json,
     verify_batch_proof,
 )
@@ -96,6 +97,73 @@ def test_deeply_nested_rows_are_refused_at_their_lines_and_the_rest_issued(
     reason = "not a JSON document: the JSON nests arrays and objects more than 64 deep"
     assert refused == [["2", "", reason], ["3", "", reason]]
     _assert_anchored(cli_office, _export(cli_office, str(documents[1]["certificate_no"])))
+
+
+@pytest.mark.slow
+def test_a_certificate_whose_months_are_all_given_twice_is_refused_and_the_rest_issued(
+    cli_office: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 12: each month's row repeated issued 24 records, 24 months paid and doubled totals."""
+    documents = list(generate("contribution-certificate", 3, seed=34))
+    assert all(
+        set(document) - {"certificate_no", "holder_name", "holder_id"} == {"pension"}
+        for document in documents
+    )
+    records = documents[1]["pension"]["records"]
+    records.extend(dict(record) for record in list(records))
+    source = tmp_path / "export.csv"
+    write_contribution_csv(source, documents)
+    report = tmp_path / "refused.csv"
+
+    result = _run(cli_office, "issue", "-t", "contribution-certificate", str(source), "--report", str(report))
+
+    assert result.returncode == 2, result.stderr
+    assert re.search(r"^ issued\s+2 $", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(r"^ refused\s+1 $", result.stdout, re.MULTILINE)
+    first = 2 + len(documents[0]["pension"]["records"])  # the line of the certificate's first record
+    months = len(records) // 2
+    repeated = [
+        f"pension.records: month {record['month']}, employer_code {mask(record['employer_code'])} "
+        f"appears twice (lines {first + index} and {first + months + index})"
+        for index, record in enumerate(records[:5])
+    ]
+    with report.open(encoding="utf-8", newline="") as handle:
+        refused = list(csv.reader(handle))[1:]
+    assert refused == [[str(first + months), str(documents[1]["certificate_no"]), "; ".join(repeated)]]
+    missing = _run(cli_office, "export", str(documents[1]["certificate_no"]))
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"error: no certificate {documents[1]['certificate_no']}\n",
+    )
+    _assert_anchored(cli_office, _export(cli_office, str(documents[2]["certificate_no"])))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        pytest.param("export.csv", b"", "it is empty", id="empty"),
+        pytest.param(
+            "export.csv",
+            b"certificate_no,holder_name,holder_id,insurance,month,employer_code,employer_name,"
+            b"base,personal,employer,status\r\n",
+            "it has only a header line",
+            id="header-alone",
+        ),
+        pytest.param("export.jsonl", b"\n \n\n", "it has only blank lines", id="blank-lines"),
+    ],
+)
+def test_a_file_without_records_is_an_error_not_issued_0(
+    cli_office: dict[str, str], tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(content)
+
+    result = _run(cli_office, "issue", "-t", "contribution-certificate", str(source))
+
+    assert result.returncode == 2, result.stdout
+    assert result.stderr == f"error: the file holds no records: {reason}\n"
+    assert not re.search(r"^ issued", result.stdout, re.MULTILINE), result.stdout
 
 
 @pytest.mark.slow

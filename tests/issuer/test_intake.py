@@ -17,6 +17,7 @@ ID = "11010519491231002X"
 BAD_ID = ID[:17] + "1"
 BAD_ID_REASON = "the check character is 1, GB 11643 gives X (110*************21)"
 EMPLOYER = "91350100M000100Y43"
+EMPLOYER_MASKED = "913*************43"
 BAD_EMPLOYER = EMPLOYER[:17] + "1"
 BAD_EMPLOYER_REASON = "the check character is 1, GB 32100 gives 3 (913*************41)"
 BAD_MONTH_REASON = "a month is written YYYY-MM, with a month from 01 to 12 (2025-13)"
@@ -397,6 +398,70 @@ def test_grouped_csv_reports_the_line_a_record_starts_on_when_a_quoted_cell_span
     )
 
 
+def test_grouped_csv_refuses_a_certificate_whose_months_are_all_given_twice(
+    contribution: CertificateType,
+) -> None:
+    """Issue 12: every month's row repeated issued 24 records, 24 months paid and doubled totals."""
+    year = [contribution_line(month=f"2025-{month:02d}") for month in range(1, 13)]
+    rows = read_contribution_csv(contribution, *year, *year, contribution_line(certificate_no="C-000002"))
+
+    first_five = [
+        f"pension.records: month 2025-{month:02d}, employer_code {EMPLOYER_MASKED} appears twice "
+        f"(lines {month + 1} and {month + 13})"
+        for month in range(1, 6)
+    ]
+    assert rows == [
+        Rejection(14, "C-000001", "; ".join(first_five)),
+        InputRow(
+            26,
+            "C-000002",
+            {
+                "certificate_no": "C-000002",
+                "holder_name": "张三",
+                "holder_id": ID,
+                "pension": completed_pension([record()]),
+                "period": {"from": "2025-01", "to": "2025-01"},
+            },
+        ),
+    ]
+
+
+def test_grouped_csv_names_every_line_of_a_record_given_three_times(contribution: CertificateType) -> None:
+    rows = read_contribution_csv(
+        contribution,
+        contribution_line(month="2025-01"),
+        contribution_line(month="2025-02"),
+        contribution_line(month="2025-02", personal="1"),
+        contribution_line(insurance="medical", month="2025-02"),
+        contribution_line(month="2025-02", status="owed"),
+    )
+
+    assert rows == [
+        Rejection(
+            4,
+            "C-000001",
+            f"pension.records: month 2025-02, employer_code {EMPLOYER_MASKED} appears 3 times "
+            "(lines 3, 4 and 6)",
+        )
+    ]
+
+
+def test_grouped_csv_keeps_one_month_paid_by_two_employers_or_in_two_insurances(
+    contribution: CertificateType,
+) -> None:
+    other = "91110000600037341L"
+    rows = read_contribution_csv(
+        contribution,
+        contribution_line(month="2025-01"),
+        contribution_line(month="2025-01", employer_code=other),
+        contribution_line(insurance="medical", month="2025-01"),
+    )
+
+    assert len(rows) == 1 and isinstance(rows[0], InputRow)
+    assert rows[0].claims["pension"]["records"] == [record(), record(employer_code=other)]
+    assert rows[0].claims["medical"]["records"] == [record()]
+
+
 # ---- flat CSV: pension qualification and work injury ----------------------------------------
 
 
@@ -598,9 +663,52 @@ def test_a_header_the_type_cannot_read_refuses_the_whole_file(
     assert str(raised.value) == message
 
 
-def test_an_empty_csv_or_a_header_alone_holds_no_documents(pension: CertificateType) -> None:
-    assert list(read_csv(io.StringIO(""), pension)) == []
-    assert list(read_csv(io.StringIO(",".join(PENSION_COLUMNS) + "\n\n\n"), pension)) == []
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        pytest.param("export.csv", b"", "it is empty", id="csv-empty"),
+        pytest.param("export.csv", b"\xef\xbb\xbf", "it is empty", id="csv-byte-order-mark-alone"),
+        pytest.param("export.csv", b"\n \r\n\t\n", "it has only blank lines", id="csv-blank"),
+        pytest.param(
+            "export.csv", ",".join(PENSION_COLUMNS).encode(), "it has only a header line", id="csv-header"
+        ),
+        pytest.param(
+            "export.csv",
+            (",".join(PENSION_COLUMNS) + "\r\n\r\n , ,\n").encode(),
+            "it has only a header line",
+            id="csv-header-and-blank-rows",
+        ),
+        pytest.param("export.jsonl", b"", "it is empty", id="jsonl-empty"),
+        pytest.param("export.jsonl", b"\n\n  \r\n", "it has only blank lines", id="jsonl-blank"),
+        pytest.param("export.json", b"\xef\xbb\xbf\n", "it has only blank lines", id="json-blank"),
+    ],
+)
+def test_a_file_without_records_is_refused_not_read_as_nothing_to_issue(
+    tmp_path: Path, pension: CertificateType, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    with pytest.raises(IntakeError) as raised:
+        list(read_documents(path, pension))
+
+    assert str(raised.value) == f"the file holds no records: {reason}"
+
+
+def test_a_grouped_csv_with_its_header_alone_is_refused(contribution: CertificateType) -> None:
+    with pytest.raises(IntakeError) as raised:
+        read_contribution_csv(contribution, "", "")
+
+    assert str(raised.value) == "the file holds no records: it has only a header line"
+
+
+def test_a_header_naming_unknown_columns_is_still_named_before_the_missing_records(
+    pension: CertificateType,
+) -> None:
+    with pytest.raises(IntakeError) as raised:
+        list(read_csv(io.StringIO("certificate_no,shoe_size\n"), pension))
+
+    assert str(raised.value) == "line 1: shoe_size is not a field of pension-qualification/v1"
 
 
 @pytest.mark.parametrize("name", ["records.xlsx", "records.txt", "records"])
@@ -780,6 +888,12 @@ def test_read_documents_reads_json_lines_with_a_byte_order_mark_and_blank_lines(
             id="wrong-total",
         ),
         pytest.param(
+            json_line(contribution_document(pension={"records": [record(), record(personal=1)]})),
+            "C-000002",
+            f"pension.records: month 2025-01, employer_code {EMPLOYER_MASKED} appears twice (at [0] and [1])",
+            id="repeated-record",
+        ),
+        pytest.param(
             '{"certificate_no": "C-000002", "holder_name": "张三", "holder_name": "李四"}\n',
             None,
             "not a JSON document: duplicate key 'holder_name'",
@@ -891,6 +1005,54 @@ def test_json_lines_refuses_a_line_over_the_size_limit(pension: CertificateType)
     rows = list(read_json_lines(["\n", huge], pension))
 
     assert rows == [Rejection(2, None, "the line is longer than 1000000 bytes")]
+
+
+def test_a_new_departments_type_refuses_repeated_keys_from_its_schema_file_alone(
+    tmp_path: Path, project_root: Path
+) -> None:
+    schema = json.loads(
+        (project_root / "tests" / "fixtures" / "minimum-living-allowance.v1.json").read_text(encoding="utf-8")
+    )
+    schema["properties"]["household"] = {
+        "title": "家庭成员",
+        "type": "array",
+        "x-unique-keys": ["member_id"],
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["member_id", "relation"],
+            "properties": {
+                "member_id": {"type": "string", "format": "gb11643"},
+                "relation": {"enum": ["spouse", "child", "parent"]},
+            },
+        },
+    }
+    (tmp_path / "types").mkdir()
+    (tmp_path / "types" / "minimum-living-allowance.v1.json").write_text(json.dumps(schema), encoding="utf-8")
+    allowance = TypeCatalog.load(tmp_path / "types").find("minimum-living-allowance")
+    document: dict[str, Any] = {
+        "certificate_no": "MZ-2025-000001",
+        "applicant_name": "张三",
+        "applicant_id": ID,
+        "household_size": 2,
+        "monthly_allowance": 80000,
+        "approved_on": "2025-02-28",
+        "household": [{"member_id": ID, "relation": "spouse"}, {"member_id": ID, "relation": "child"}],
+    }
+    fine = {**document, "certificate_no": "MZ-2025-000002", "household": document["household"][:1]}
+    path = tmp_path / "allowances.jsonl"
+    path.write_text(json_line(document) + json_line(fine), encoding="utf-8")
+
+    rows = list(read_documents(path, allowance))
+
+    assert rows == [
+        Rejection(
+            1,
+            "MZ-2025-000001",
+            "household: member_id 110*************2X appears twice (at [0] and [1])",
+        ),
+        InputRow(2, "MZ-2025-000002", fine),
+    ]
 
 
 # ---- derivations --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ledger import (
     CertificateTypeError,
     FieldProblem,
     LedgerError,
+    RepeatedKey,
     TypeCatalog,
     certificate_type,
     credit_code_problem,
@@ -611,3 +612,239 @@ def test_node_at_a_missing_definition() -> None:
     with pytest.raises(CertificateTypeError) as raised:
         allowance.node_at(["monthly_amount"])
     assert str(raised.value) == "minimum-living-allowance/v1: #/$defs/missing does not exist"
+
+
+# ---- unique keys: a record given twice --------------------------------------------------------
+
+EMPLOYER_MASKED = "913*************43"
+
+
+def test_the_contribution_records_are_unique_by_month_and_employer(contribution: CertificateType) -> None:
+    records = contribution.schema["$defs"]["insurance"]["properties"]["records"]
+    assert records["x-unique-keys"] == ["month", "employer_code"]
+    claims = copy.deepcopy(GOOD_CLAIMS)
+    claims["pension"]["records"].append(copy.deepcopy(claims["pension"]["records"][0]))
+
+    problems = contribution.problems(claims)
+
+    key = f"month 2025-01, employer_code {EMPLOYER_MASKED}"
+    assert problems == [RepeatedKey("pension.records", f"{key} appears twice (at [0] and [2])", key, (0, 2))]
+    assert str(problems[0]) == f"pension.records: {key} appears twice (at [0] and [2])"
+    assert isinstance(problems[0], RepeatedKey)
+    assert problems[0].described([5, 17], lead="lines") == f"{key} appears twice (lines 5 and 17)"
+    # A presentation that discloses the records is held to the same rule.
+    assert contribution.field_problems({"pension": claims["pension"]}) == problems
+    assert contribution.field_problems({"period": claims["period"]}) == []
+
+
+def test_repeated_keys_come_after_the_schema_problems(contribution: CertificateType) -> None:
+    claims = copy.deepcopy(GOOD_CLAIMS)
+    records = claims["pension"]["records"]
+    records[1]["month"] = "2025-01"
+    records[1]["base"] = -1
+
+    assert [str(problem) for problem in contribution.problems(claims)] == [
+        "pension.records[1].base: -1 is less than the minimum of 0",
+        f"pension.records: month 2025-01, employer_code {EMPLOYER_MASKED} appears twice (at [0] and [1])",
+    ]
+
+
+def test_a_record_that_is_not_an_object_or_lacks_a_key_is_left_to_the_schema(
+    contribution: CertificateType,
+) -> None:
+    claims = copy.deepcopy(GOOD_CLAIMS)
+    first = claims["pension"]["records"][0]
+    claims["pension"]["records"] = [first, "2025-01", {k: v for k, v in first.items() if k != "month"}]
+
+    assert all(not isinstance(problem, RepeatedKey) for problem in contribution.problems(claims))
+    assert contribution.repeated_keys(claims) == []
+    assert contribution.repeated_keys([claims]) == []
+
+
+def _household(**member: Any) -> dict[str, Any]:
+    """The allowance type with household members identified by their identity number, which no
+    two members may share; each member lists incomes that are unique by month and source."""
+    document = copy.deepcopy(ALLOWANCE)
+    document["properties"]["household"]["x-unique-keys"] = ["member_id"]
+    document["$defs"]["member"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["member_id", "relation"],
+        "properties": {
+            "member_id": {"type": "string", "format": "gb11643"},
+            "relation": {"enum": ["spouse", "child", "parent"]},
+            "incomes": {
+                "type": "array",
+                "x-unique-keys": ["month", "source"],
+                "items": {
+                    "type": "object",
+                    "required": ["month", "source", "amount"],
+                    "properties": {
+                        "month": {"type": "string", "format": "year-month"},
+                        "source": {"type": "integer"},
+                        "amount": {"$ref": "#/$defs/fen"},
+                    },
+                },
+            },
+        },
+        **member,
+    }
+    return document
+
+
+SPOUSE = "11010519491231002X"
+CHILD = "110105201001010010"
+
+
+def test_a_new_type_gets_the_check_from_its_schema_file_alone(tmp_path: Path) -> None:
+    write(tmp_path, "minimum-living-allowance.v1.json", _household())
+    allowance = TypeCatalog.load(tmp_path).find("minimum-living-allowance")
+    claims: dict[str, Any] = {
+        "certificate_no": "MZ-2025-1",
+        "holder_id": "11010519491231002X",
+        "holder_name": "张三",
+        "monthly_amount": 80000,
+        "granted_on": "2025-02-28",
+        "household": [
+            {"member_id": SPOUSE, "relation": "spouse"},
+            {
+                "member_id": CHILD,
+                "relation": "child",
+                "incomes": [
+                    {"month": "2025-01", "source": 1, "amount": 100},
+                    {"month": "2025-01", "source": 2, "amount": 100},
+                    {"month": "2025-01", "source": 1.0, "amount": 200},
+                ],
+            },
+            {"member_id": SPOUSE, "relation": "parent"},
+        ],
+    }
+
+    assert [str(problem) for problem in allowance.problems(claims)] == [
+        "household: member_id 110*************2X appears twice (at [0] and [2])",
+        "household[1].incomes: month 2025-01, source 1 appears twice (at [0] and [2])",
+    ]
+    claims["household"][2]["member_id"] = "110105195001010012"
+    claims["household"][1]["incomes"][2]["source"] = 3
+    assert allowance.problems(claims) == []
+
+
+UNIQUE = "x-unique-keys"
+
+
+def _declaring(where: list[str], value: Any, document: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`document` (the allowance type) with ``x-unique-keys: value`` on the node at `where`."""
+    changed = copy.deepcopy(document if document is not None else ALLOWANCE)
+    node = changed
+    for key in where:
+        node = node.setdefault(key, {})
+    node[UNIQUE] = value
+    return changed
+
+
+HOUSEHOLD = ["properties", "household"]
+
+
+NOT_NAMES = f"{UNIQUE} at #/properties/household is a list of distinct field names"
+UNREACHED = "is not on a list of the claims: only properties and items lead to one"
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        pytest.param(_declaring(HOUSEHOLD, "relation"), NOT_NAMES, id="a-string"),
+        pytest.param(_declaring(HOUSEHOLD, []), NOT_NAMES, id="empty"),
+        pytest.param(_declaring(HOUSEHOLD, ["relation", "relation"]), NOT_NAMES, id="twice"),
+        pytest.param(_declaring(HOUSEHOLD, [1]), NOT_NAMES, id="not-a-name"),
+        pytest.param(
+            _declaring(HOUSEHOLD, ["relation"]),
+            f"{UNIQUE} at #/properties/household: relation is not a required field of the list's elements",
+            id="not-required",
+        ),
+        pytest.param(
+            _declaring(HOUSEHOLD, ["shoe_size", "relation"], _household()),
+            f"{UNIQUE} at #/properties/household: shoe_size is not a required field of the list's elements",
+            id="not-a-field",
+        ),
+        pytest.param(
+            _declaring(["properties", "granted_on"], ["month"]),
+            f"{UNIQUE} at #/properties/granted_on is on a list of objects",
+            id="on-a-string",
+        ),
+        pytest.param(
+            _declaring(["$defs", "member"], ["relation"]),
+            f"{UNIQUE} at #/$defs/member is on a list of objects",
+            id="on-the-elements",
+        ),
+        pytest.param(
+            _declaring(
+                ["properties", "tags"],
+                ["x"],
+                _with(
+                    ALLOWANCE,
+                    properties={
+                        **ALLOWANCE["properties"],
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                    },
+                ),
+            ),
+            f"{UNIQUE} at #/properties/tags is on a list of objects",
+            id="on-a-list-of-strings",
+        ),
+        pytest.param(
+            _with(ALLOWANCE, anyOf=[{"properties": {"household": {UNIQUE: ["relation"]}}}]),
+            f"{UNIQUE} at #/anyOf/0/properties/household {UNREACHED}",
+            id="in-any-of",
+        ),
+        pytest.param(
+            _declaring(["$defs", "unused"], ["relation"]),
+            f"{UNIQUE} at #/$defs/unused {UNREACHED}",
+            id="in-an-unused-definition",
+        ),
+        pytest.param(
+            _declaring(
+                HOUSEHOLD,
+                ["member_id"],
+                _household(
+                    properties={"member_id": {"type": "string"}, "family": {"$ref": "#/$defs/member"}}
+                ),
+            ),
+            f"{UNIQUE} needs a schema whose definitions do not refer to themselves",
+            id="recursive-schema",
+        ),
+    ],
+)
+def test_a_malformed_unique_keys_declaration_is_refused(document: dict[str, Any], problem: str) -> None:
+    with pytest.raises(CertificateTypeError) as raised:
+        certificate_type(document)
+
+    assert str(raised.value) == f"the schema is not a certificate type: {problem}"
+
+
+def test_a_schema_file_with_a_malformed_declaration_stops_the_catalog(tmp_path: Path) -> None:
+    path = write(tmp_path, "allowance.json", _declaring(HOUSEHOLD, ["relation"]))
+
+    with pytest.raises(CertificateTypeError) as raised:
+        TypeCatalog.load(tmp_path)
+
+    assert str(raised.value) == (
+        f"{path} is not a certificate type: "
+        f"{UNIQUE} at #/properties/household: relation is not a required field of the list's elements"
+    )
+
+
+def test_a_declaration_beside_a_reference_adds_to_the_definitions() -> None:
+    lists = copy.deepcopy(_household())
+    del lists["properties"]["household"][UNIQUE]
+    lists["$defs"]["members"] = {"type": "array", "items": {"$ref": "#/$defs/member"}, UNIQUE: ["member_id"]}
+    lists["properties"]["household"] = {"$ref": "#/$defs/members"}
+    lists["properties"]["dependants"] = {"$ref": "#/$defs/members", UNIQUE: ["relation"]}
+    allowance = certificate_type(lists)
+    member = {"member_id": SPOUSE, "relation": "spouse"}
+    claims = {"household": [member, member], "dependants": [member, member, {**member, "relation": "child"}]}
+
+    assert [str(problem) for problem in allowance.repeated_keys(claims)] == [
+        "household: member_id 110*************2X appears twice (at [0] and [1])",
+        "dependants: relation spouse appears twice (at [0] and [1])",
+        "dependants: member_id 110*************2X appears 3 times (at [0], [1] and [2])",
+    ]

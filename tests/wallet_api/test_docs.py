@@ -9,6 +9,7 @@ from pathlib import Path
 from eth_account import Account
 
 from ledger import Grant, GrantDomain, canonical_json, log_leaf_hash, recover_signer, sign_grant
+from tests.conftest import NOW
 
 
 def _section(text: str, heading: str) -> str:
@@ -49,6 +50,11 @@ def test_the_access_log_entry_example(project_root: Path) -> None:
     entry = blocks[1].strip().encode()
     assert canonical_json(json.loads(entry)) == entry  # the entry is stored canonical
     assert _labelled(blocks[3]) == {"leaf hash": log_leaf_hash(entry).hex()}
+    from wallet_api._accesslog import LOG_FORMAT, LogEvent  # noqa: PLC0415
+
+    written = LogEvent("grant.redeemed", "s", "g", "u", b"\x00" * 32).entry(2, NOW)
+    assert json.loads(entry).keys() == written.keys()  # the example has today's fields
+    assert json.loads(entry)["v"] == LOG_FORMAT
 
 
 def test_the_enrolment_message_example(project_root: Path) -> None:

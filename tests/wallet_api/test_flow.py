@@ -87,3 +87,16 @@ def test_grant_qr_redeem_by_the_right_unit_only(wallet_on: WalletWorld) -> None:
         "grant.created",
     ]
     assert history[3]["unit"]["name"] == unit_x.name and history[3]["purpose"] == "办理住房贷款"
+    # The unit that tried someone else's grant is named, beside the one the grant is for: the
+    # misuse the log exists to reveal (it showed the addressed unit only).
+    assert history[2]["unit"]["name"] == unit_y.name
+    assert history[2]["addressedTo"] == {"name": unit_x.name, "creditCode": unit_x.credit_code}
+    assert history[2]["outcome"] == "grant.wrong_unit"
+    assert history[0]["unit"]["name"] == unit_x.name and history[0]["addressedTo"] is None
+    auditor = world.staff_headers("auditor")
+    size = world.client.get("/v1/audit/log", headers=auditor).json()["size"]
+    entries = world.client.get(
+        f"/v1/audit/log/entries?start={max(0, size - 20)}&limit=20", headers=auditor
+    ).json()
+    tried = next(e["entry"] for e in entries if e["entry"]["outcome"] == "grant.wrong_unit")
+    assert (tried["unit"], tried["addressedTo"]) == (unit_y.id, unit_x.id)

@@ -210,6 +210,31 @@ def test_a_wrong_file_or_type_is_refused_up_front(
     assert response.json()["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("filename", "content", "reason"),
+    [
+        ("records.jsonl", b"", "it is empty"),
+        ("records.jsonl", b"\n\n", "it has only blank lines"),
+        ("records.csv", b"certificate_no,holder_name,holder_id\n", "it has only a header line"),
+    ],
+)
+def test_a_file_without_records_ends_the_stream_with_an_error(
+    wallet: WalletWorld, filename: str, content: bytes, reason: str
+) -> None:
+    response = wallet.client.post(
+        "/v1/office/issuance",
+        data={"type": "pension-qualification"},
+        files={"file": (filename, content)},
+        headers=wallet.staff_headers("operator"),
+    )
+
+    assert _events(response) == [
+        {"event": "started", "type": "pension-qualification/v1", "total": len(content)},
+        {"event": "error", "code": "issuance.bad_file", "detail": f"the file holds no records: {reason}"},
+    ]
+    assert not list(wallet.context.settings.data_dir.joinpath("uploads").iterdir()), "uploads are removed"
+
+
 def test_finding_and_changing_a_certificate(wallet: WalletWorld) -> None:
     headers = wallet.staff_headers("operator")
     number = wallet.citizens[0].certificates[0]

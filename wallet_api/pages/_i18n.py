@@ -141,6 +141,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "outcome.grant.used_up": ("次数已用完", "no uses were left"),
     "outcome.grant.wrong_unit": ("不是授权单位", "not the unit it was for"),
     "outcome.grant.bad_key": ("链接不完整", "an incomplete link"),
+    "outcome.re-enrolled": ("重新开户后自动撤回", "revoked when the holder enrolled again"),
+    "outcome.erased": ("证书内容已按申请销毁", "the certificates were erased on request"),
     # refusals in plain words
     "code.grant.revoked": ("持证人已撤回这项授权。", "The holder revoked this grant."),
     "code.grant.expired": ("这项授权已过期。", "This grant has expired."),
@@ -250,6 +252,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wallet.history.fields": ("内容", "Fields"),
     "wallet.history.purpose": ("用途", "Purpose"),
     "wallet.history.none": ("还没有记录。", "Nothing yet."),
+    "wallet.history.addressed_to": ("授权对象：{unit}", "The grant is for {unit}"),
     "wallet.print.title": ("打印证明", "Print the certificate"),
     "wallet.print.qr": ("核验二维码", "Verification QR code"),
     "wallet.print.no_qr": ("不附二维码", "No QR code"),

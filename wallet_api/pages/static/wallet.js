@@ -383,7 +383,7 @@ async function historyView() {
           {},
           el("td", {}, formatTime(entry.time)),
           el("td", {}, t(`event.${entry.event}`), entry.outcome ? el("div", { class: "muted" }, t(`outcome.${entry.outcome}`)) : null),
-          el("td", {}, entry.unit.name),
+          el("td", {}, entry.unit.name, entry.addressedTo ? el("div", { class: "muted" }, t("wallet.history.addressed_to", { unit: entry.addressedTo.name })) : null),
           el("td", {}, entry.certificateNumber),
           el("td", {}, entry.fields.join("、")),
           el("td", {}, entry.purpose),
