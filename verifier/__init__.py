@@ -6,8 +6,13 @@ Exceptions raised here all derive from `VerifierError`::
     ├── VerifierConfigError (ValueError)    no trusted ledger configured
     ├── ChainReadError                    the chain could not answer (becomes INDETERMINATE)
     ├── UnreadableDocumentError (ValueError)     a file, link or QR code holds no readable document
+    │   ├── GrantLinkError                a grant link, which only its unit may redeem, with its key
+    │   └── RedemptionRefusedError        the wallet refused to redeem a grant link (its code)
     └── AuditError                        the chain index or an audit report cannot answer
         └── AuditQueryError (ValueError)  a block beyond the index, a period ending before it starts
+
+A unit redeems a grant link at its wallet with its API key (`redeem_grant_link`) and checks
+what it is handed as any document (`verify_redemption`).
 
 The chain index (`ChainIndex`) and the audit reports (`ChainAudit`) answer an auditor's questions
 from the chain alone, in a database of their own.
@@ -34,11 +39,13 @@ from verifier._errors import (
     AuditError,
     AuditQueryError,
     ChainReadError,
+    GrantLinkError,
+    RedemptionRefusedError,
     UnreadableDocumentError,
     VerifierConfigError,
     VerifierError,
 )
-from verifier._grants import GRANT_CHECK_TITLES, GRANT_CHECKS, grant_checks, with_checks
+from verifier._grants import GRANT_CHECK_TITLES, GRANT_CHECKS, grant_checks, verify_redemption, with_checks
 from verifier._indexer import (
     DEFAULT_PAGE_SIZE,
     SCHEMA_VERSION,
@@ -56,11 +63,15 @@ from verifier._indexer import (
 from verifier._results import CHECK_TITLES, CHECKS, Check, CheckStatus, Verdict, Verification, verdict_of
 from verifier._settings import VerifierSettings
 from verifier._sources import (
+    GrantLink,
+    Redeemed,
     bytes_from,
     bytes_from_file,
     bytes_from_qr,
     bytes_from_url,
+    grant_link,
     parse_document,
+    redeem_grant_link,
     text_from_qr,
 )
 from verifier._verify import Verifier, read_document
@@ -83,8 +94,12 @@ __all__ = [
     "ChainView",
     "Check",
     "CheckStatus",
+    "GrantLink",
+    "GrantLinkError",
     "IssuanceRow",
     "ProofCheck",
+    "Redeemed",
+    "RedemptionRefusedError",
     "StatusRow",
     "SyncReport",
     "TrustState",
@@ -105,16 +120,19 @@ __all__ = [
     "chain_status_changes",
     "default_index_url",
     "grant_checks",
+    "grant_link",
     "index_cursor",
     "indexed_blocks",
     "parse_document",
     "period_bounds",
     "read_document",
     "reason_label",
+    "redeem_grant_link",
     "text_from_qr",
     "trusted_ledger",
     "unpack_indexes",
     "verdict_of",
     "verifier_from_settings",
+    "verify_redemption",
     "with_checks",
 ]

@@ -10,6 +10,12 @@ from verifier._errors import VerifierConfigError
 from verifier._settings import VerifierSettings
 from verifier._verify import Verifier
 
+_TRUST_A_LEDGER = (
+    "set CERTLEDGER_LEDGER_ADDRESS (and CERTLEDGER_CHAIN_ID) to the ledger to trust, "
+    "CERTLEDGER_DEPLOYMENT to its deployment manifest, "
+    "or CERTLEDGER_DATA_DIR to the data folder that holds the manifest"
+)
+
 
 def trusted_ledger(settings: VerifierSettings) -> tuple[str, int]:
     """The ledger address and chain id this verifier trusts."""
@@ -20,10 +26,9 @@ def trusted_ledger(settings: VerifierSettings) -> tuple[str, int]:
     path = settings.deployment or manifest_path(settings.data_dir, settings.chain_id)
     try:
         deployment = load_manifest(path)
-    except LedgerConfigError as error:
-        raise VerifierConfigError(
-            f"no trusted ledger: {error}; set CERTLEDGER_LEDGER_ADDRESS or CERTLEDGER_DEPLOYMENT"
-        ) from error
+    except (LedgerConfigError, OSError) as error:
+        problem = f"cannot read {path}: {error.strerror}" if isinstance(error, OSError) else str(error)
+        raise VerifierConfigError(f"no trusted ledger: {problem}; {_TRUST_A_LEDGER}") from error
     return deployment.ledger, deployment.chain_id
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from verifier._sources import GrantLink
+
 
 class VerifierError(Exception):
     """Base of every error raised by the verifier."""
@@ -20,6 +25,25 @@ class ChainReadError(VerifierError):
 
 class UnreadableDocumentError(VerifierError, ValueError):
     """A file, link or QR code does not hold a document the verifier can read."""
+
+
+class GrantLinkError(UnreadableDocumentError):
+    """A wallet's grant link: its presentation goes only to the unit the grant names, which
+    redeems the link at the wallet with its own API key (`redeem_grant_link`)."""
+
+    def __init__(self, message: str, *, link: GrantLink) -> None:
+        super().__init__(message)
+        self.link = link
+
+
+class RedemptionRefusedError(UnreadableDocumentError):
+    """The wallet refused to redeem a grant link: the unit's key is wrong, the grant is used up,
+    revoked, expired or another unit's, or the unit asks too often. `code` is the wallet's."""
+
+    def __init__(self, message: str, *, status: int, code: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
 class AuditError(VerifierError):

@@ -7,15 +7,23 @@
 
 Whether a grant was revoked or used up is the wallet service's record, not the grant's: the
 service refuses those before verifying, and adds its own check saying how many uses are left.
+
+A unit that redeemed a grant link (`verify_redemption`) checks what the wallet handed it
+against its own ledger, as any document, and takes from the wallet only what the wallet alone
+knows: which unit its key belongs to, and the uses left.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from ledger import GrantDomain, GrantFormatError, Presentation, SignedGrant
+from ledger import DocumentFormatError, GrantDomain, GrantFormatError, Presentation, SignedGrant
 from verifier._results import Check, CheckStatus, Verification, verdict_of
+from verifier._sources import Redeemed, shown_text
+from verifier._verify import Verifier, read_document
 
 GRANT_CHECKS = ("consent", "recipient", "term")
 GRANT_CHECK_TITLES = {
@@ -24,6 +32,7 @@ GRANT_CHECK_TITLES = {
     "term": "Within the grant's term",
     "uses": "Not revoked, uses left",
 }
+_STATUSES = frozenset(str(status) for status in CheckStatus)
 
 
 def grant_checks(
@@ -47,6 +56,53 @@ def with_checks(verification: Verification, checks: list[Check]) -> Verification
     """`verification` with `checks` appended and the verdict recomputed over all of them."""
     every = (*verification.checks, *checks)
     return replace(verification, checks=every, verdict=verdict_of(every))
+
+
+def verify_redemption(verifier: Verifier, redeemed: Redeemed) -> Verification:
+    """The verdict on what a wallet handed a unit for a grant link, reached as for any document.
+
+    The presentation is verified against `verifier`'s own ledger, and the grant's consent and
+    term are checked here: the wallet's verdict is not trusted for them. Which unit the wallet's
+    key belongs to and how many uses are left are the wallet's records, so its recipient and
+    uses checks are taken as it reported them — unknown when it did not.
+    """
+    try:
+        document, _kind = read_document(redeemed.presentation, catalog=verifier.catalog)
+    except DocumentFormatError:
+        return verifier.verify(redeemed.presentation)  # its format check fails, saying why
+    verification = verifier.verify(document)
+    recipient = _reported(redeemed.verification, "recipient")
+    uses = _reported(redeemed.verification, "uses")
+    if not isinstance(document, Presentation):
+        refused = "the wallet handed over a whole certificate, not a presentation of the granted fields"
+        return with_checks(verification, [Check("consent", CheckStatus.FAILED, refused), recipient, uses])
+    try:
+        signed = SignedGrant.from_json(redeemed.signed_grant)
+    except GrantFormatError as error:
+        unreadable = f"the wallet's signed grant cannot be read: {error}"
+        return with_checks(verification, [Check("consent", CheckStatus.FAILED, unreadable), recipient, uses])
+    domain = GrantDomain(verifier.chain.chain_id, verifier.chain.ledger)
+    now = int(verifier.clock().timestamp())
+    return with_checks(
+        verification,
+        [_consent(document, signed, domain), recipient, _term(signed.grant.expires, now), uses],
+    )
+
+
+def _reported(verification: Mapping[str, Any], name: str) -> Check:
+    """The wallet's own check `name`, as it reported it; unknown when it did not."""
+    checks = verification.get("checks")
+    for item in checks if isinstance(checks, list) else []:
+        if isinstance(item, Mapping) and item.get("name") == name:
+            status, reason, details = (
+                item.get("status"),
+                shown_text(item.get("reason")),
+                item.get("details", {}),
+            )
+            if isinstance(status, str) and status in _STATUSES and reason and isinstance(details, Mapping):
+                return Check(name, CheckStatus(status), reason, details)
+            break
+    return Check(name, CheckStatus.UNKNOWN, f"the wallet did not report its {name} check")
 
 
 def _consent(presentation: Presentation, signed: SignedGrant, domain: GrantDomain) -> Check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
 from ledger import LedgerSettings
 
@@ -15,6 +15,9 @@ class VerifierSettings(LedgerSettings):
     The trusted ledger comes from ``CERTLEDGER_LEDGER_ADDRESS`` (with ``CERTLEDGER_CHAIN_ID``),
     else from a deployment manifest: ``CERTLEDGER_DEPLOYMENT``, else the data folder's manifest
     for the configured chain id. Never from the document being verified.
+
+    A unit redeems grant links with its API key at its wallet, ``CERTLEDGER_UNIT_KEY``. With
+    ``CERTLEDGER_WALLET_URL`` the key is sent to that wallet only, never to another one a link names.
     """
 
     ledger_address: str | None = None
@@ -24,3 +27,14 @@ class VerifierSettings(LedgerSettings):
     index_database_url: str | None = Field(
         default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
     )
+    unit_key: SecretStr | None = Field(default=None, description="the unit's API key, to redeem grant links")
+    wallet_url: str | None = Field(
+        default=None, description="the wallet the unit's key belongs to, e.g. https://wallet.example"
+    )
+
+    @field_validator("wallet_url")
+    @classmethod
+    def _wallet_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("CERTLEDGER_WALLET_URL must be an http:// or https:// address")
+        return value

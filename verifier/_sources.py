@@ -1,20 +1,71 @@
-"""Where documents come from: a file, a link, a QR code image."""
+"""Where documents come from: a file, a link, a QR code image — or a grant link, which a unit
+redeems at the wallet with its API key."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
 from ledger import CanonicalJSONError, JSONTooDeepError, check_json_depth, parse_json
-from verifier._errors import UnreadableDocumentError
+from verifier._errors import GrantLinkError, RedemptionRefusedError, UnreadableDocumentError
 
 MAX_DOCUMENT_BYTES = 5_000_000
 _URL = re.compile(r"^https?://", re.IGNORECASE)
+# A wallet's grant link is <wallet>/r/<reference>#<key> (wallet_api's `Grants.link`); the
+# wallet may sit under a path of its public URL.
+_GRANT_PATH = re.compile(r"(?P<base>(?:/[^/]*)*?)/r/(?P<reference>[A-Za-z0-9]{16,32})/?")
+_NEEDS_THE_UNIT = (
+    "the wallet gives its presentation only to the unit the grant names, "
+    "which redeems the link with its API key"
+)
+_SHOWN = 300  # characters of a wallet's refusal that are shown
+
+
+@dataclass(frozen=True, slots=True)
+class GrantLink:
+    """A wallet's grant link: the grant's reference in the path, its one-time key in the fragment
+    (which browsers never send to a server). Printed, it shows no key."""
+
+    text: str = field(repr=False)
+    wallet: str
+    reference: str
+    key: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.wallet}/r/{self.reference}"
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """What a wallet hands a unit for a grant link, as read: not yet verified."""
+
+    presentation: Any
+    signed_grant: Any
+    verification: Mapping[str, Any]  # the wallet's own verdict, in `Verification.to_json`'s shape
+
+
+def grant_link(text: str) -> GrantLink | None:
+    """`text` as a wallet's grant link, ``<wallet>/r/<reference>#<key>``; None for anything else."""
+    text = text.strip()
+    if not _URL.match(text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    match = _GRANT_PATH.fullmatch(parts.path)
+    if match is None or not parts.netloc:
+        return None
+    wallet = urlunsplit((parts.scheme.lower(), parts.netloc, match["base"], "", ""))
+    return GrantLink(text, wallet, match["reference"], parts.fragment)
 
 
 def parse_document(text: str | bytes, *, origin: str) -> Any:
@@ -39,23 +90,99 @@ def bytes_from_file(path: Path) -> bytes:
 
 
 def bytes_from_url(url: str, *, timeout: float = 10.0) -> bytes:
-    """The bytes a link points to, fetched with a time and size limit."""
+    """The bytes a link points to, fetched with a time and size limit; a grant link is refused
+    with `GrantLinkError` (it must be redeemed, `redeem_grant_link`)."""
     if not _URL.match(url):
         raise UnreadableDocumentError(f"{url} is not an http:// or https:// link")
+    link = grant_link(url)
+    if link is not None:
+        raise GrantLinkError(f"{link} is a grant link: {_NEEDS_THE_UNIT}", link=link)
     try:
         with requests.get(
             url, timeout=timeout, stream=True, headers={"Accept": "application/json"}
         ) as response:
             if response.status_code != 200:
                 raise UnreadableDocumentError(f"{url} answered HTTP {response.status_code}")
-            body = b""
-            for chunk in response.iter_content(65536):
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise UnreadableDocumentError(f"{url} sent more than {MAX_DOCUMENT_BYTES:,} bytes")
+            body = _bounded_body(response, origin=url)
     except requests.RequestException as error:
         raise UnreadableDocumentError(f"cannot fetch {url}: {type(error).__name__}") from error
     return _within_depth(body, origin=url)
+
+
+def redeem_grant_link(
+    link: GrantLink, *, unit_key: str, wallet: str | None = None, timeout: float = 10.0
+) -> Redeemed:
+    """What the wallet hands the unit whose API key is `unit_key` for `link`, spending one use.
+
+    The link goes to its own wallet's ``/v1/redemptions``; with `wallet` (the unit's own wallet),
+    a link of any other wallet is refused before the key is sent. Redirects are not followed, so
+    the key reaches no other server. The answer is bounded in size, nesting and time like a
+    document's; a refusal raises `RedemptionRefusedError` with the wallet's code and detail.
+    """
+    if wallet is not None and _wallet_key(wallet) != _wallet_key(link.wallet):
+        raise UnreadableDocumentError(
+            f"{link} is a grant link of the wallet at {link.wallet}, not of the unit's wallet "
+            f"{wallet.rstrip('/')}: the unit's key is sent to its own wallet only"
+        )
+    if not link.key:
+        raise UnreadableDocumentError(
+            f"{link} is a grant link without its key (the part after '#'): "
+            "scan the QR code again, or copy the whole link"
+        )
+    origin = f"the wallet at {link.wallet}"
+    try:
+        with requests.post(
+            f"{link.wallet}/v1/redemptions",
+            json={"link": link.text},
+            headers={"X-API-Key": unit_key, "Accept": "application/json"},
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+        ) as response:
+            body = _bounded_body(response, origin=origin)
+            status, retry_after = response.status_code, response.headers.get("Retry-After")
+    except requests.RequestException as error:
+        raise UnreadableDocumentError(f"cannot reach {origin}: {type(error).__name__}") from error
+    if status != 200:
+        raise _refusal(status, body, origin=origin, retry_after=retry_after)
+    answered = f"the answer of {origin}"
+    answer = parse_document(_within_depth(body, origin=answered), origin=answered)
+    if not isinstance(answer, dict) or not isinstance(answer.get("verification"), dict):
+        raise UnreadableDocumentError(f"{origin} answered with no redemption: no verification object")
+    if "presentation" not in answer or "signedGrant" not in answer:
+        raise UnreadableDocumentError(f"{origin} answered with no presentation and signed grant")
+    return Redeemed(answer["presentation"], answer["signedGrant"], answer["verification"])
+
+
+def _refusal(status: int, body: bytes, *, origin: str, retry_after: str | None) -> RedemptionRefusedError:
+    """The wallet's refusal, named by its problem's code and detail when it sent one."""
+    try:
+        problem = parse_json(body)  # nesting is checked first, as for a document
+    except CanonicalJSONError:
+        problem = None
+    code = shown_text(problem.get("code")) if isinstance(problem, dict) else None
+    detail = shown_text(problem.get("detail")) if isinstance(problem, dict) else None
+    if code is None:
+        return RedemptionRefusedError(f"{origin} answered HTTP {status}", status=status, code=None)
+    message = f"{origin} refused the redemption with HTTP {status} {code}"
+    if detail:
+        message += f": {detail}"
+    if status == 429 and retry_after is not None and retry_after.isdigit():
+        message += f"; try again in {int(retry_after)} s"
+    return RedemptionRefusedError(message, status=status, code=code)
+
+
+def shown_text(value: Any) -> str | None:
+    """A wallet's text as it may be shown on a terminal: printable, and not too long."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = "".join(character if character.isprintable() else " " for character in value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def _wallet_key(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
 
 
 def text_from_qr(image: Path) -> str:
@@ -72,13 +199,29 @@ def text_from_qr(image: Path) -> str:
 
 
 def bytes_from_qr(image: Path, *, timeout: float = 10.0) -> bytes:
-    """The document a QR code holds, or the one its link points to."""
+    """The document a QR code holds, or the one its link points to; a grant link is refused with
+    `GrantLinkError` (it must be redeemed, `redeem_grant_link`)."""
     text = text_from_qr(image)
+    link = grant_link(text)
+    if link is not None:
+        raise GrantLinkError(
+            f"the QR code in {image} holds a grant link, {link}: {_NEEDS_THE_UNIT}", link=link
+        )
     if _URL.match(text):
         return bytes_from_url(text, timeout=timeout)
     if text.lstrip().startswith("{"):
         return _within_depth(text.encode("utf-8"), origin=f"the QR code in {image}")
     raise UnreadableDocumentError(f"the QR code in {image} holds neither a link nor a document")
+
+
+def _bounded_body(response: requests.Response, *, origin: str) -> bytes:
+    """A response's body, refused past `MAX_DOCUMENT_BYTES`."""
+    body = bytearray()
+    for chunk in response.iter_content(65536):
+        body += chunk
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocumentError(f"{origin} sent more than {MAX_DOCUMENT_BYTES:,} bytes")
+    return bytes(body)
 
 
 def _within_depth(data: bytes, *, origin: str) -> bytes:
