@@ -78,6 +78,7 @@ from ledger._document import (
     encode_claims,
     field_commitment,
     is_checksum_address,
+    refuse_integral_floats,
     seal,
 )
 from ledger._errors import (
@@ -290,6 +291,7 @@ __all__ = [
     "personal_message_digest",
     "recover_signer",
     "redact",
+    "refuse_integral_floats",
     "schema_revision",
     "seal",
     "sender_for",

@@ -314,6 +314,8 @@ class Certificate:
         for name, salt in salts.items():
             if not isinstance(salt, str) or not _HEX16.match(salt):
                 raise DocumentFormatError(f"salts.{name}: 32 lower-case hex digits")
+        for name, claim in claims.items():
+            refuse_integral_floats(claim, f"claims.{name}")
         if not isinstance(value["decoys"], list):
             raise DocumentFormatError("decoys: a list of hashes")
         anchor = value.get("anchor")
@@ -390,6 +392,7 @@ class Presentation:
             salt = entry["salt"]
             if not isinstance(salt, str) or not _HEX16.match(salt):
                 raise DocumentFormatError(f"disclosed.{name}.salt: 32 lower-case hex digits")
+            refuse_integral_floats(entry["value"], f"disclosed.{name}.value")
             fields[name] = (entry["value"], bytes.fromhex(salt))
         hidden = value["hidden"]
         if not isinstance(hidden, list) or len(hidden) > 256:
@@ -479,3 +482,26 @@ def _bytes32(value: Any, where: str) -> bytes:
 def is_checksum_address(value: str) -> bool:
     """EIP-55 check, remembered: a verifier sees the same few ledger and holder addresses often."""
     return bool(_eth_is_checksum_address(value))
+
+
+def refuse_integral_floats(value: Any, path: str) -> None:
+    """Refuses an integer written with a fraction or exponent (`1.0`, `1e0`, or
+    `12.0000000000000001`, which a double cannot tell from 12).
+
+    Canonical JSON commits a number as the double it denotes, so those spellings would verify as
+    the committed integer. Every integer a certificate commits is written as one; a number that
+    parses to a whole double but was not is a rewritten document, refused. Numbers with a true
+    fraction are compared as the doubles they denote (RFC 8785); no certificate type holds one.
+    """
+    if isinstance(value, float):
+        if value.is_integer():
+            raise DocumentFormatError(
+                f"{path}: {value!r} is a whole number written with a fraction or exponent; "
+                "a certificate writes it as an integer"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_integral_floats(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_integral_floats(item, f"{path}[{index}]")

@@ -19,7 +19,7 @@ from typing import Any
 from ledger import Certificate, TypeCatalog, certificate_to_vc
 from tests.ledger.test_vc import envelope_mutants
 from tests.verifier.conftest import Issued
-from verifier import Verdict
+from verifier import CheckStatus, Verdict
 
 Mutant = tuple[str, Any, str]
 
@@ -374,3 +374,39 @@ def test_every_member_of_a_credential_envelope_is_bound_to_its_certificate(issue
         if outcome != (Verdict.INVALID, "format", reason):
             wrong.append((label, reason, outcome))
     assert wrong == [], wrong[:10]
+
+
+def test_an_integer_written_with_a_fraction_or_exponent_is_refused(issued: Issued) -> None:
+    """Canonical JSON commits a number as the double it denotes: `1.0`, `1e0` and
+    `12.0000000000000001` all verified as the committed integer before they were refused."""
+    verifier = issued.verifier()
+    document = next(c.to_json() for c in issued.genuine if _integer_at(c.to_json()["claims"]) is not None)
+    located = _integer_at(document["claims"])
+    assert located is not None
+    parent, key, number = located
+    assert verifier.verify(json.loads(json.dumps(document))).verdict is Verdict.VALID
+    parent[key] = "@@number@@"  # a marker, replaced in the text by each spelling
+    text = json.dumps(document, ensure_ascii=False)
+    assert text.count('"@@number@@"') == 1
+    for spelling in (f"{number}.0", f"{number}e0", f"{number}.0000000000000001", f"{number}E+0"):
+        result = verifier.verify_text(text.replace('"@@number@@"', spelling))
+        assert result.verdict is Verdict.INVALID, spelling
+        assert (result.checks[0].name, result.checks[0].status) == ("format", CheckStatus.FAILED)
+        assert result.checks[0].reason.endswith(
+            f": {float(number)!r} is a whole number written with a fraction or exponent; "
+            "a certificate writes it as an integer"
+        ), result.checks[0].reason
+    assert verifier.verify_text(text.replace('"@@number@@"', str(number))).verdict is Verdict.VALID
+
+
+def _integer_at(value: Any) -> tuple[Any, Any, int] | None:
+    """The container, key and value of the first integer claim above 1 (not a boolean), depth
+    first: `N.0000000000000001` is then the same double as N."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        if isinstance(item, int) and not isinstance(item, bool) and item > 1:
+            return value, key, item
+        found = _integer_at(item)
+        if found is not None:
+            return found
+    return None
