@@ -21,7 +21,8 @@ from ledger import (
 from verifier import ChainAudit, ChainIndex, ChainView, Verifier, default_index_url
 from wallet_api._accesslog import LogAnchorer, Pseudonyms
 from wallet_api._principal import UnitKeyCache
-from wallet_api._ratelimit import RateLimiter
+from wallet_api._proxies import TrustedProxies
+from wallet_api._ratelimit import RateLimiter, budget_engine
 from wallet_api._security import ApiKeys, TokenService, load_token_secret
 from wallet_api._settings import WalletSettings
 from wallet_api._writer import GroupWriter
@@ -134,5 +135,10 @@ class WalletContext(IssuerContext):
 
     @cached_property
     def limiter(self) -> RateLimiter:
-        """Per-client request budgets."""
-        return RateLimiter()
+        """Per-client request budgets, in the database: the same for every API process."""
+        return RateLimiter(budget_engine(self.engine), key=self.hasher.derive("rate-budgets"))
+
+    @cached_property
+    def proxies(self) -> TrustedProxies:
+        """The proxies whose X-Forwarded-For names the client."""
+        return TrustedProxies(self.settings.trusted_proxies)

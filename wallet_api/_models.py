@@ -166,6 +166,22 @@ class ReconciliationRecord(SQLModel, table=True):
     details: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
 
 
+class RateBudget(SQLModel, table=True):
+    """What is left of one client's budget for one kind of request, shared by every API process.
+
+    `client` is a keyed hash of the address or id, so no address is stored. `tokens` is the
+    count at `updated` (seconds since the epoch); the bucket refills from there. A row idle for a
+    minute is full again, so rows are forgotten soon after.
+    """
+
+    __tablename__ = "rate_budgets"
+
+    action: str = Field(primary_key=True, max_length=16)
+    client: str = Field(primary_key=True, max_length=32)
+    tokens: float
+    updated: float
+
+
 citizen_accounts: sa.Table = CitizenAccount.__table__  # type: ignore[attr-defined]
 staff_accounts: sa.Table = StaffAccount.__table__  # type: ignore[attr-defined]
 sessions: sa.Table = SessionRecord.__table__  # type: ignore[attr-defined]
@@ -176,3 +192,4 @@ access_log: sa.Table = AccessLogEntry.__table__  # type: ignore[attr-defined]
 access_log_nodes: sa.Table = AccessLogNode.__table__  # type: ignore[attr-defined]
 log_anchors: sa.Table = LogAnchorRecord.__table__  # type: ignore[attr-defined]
 reconciliations: sa.Table = ReconciliationRecord.__table__  # type: ignore[attr-defined]
+rate_budgets: sa.Table = RateBudget.__table__  # type: ignore[attr-defined]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from issuer import IssuerSettings
 
@@ -32,6 +33,10 @@ class WalletSettings(IssuerSettings):
     rate_grants: int = Field(default=60, ge=1, description="grants created per citizen per minute")
     rate_redeem: int = Field(default=600, ge=1, description="redemptions per unit per minute")
     rate_public: int = Field(default=120, ge=1, description="anonymous requests per address per minute")
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+        default=(),
+        description="proxies whose X-Forwarded-For names the client: addresses or networks, comma-separated",
+    )
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=64 << 20, ge=1024)
     log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
@@ -43,6 +48,13 @@ class WalletSettings(IssuerSettings):
     index_database_url: str | None = Field(
         default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def base_url(self) -> str:

@@ -57,6 +57,9 @@ _UVICORN: dict[str, object] = {
     "access_log": False,
     "server_header": False,
     "timeout_graceful_shutdown": 10,
+    # Uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): the client's
+    # address is decided by the service alone, from CERTLEDGER_TRUSTED_PROXIES.
+    "proxy_headers": False,
 }
 
 
@@ -104,7 +107,11 @@ def _plain(settings: WalletSettings) -> dict[str, object]:
         value = getattr(settings, name)
         if value is None:
             continue
-        values[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        elif isinstance(value, tuple):
+            value = ",".join(map(str, value))  # as comma-separated settings are read
+        values[name] = value
     return values
 
 

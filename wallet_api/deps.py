@@ -99,5 +99,9 @@ PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE, description="how many to retu
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, for budgets of anonymous requests."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address, for budgets of anonymous requests: the socket's peer, or the client
+    that X-Forwarded-For names when the peer is a trusted proxy (``CERTLEDGER_TRUSTED_PROXIES``)."""
+    services: Services = request.app.state.services
+    return services.context.proxies.client(
+        request.client.host if request.client else None, request.headers.getlist("x-forwarded-for")
+    )

@@ -1,17 +1,23 @@
-"""Limits: budgets per client on logins, grants and redemptions; body and page sizes; random ids."""
+"""Limits: budgets per client on logins, grants and redemptions, shared by every process through
+the database; body and page sizes; random ids."""
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from web3 import Web3
 
 from tests.wallet_api.conftest import WalletWorld, build_world
+from wallet_api import RateLimitedError
+from wallet_api._ratelimit import RateLimiter, budget_engine
 
 
 @pytest.fixture
@@ -133,3 +139,88 @@ def test_request_ids_are_echoed_or_made(strict: WalletWorld) -> None:
     assert refused.json()["requestId"] == "abc-123-def-789"
     odd = strict.client.get("/v1/types", headers={"X-Request-ID": "bad id\twith spaces"})
     assert odd.headers["x-request-id"] != "bad id\twith spaces"
+
+
+class _Clock:
+    """Seconds that move only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _attempts(limiter: RateLimiter, count: int, *, client: str = "203.0.113.7") -> list[float | None]:
+    """`count` takes of 10 a minute: None for each granted, the Retry-After of each refused."""
+    outcomes: list[float | None] = []
+    for _ in range(count):
+        try:
+            limiter.take("login", client, per_minute=10)
+            outcomes.append(None)
+        except RateLimitedError as refused:
+            outcomes.append(refused.retry_after)
+    return outcomes
+
+
+@pytest.fixture
+def clock() -> _Clock:
+    """The limiters' clock."""
+    return _Clock()
+
+
+@pytest.fixture
+def limiters(engine: Engine, clock: _Clock) -> list[RateLimiter]:
+    """Two limiters on one migrated database (disposed with it), as two API processes have."""
+    return [RateLimiter(budget_engine(engine), key=b"k" * 32, clock=clock) for _ in range(2)]
+
+
+def test_processes_spend_one_budget_in_the_database(limiters: list[RateLimiter], clock: _Clock) -> None:
+    """Four threads in each of two limiters race for 10 a minute."""
+    outcomes: list[float | None] = []
+    lock = threading.Lock()
+
+    def spend(limiter: RateLimiter) -> None:
+        mine = _attempts(limiter, 10)
+        with lock:
+            outcomes.extend(mine)
+
+    threads = [threading.Thread(target=spend, args=(limiter,)) for limiter in limiters for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(None) == 10
+    assert sorted(outcome for outcome in outcomes if outcome is not None) == [6.0] * 70  # one per 6 s
+    # It refills continuously, for every process: one more after 6 s, and another after 6 more.
+    clock.now += 6.0
+    assert _attempts(limiters[1], 2) == [None, 6.0]
+    clock.now += 3.0
+    assert _attempts(limiters[0], 1) == [3.0]
+    # A clock stepped back refills nothing until it is where the bucket was last spent.
+    clock.now -= 60.0
+    assert _attempts(limiters[0], 1) == [63.0]
+    # Other clients and other actions have budgets of their own.
+    assert _attempts(limiters[0], 1, client="203.0.113.8") == [None]
+    limiters[0].take("verify", "203.0.113.7", per_minute=1)
+
+
+def test_idle_budgets_are_forgotten(limiters: list[RateLimiter], clock: _Clock, engine: Engine) -> None:
+    limiter = limiters[0]
+    _attempts(limiter, 11, client="203.0.113.7")
+    clock.now += 100.0
+    _attempts(limiter, 1, client="203.0.113.8")
+    clock.now += 30.0  # the first idle for 130 s (full again after 60), the second for 30
+    limiter.prune()
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT client, tokens FROM rate_budgets")).all()
+    assert [tuple(row) for row in left] == [(limiter.client_key("203.0.113.8"), 9.0)]
+    assert "203.0.113" not in str(left)  # no address is stored
+    # A forgotten budget is a full one.
+    assert _attempts(limiter, 11, client="203.0.113.7") == [None] * 10 + [6.0]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            persistence = connection.execute(
+                sa.text("SELECT relpersistence FROM pg_class WHERE relname = 'rate_budgets'")
+            ).scalar_one()
+        assert persistence == "u"  # UNLOGGED: no WAL, no flush to wait for

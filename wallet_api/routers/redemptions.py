@@ -38,7 +38,9 @@ async def redeem_link(
     body: RedeemRequest, unit: Principal, services: Services, *, with_view: bool
 ) -> Redemption:
     """A unit's redemption of the grant `body` names, within the unit's rate limit."""
-    services.context.limiter.take("redeem", unit.id, per_minute=services.context.settings.rate_redeem)
+    await services.context.limiter.take_async(
+        "redeem", unit.id, per_minute=services.context.settings.rate_redeem
+    )
     reference, key = reference_and_key(body)
     redeemed = await services.grants.redeem(unit, reference=reference, key=key, with_view=with_view)
     return Redemption.model_validate(redeemed)
