@@ -63,15 +63,30 @@ def _address(key: SecretStr | None) -> str:
     return str(Account.from_key(key.get_secret_value()).address)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def audited(
-    request: pytest.FixtureRequest, w3: Web3, chain: ManagedChain, tmp_path: Path, snapshot: None
+    request: pytest.FixtureRequest, w3: Web3, chain: ManagedChain, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AuditedWorld]:
     """The demonstration world, then: two grants redeemed and the first revoked, the access log
-    anchored after the first grant and again at the end, and one certificate revoked on chain."""
+    anchored after the first grant and again at the end, and one certificate revoked on chain.
+
+    Built once per database for the module's tests that only read it (the reports, the index,
+    bad input); a test that changes it takes `changed`, a world of its own."""
+    yield from _audited_world(str(request.param), w3, chain, tmp_path_factory.mktemp("audited"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def changed(
+    request: pytest.FixtureRequest, w3: Web3, chain: ManagedChain, tmp_path: Path, snapshot: None
+) -> Iterator[AuditedWorld]:
+    """The same world, for a test that changes it, rolled back on chain afterwards."""
     del snapshot
-    for database_url in fresh_database_url(str(request.param), tmp_path):
-        world = build_world(w3, chain.rpc_url, database_url, tmp_path)
+    yield from _audited_world(str(request.param), w3, chain, tmp_path)
+
+
+def _audited_world(kind: str, w3: Web3, chain: ManagedChain, folder: Path) -> Iterator[AuditedWorld]:
+    for database_url in fresh_database_url(kind, folder):
+        world = build_world(w3, chain.rpc_url, database_url, folder)
         try:
             with world.client:
                 yield _drive(world, w3, chain.rpc_url, database_url)
@@ -451,7 +466,8 @@ def test_access_refuses_a_size_that_was_never_anchored(audited: AuditedWorld) ->
 # ---------------------------------------------------------------- reconcile
 
 
-def test_reconcile_finds_a_broken_proof_and_repairs_it(audited: AuditedWorld, tmp_path: Path) -> None:
+def test_reconcile_finds_a_broken_proof_and_repairs_it(changed: AuditedWorld, tmp_path: Path) -> None:
+    audited = changed
     with audited.connect() as connection:
         certificate_count = connection.execute(
             sa.select(sa.func.count()).where(certificates.c.batch_id.is_not(None))
