@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,10 +63,29 @@ def connect(url: str, *, timeout: float = 10.0) -> Web3:
     Blocks of proof-of-authority networks (Besu QBFT, geth clique) carry long extra data, which
     the inserted middleware accepts; it changes nothing on other chains.
     """
-    provider = _Provider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
+    provider = _Provider(
+        url, request_kwargs={"timeout": timeout}, session=_session(url), exception_retry_configuration=None
+    )
     w3 = Web3(provider)
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     return w3
+
+
+def _session(url: str) -> requests.Session:
+    """One HTTP session for every thread that calls the node, with the environment read once.
+
+    By default `requests` reads the proxy variables on every request by iterating `os.environ`,
+    which raises `KeyError` in a background thread (the anchoring worker, the log anchorer) when
+    another thread changes the environment meanwhile. So the proxies and the CA bundle the
+    environment names are taken here, once, and the session does not look again.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    return session
 
 
 class RPCError(Exception):
