@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from web3 import Web3
 from ledger._canonical import JSONTooDeepError, check_json_depth
 from ledger._compiler import load_artifact
 from ledger._errors import ChainMismatchError, DeploymentError, LedgerConfigError
+from ledger._files import write_json_atomically
 from ledger._hashing import keccak256
 from ledger._paths import ARTIFACTS_DIR
 from ledger._sender import TransactionSender
@@ -182,14 +182,7 @@ def _deploy(
 
 def write_manifest(path: Path, deployment: Deployment) -> None:
     """Writes the manifest atomically: a crash leaves the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(deployment.to_json(), handle, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_json_atomically(path, deployment.to_json())
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,12 @@ dropped.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ledger._errors import ChainProcessError
+from ledger._files import write_json_atomically
 from ledger._hashing import keccak256
 
 # The block header's fields in RLP order (Prague), as anvil writes them into its state file.
@@ -68,14 +67,7 @@ class Genesis:
 
     def save(self, path: Path) -> None:
         """Writes the record atomically: a crash leaves no half-written file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump({"timestamp": self.timestamp, "hash": self.hash}, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_json_atomically(path, {"timestamp": self.timestamp, "hash": self.hash})
 
 
 def header_hash(header: dict[str, Any]) -> str:
@@ -132,10 +124,5 @@ def repair_state(state_file: Path) -> Genesis | None:
     kept = [block for block in blocks if block is chosen or int(block["header"]["number"], 16) != 0]
     if len(kept) != len(blocks):
         state["blocks"] = kept
-        descriptor, temporary = tempfile.mkstemp(dir=state_file.parent, prefix="state", suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, state_file)
+        write_json_atomically(state_file, state, indent=None)
     return genesis

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -158,6 +159,29 @@ def wait_for_state_dump(chain: ManagedChain, *, timeout: float = 15.0) -> None:
             assert time.monotonic() < deadline, "the node never dumped its state"
             time.sleep(0.05)
         seen = stamp
+
+
+@pytest.fixture
+def own_chain(tmp_path: Path) -> Iterator[ManagedChain]:
+    """A node of the test's own, started and stopped afterwards: for tests that stop, restart,
+    kill or compare it with another, which the session's node must never be."""
+    chain = ManagedChain(tmp_path / "node", port=free_port())
+    chain.up()
+    yield chain
+    chain.down()
+
+
+def kill_9(chain: ManagedChain, *, timeout: float = 10.0) -> None:
+    """Kills the node with SIGKILL once its state holds everything done so far (a hard kill loses
+    what was not dumped, which is not what the callers test), and waits until it is gone."""
+    wait_for_state_dump(chain)
+    pid = chain.status().pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while chain.status().running:
+        assert time.monotonic() < deadline, "the node outlived SIGKILL"
+        time.sleep(0.05)
 
 
 def _dump_stamp(chain: ManagedChain) -> tuple[int, int] | None:

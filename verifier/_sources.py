@@ -18,6 +18,8 @@ from ledger import CanonicalJSONError, JSONTooDeepError, check_json_depth, parse
 from verifier._errors import GrantLinkError, RedemptionRefusedError, UnreadableDocumentError
 
 MAX_DOCUMENT_BYTES = 5_000_000
+MAX_IMAGE_BYTES = 20_000_000
+MAX_IMAGE_PIXELS = 64_000_000  # a 48-megapixel phone photo fits
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 # A wallet's grant link is <wallet>/r/<reference>#<key> (wallet_api's `Grants.link`); the
 # wallet may sit under a path of its public URL.
@@ -186,11 +188,22 @@ def _wallet_key(url: str) -> tuple[str, str, str]:
 
 
 def text_from_qr(image: Path) -> str:
-    """The text of the QR code in an image (a photo or a screenshot)."""
+    """The text of the QR code in an image (a photo or a screenshot), within a size in bytes and
+    in pixels: the image is not decoded when its header announces more than a phone camera takes."""
     try:
-        with Image.open(image) as picture:
+        size = image.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise UnreadableDocumentError(
+                f"{image} is {size:,} bytes; an image is at most {MAX_IMAGE_BYTES:,}"
+            )
+        with Image.open(image) as picture:  # reads the header only
+            width, height = picture.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise UnreadableDocumentError(
+                    f"{image} is {width}×{height} pixels; an image is at most {MAX_IMAGE_PIXELS:,}"
+                )
             barcodes = zxingcpp.read_barcodes(picture.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as error:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
         raise UnreadableDocumentError(f"cannot read the image {image}: {error}") from error
     readable = [b for b in barcodes if b.valid and b.format == zxingcpp.BarcodeFormat.QRCode]
     if not readable:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +27,8 @@ from tests.conftest import free_port, new_sender
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[ManagedChain]:
-    chain = ManagedChain(tmp_path / "node-a", port=free_port())
-    chain.up()
-    yield chain
-    chain.down()
+def node(own_chain: ManagedChain) -> ManagedChain:
+    return own_chain
 
 
 def _ensure(chain: ManagedChain, data: Path, *, force: bool = False) -> tuple[bool, tuple[str, ...]]:

@@ -29,7 +29,6 @@ from ledger import (
     parse_json,
 )
 from ledger._limits import RECURSION_LIMIT
-from tests.conftest import free_port
 
 DEPTHS = [100_000, 1_000_000]
 
@@ -127,7 +126,7 @@ class _DeepNode(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def deep_node() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _DeepNode)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DeepNode)  # the kernel picks a free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

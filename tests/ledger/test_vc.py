@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from ledger import (
-    Anchor,
     Certificate,
     DocumentFormatError,
     Header,
@@ -28,21 +27,9 @@ from ledger import (
     certificate_to_vc,
     seal,
 )
+from tests.ledger.test_document import ANCHOR, HOLDER  # the same example anchor
 
 CATALOG = TypeCatalog.load()
-HOLDER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # the EIP-55 example address
-LEDGER = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"  # another EIP-55 example
-ANCHOR = Anchor(
-    batch_id=3,
-    index=5,
-    count=8,
-    batch_root=bytes(range(32)),
-    proof=(b"\x11" * 32, b"\x22" * 32, b"\x33" * 32),
-    chain_id=31337,
-    ledger=LEDGER,
-    transaction=b"\xab" * 32,
-    block=12,
-)
 CLAIMS: dict[str, Any] = {
     "certificate_no": "SC-2025-000001",
     "holder_name": "张三",

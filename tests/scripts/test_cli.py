@@ -15,7 +15,7 @@ import pytest
 
 from ledger import ManagedChain
 from scripts.demo_data import generate, write_jsonl
-from tests.conftest import free_port, wait_for_state_dump
+from tests.conftest import free_port, kill_9
 from tests.issuing import certledger
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
@@ -135,12 +135,7 @@ def test_a_certificate_verifies_after_five_restarts_and_nothing_redeploys(tmp_pa
         assert certledger(environment, "export", number, "--out", str(exported)).returncode == 0
         for hard in (False, True, False, True, False):
             if hard:
-                wait_for_state_dump(chain)
-                pid = chain.status().pid
-                assert pid is not None
-                os.kill(pid, signal.SIGKILL)
-                while chain.status().running:
-                    time.sleep(0.05)
+                kill_9(chain)
             else:
                 assert certledger(environment, "chain", "down").returncode == 0
             assert certledger(environment, "chain", "up").returncode == 0

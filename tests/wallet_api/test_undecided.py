@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ledger import ManagedChain, connect
-from tests.conftest import free_port
 from tests.wallet_api.conftest import WalletWorld, build_world
-
-
-@pytest.fixture
-def own_chain(tmp_path: Path) -> Iterator[ManagedChain]:
-    """A node of this test's own: it is stopped and started again, which the session's must not be."""
-    chain = ManagedChain(tmp_path / "node", port=free_port())
-    chain.up()
-    yield chain
-    chain.down()
 
 
 @pytest.mark.slow
