@@ -19,6 +19,8 @@ from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._models import access_log, access_log_nodes, grants, log_anchors, units
 from wallet_api._principal import Principal
 
+_PAGE = 5000  # log entries read per query when counting activity
+
 
 def _hex(value: bytes) -> str:
     return "0x" + value.hex()
@@ -147,15 +149,20 @@ class LogAudit:
         redeemed, revoked and refused. The entries carry no personal data; only their kind and
         time are read."""
         counts: Counter[tuple[str, str]] = Counter()
-        query = sa.select(access_log.c.entry).order_by(access_log.c.seq)
+        query = sa.select(access_log.c.seq, access_log.c.entry).order_by(access_log.c.seq).limit(_PAGE)
         if start is not None:
             query = query.where(access_log.c.created_at >= _china_midnight(start))
         if end is not None:
             query = query.where(access_log.c.created_at < _china_midnight(end + timedelta(days=1)))
+        # Pages by sequence number, not a server-side cursor: the reader runs without a
+        # transaction (AUTOCOMMIT on PostgreSQL), where a cursor cannot be declared.
+        after = -1
         with self.context.reader.connect() as connection:
-            for (entry,) in connection.execution_options(yield_per=5000).execute(query):
-                parsed = orjson.loads(entry)
-                counts[_china_day(parsed["time"]), parsed["event"]] += 1
+            while rows := connection.execute(query.where(access_log.c.seq > after)).all():
+                for _seq, entry in rows:
+                    parsed = orjson.loads(entry)
+                    counts[_china_day(parsed["time"]), parsed["event"]] += 1
+                after = rows[-1][0]
         return [
             {"day": day, "event": event, "count": count} for (day, event), count in sorted(counts.items())
         ]

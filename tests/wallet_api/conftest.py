@@ -194,3 +194,21 @@ def wallet_on(
             yield world
         world.context.engine.dispose()
         world.context.reader.dispose()
+
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+def module_world(
+    request: pytest.FixtureRequest, w3: Web3, rpc_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WalletWorld]:
+    """One populated service for a whole module, on the database its parameter names (see
+    `DATABASES`): routes that fail on PostgreSQL alone fail the suite. The chain is not rolled
+    back: the world only grows."""
+    folder = tmp_path_factory.mktemp(f"world-{request.param}")
+    for url in fresh_database_url(str(request.param), folder):
+        built = build_world(w3, rpc_url, url, folder)
+        with built.client:
+            yield built
+        built.context.engine.dispose()
+        built.context.reader.dispose()

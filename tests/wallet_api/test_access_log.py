@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
+import wallet_api._audit
 from ledger import (
     ACCESS_LOG_ID,
     MemorySubtreeStore,
@@ -186,3 +188,21 @@ def test_an_anchor_sent_but_not_recorded_is_recorded_not_sent_again(wallet: Wall
     assert anchorer.client.head(ACCESS_LOG_ID).checkpoints == head_before.checkpoints
     with wallet.context.engine.connect() as connection:
         assert connection.execute(sa.select(log_anchors.c.size, log_anchors.c.root)).all() == [(size, root)]
+
+
+def test_activity_is_counted_page_by_page_on_every_database(
+    wallet_on: WalletWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The auditor's activity chart reads the log in pages of sequence numbers: on PostgreSQL's
+    transaction-less reader a server-side cursor would fail (NoActiveSqlTransaction)."""
+    world = wallet_on
+    auditor = world.staff_headers("auditor")
+    _activity(world, grants=3)
+    whole = world.client.get("/v1/audit/log/activity", headers=auditor)
+    assert whole.status_code == 200, whole.text
+    monkeypatch.setattr(wallet_api._audit, "_PAGE", 2)
+    paged = world.client.get("/v1/audit/log/activity", headers=auditor)
+    assert paged.status_code == 200, paged.text
+    assert paged.json() == whole.json()
+    counts = {row["event"]: row["count"] for row in whole.json()["rows"]}
+    assert counts == {"grant.created": 3, "grant.redeemed": 3, "grant.revoked": 3}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -15,18 +14,17 @@ import pytest
 from web3 import Web3
 
 from scripts.demo_wallet import DemoCitizen
-from tests.wallet_api.conftest import WalletWorld, build_world
+from tests.wallet_api.conftest import DATABASES, WalletWorld, module_world
 
 CALLERS = ("citizen_a", "citizen_b", "unit_x", "unit_y", "operator", "auditor", "anonymous")
 
 
-@pytest.fixture(scope="module")
-def world(w3: Web3, chain: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WalletWorld]:
-    """One populated service for the whole matrix (no chain rollback: it only grows)."""
-    folder: Path = tmp_path_factory.mktemp("matrix")
-    built = build_world(w3, chain.rpc_url, f"sqlite:///{folder / 'wallet.db'}", folder)
-    with built.client:
-        yield built
+@pytest.fixture(scope="module", params=DATABASES)
+def world(
+    request: pytest.FixtureRequest, w3: Web3, chain: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WalletWorld]:
+    """One populated service for the whole matrix, on SQLite and on PostgreSQL."""
+    yield from module_world(request, w3, chain.rpc_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from web3 import Web3
 
 from ledger import ManagedChain, personal_message_digest, sign_digest
 from tests.issuing import credit_code, identity_number
-from tests.wallet_api.conftest import WalletWorld, build_world, sign_typed
+from tests.wallet_api.conftest import DATABASES, WalletWorld, module_world, sign_typed
 from wallet_api import enrolment_message
 from wallet_api._reconcile import Reconciler
 
@@ -125,15 +125,13 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def world(w3: Web3, chain: ManagedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WalletWorld]:
-    """A populated service on a SQLite database and contracts of its own, for the whole module."""
-    folder = tmp_path_factory.mktemp("openapi-wallet")
-    built = build_world(w3, chain.rpc_url, f"sqlite:///{folder / 'wallet.db'}", folder)
-    with built.client:
-        yield built
-    built.context.engine.dispose()
-    built.context.reader.dispose()
+@pytest.fixture(scope="module", params=DATABASES)
+def world(
+    request: pytest.FixtureRequest, w3: Web3, chain: ManagedChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WalletWorld]:
+    """A populated service with contracts of its own, for the whole module, on SQLite and on
+    PostgreSQL."""
+    yield from module_world(request, w3, chain.rpc_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
