@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 
-from issuer import certificates
+from issuer import StoredCertificate, certificates
 from ledger import (
     DocumentFormatError,
     Grant,
@@ -49,7 +49,7 @@ from wallet_api._principal import Principal
 from wallet_api._qr import qr_png, qr_svg
 from wallet_api._render import verification_view
 from wallet_api._safe_view import SafeView
-from wallet_api._units import Units
+from wallet_api._units import Unit, Units
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -70,12 +70,14 @@ class GrantTerms:
 
 @dataclass(frozen=True, slots=True)
 class CreatedGrant:
-    """A new grant and the only copy of its link (the key is not kept)."""
+    """A new grant and the only copy of its link (the key is not kept), with its QR code."""
 
     grant: dict[str, Any]
     link: str
     reference: str
     key: str
+    qr_png: bytes
+    qr_svg: str
 
 
 def encode_key(key: bytes) -> str:
@@ -170,6 +172,13 @@ def grant_json(row: Any, now: datetime) -> dict[str, Any]:
     }
 
 
+class _Row:
+    """A mapping read as a row: the columns `grant_json` reads, by attribute."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
 _REFUSALS = {
     "revoked": (410, "grant.revoked", "the citizen revoked this grant"),
     "expired": (410, "grant.expired", "the grant has expired"),
@@ -192,7 +201,9 @@ class Grants:
         """The grant the citizen's key is to sign for these terms, with a fresh random id."""
         return self._grant(principal, terms, os.urandom(16))[0]
 
-    def _grant(self, principal: Principal, terms: GrantTerms, grant_id: bytes) -> tuple[Grant, Any]:
+    def _grant(
+        self, principal: Principal, terms: GrantTerms, grant_id: bytes
+    ) -> tuple[Grant, StoredCertificate, Unit]:
         stored = self.safe.get(principal, terms.certificate_id)
         if stored.status != "valid":
             raise ConflictError(
@@ -234,19 +245,33 @@ class Grants:
             )
         except GrantFormatError as error:
             raise InvalidRequestError(str(error), code="grant.invalid") from None
-        return grant, stored
+        return grant, stored, unit
 
     def create(
-        self, principal: Principal, terms: GrantTerms, *, grant_id: str, signature: bytes
+        self,
+        principal: Principal,
+        terms: GrantTerms,
+        *,
+        grant_id: str,
+        signature: bytes,
+        key: str | None = None,
     ) -> CreatedGrant:
-        """Stores a grant the citizen signed, sealed under a new one-time key."""
+        """Stores a grant the citizen signed, sealed under a one-time key: the one the citizen's
+        device chose (`key`), or else a fresh random one.
+
+        Everything that can fail happens before the commit — the answer, its QR code included, is
+        built from what is in hand — so an error answer means nothing was stored, except when the
+        commit's own acknowledgement is lost. For that case a device that chose the key sends the
+        same request again and gets the same grant, link and key; without a key of its own the
+        retry is refused (`grant.exists`), as the lost key cannot be made again.
+        """
         try:
             raw_id = bytes.fromhex(grant_id)
         except ValueError:
             raw_id = b""
         if len(raw_id) != 16 or raw_id.hex() != grant_id:
             raise InvalidRequestError("grantId: 32 lower-case hex digits", code="grant.invalid")
-        grant, stored = self._grant(principal, terms, raw_id)
+        grant, stored, unit = self._grant(principal, terms, raw_id)
         signed = SignedGrant(grant, self.context.domain, signature)
         try:
             signer = signed.signer()
@@ -257,8 +282,8 @@ class Grants:
                 f"signature: made by {signer}, not by your wallet key {principal.wallet_address}",
                 code="grant.bad_signature",
             )
+        one_time = decode_key(key) if key is not None else os.urandom(KEY_BYTES)
         presentation = stored.certificate.present(grant.fields)
-        key = os.urandom(KEY_BYTES)
         bundle = canonical_json({"presentation": presentation.to_json(), "grant": signed.to_json()})
         reference = random_reference()
         now = self.clock()
@@ -279,7 +304,7 @@ class Grants:
             "chain_id": self.context.domain.chain_id,
             "ledger": self.context.domain.ledger,
             "signature": signature,
-            "sealed": _seal(key, grant_id, bundle),
+            "sealed": _seal(one_time, grant_id, bundle),
             "created_at": now,
         }
         event = LogEvent(
@@ -291,6 +316,15 @@ class Grants:
             fields=grant.fields,
             purpose=grant.purpose,
         )
+        shown = {
+            **row,
+            "unit_name": unit.name,
+            "unit_code": unit.credit_code,
+            "certificate_no": stored.number,
+            "revoked_at": None,
+            "last_used_at": None,
+        }
+        created = self._created(grant_json(_Row(shown), now), reference, encode_key(one_time))
 
         def store(connection: sa.Connection) -> tuple[None, list[LogEvent]]:
             connection.execute(sa.insert(grants).values(**row))
@@ -299,16 +333,40 @@ class Grants:
         try:
             self.context.writer.run(store)
         except IntegrityError:
+            if key is not None:
+                again = self._stored_again(principal, grant_id, signature, one_time)
+                if again is not None:
+                    return again
             raise ConflictError(
                 "a grant with this id exists already: draft a new one", code="grant.exists"
             ) from None
-        text = encode_key(key)
+        return created
+
+    def _created(self, shown: dict[str, Any], reference: str, key: str) -> CreatedGrant:
+        link = self.link(reference, key)
         return CreatedGrant(
-            grant=self.get(principal, grant_id),
-            link=self.link(reference, text),
-            reference=reference,
-            key=text,
+            grant=shown, link=link, reference=reference, key=key, qr_png=qr_png(link), qr_svg=qr_svg(link)
         )
+
+    def _stored_again(
+        self, principal: Principal, grant_id: str, signature: bytes, key: bytes
+    ) -> CreatedGrant | None:
+        """The grant a retry of the same request finds stored: the same citizen, signature and
+        key (the sealed bundle opens with it). None for anything else."""
+        with self.context.reader.connect() as connection:
+            row = connection.execute(
+                _select_grants()
+                .add_columns(grants.c.signature, grants.c.sealed)
+                .where(grants.c.id == grant_id)
+            ).first()
+        if (
+            row is None
+            or row.account_id != principal.id
+            or bytes(row.signature) != signature
+            or _open(key, grant_id, row.sealed) is None
+        ):
+            return None
+        return self._created(grant_json(row, self.clock()), row.reference, encode_key(key))
 
     def link(self, reference: str, key: str) -> str:
         """The link a QR code carries: the reference in the path, the key in the fragment."""

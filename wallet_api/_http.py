@@ -310,6 +310,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)
+    @app.exception_handler(sa.exc.DisconnectionError)  # a pool invalidated after a server restart
     async def _database(request: Request, error: Exception) -> JSONResponse:
         log.warning("database unavailable", extra={"fields": {"error": type(error).__name__}})
         return problem(
@@ -353,11 +354,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI document with error bodies under ``application/problem+json``, as they are sent."""
+    """The OpenAPI document with error bodies under ``application/problem+json``, as they are sent
+    (an error answered with a body of its own, such as the readiness check's 503, stays JSON)."""
+    problem = {"$ref": "#/components/schemas/Problem"}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status.isdigit() and int(status) >= 400 and "application/json" in content:
+                json_body = content.get("application/json")
+                if (
+                    status.isdigit()
+                    and int(status) >= 400
+                    and json_body
+                    and json_body.get("schema") == problem
+                ):
                     content[PROBLEM_TYPE] = content.pop("application/json")
     return schema

@@ -188,6 +188,16 @@ class GrantCreate(GrantTermsIn):
 
     grant_id: str = Field(pattern=HEX_ID)
     signature: str = Field(pattern=SIGNATURE)
+    key: str | None = Field(
+        default=None,
+        min_length=43,
+        max_length=43,
+        pattern=r"^[A-Za-z0-9_-]{43}$",
+        description=(
+            "the link's one-time key, 32 random bytes in base64url, chosen by the citizen's device; "
+            "with it a lost answer can be asked for again (the same request returns the same grant)"
+        ),
+    )
 
 
 class GrantDraftOut(Out):
@@ -439,6 +449,68 @@ class Health(Out):
     ledger: str
     block: int | None
     detail: str | None = None
+
+
+class Liveness(Out):
+    """The process answers."""
+
+    status: Literal["alive"] = "alive"
+
+
+class LoopOut(Out):
+    """One background loop of the answering process."""
+
+    name: str
+    alive: bool = Field(description="its thread runs")
+    healthy: bool = Field(description="alive, and its last round succeeded")
+    rounds: int = Field(description="rounds that succeeded since the process started")
+    failures: int = Field(description="rounds failed in a row, up to now")
+    restarts: int = Field(description="times its thread died and was started again")
+    last_success: datetime | None
+    last_error: str | None = Field(description="the type of the last error (never personal data)")
+    last_error_at: datetime | None
+
+
+class BacklogOut(Out):
+    """Work waiting to be anchored."""
+
+    waiting: int
+    oldest_age_seconds: float | None = Field(description="age of the oldest waiting item; null when none")
+
+
+class AnchoringBacklogOut(BacklogOut):
+    """Certificates in the anchoring outbox, and batches formed but not yet on chain."""
+
+    sending_batches: int
+
+
+class DatabaseProbe(Out):
+    """Whether the database answered."""
+
+    ok: bool
+    error: str | None = None
+
+
+class ChainProbe(Out):
+    """Whether the chain answered, and its latest block."""
+
+    ok: bool
+    block: int | None = None
+    error: str | None = None
+
+
+class Readiness(Out):
+    """Whether this process can do its work; `problems` says why not."""
+
+    status: Literal["ready", "not_ready"]
+    problems: list[str]
+    database: DatabaseProbe
+    chain: ChainProbe
+    loops: list[LoopOut]
+    anchoring: AnchoringBacklogOut | None = Field(description="null when the database does not answer")
+    access_log: BacklogOut | None = Field(
+        description="entries not yet under an anchored root; null when the database does not answer"
+    )
 
 
 # ---------------------------------------------------------------- the issuing office

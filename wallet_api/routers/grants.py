@@ -45,20 +45,25 @@ def draft(body: GrantTermsIn, citizen: CurrentCitizen, services: ServicesDep) ->
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a signed grant")
 def create(body: GrantCreate, citizen: CurrentCitizen, services: ServicesDep) -> GrantCreated:
-    """The response holds the only copy of the link's key; keep it to show the QR code again."""
+    """The response holds the only copy of the link's key; keep it to show the QR code again.
+
+    A device that chooses the one-time key itself (`key`) may send the same request again when
+    the answer was lost (a timeout, a 503): it gets the same grant and link, not a second grant."""
     services.context.limiter.take("grants", citizen.id, per_minute=services.context.settings.rate_grants)
     created = services.grants.create(
-        citizen, _terms(body), grant_id=body.grant_id, signature=bytes.fromhex(body.signature[2:])
+        citizen,
+        _terms(body),
+        grant_id=body.grant_id,
+        signature=bytes.fromhex(body.signature[2:]),
+        key=body.key,
     )
-    png, _ = services.grants.qr(citizen, created.grant["id"], key=created.key, form="png")
-    svg, _ = services.grants.qr(citizen, created.grant["id"], key=created.key, form="svg")
     return GrantCreated(
         grant=GrantOut.model_validate(created.grant),
         link=created.link,
         reference=created.reference,
         key=created.key,
-        qr_svg=svg.decode(),
-        qr_png=base64.b64encode(png).decode(),
+        qr_svg=created.qr_svg,
+        qr_png=base64.b64encode(created.qr_png).decode(),
     )
 
 

@@ -217,13 +217,35 @@ async function shareView(id) {
       const draft = await call("/v1/grants/draft", { method: "POST", body: terms });
       const { EIP712Domain, ...types } = draft.typedData.types;
       const signature = await signer.signTypedData(draft.typedData.domain, types, draft.typedData.message);
-      const created = await call("/v1/grants", { method: "POST", body: { ...terms, grantId: draft.grantId, signature } });
+      // The link's one-time key is chosen here, so that an answer lost on the way (a dropped
+      // connection, a 503) can be asked for again: the same request returns the same grant.
+      const body = { ...terms, grantId: draft.grantId, signature, key: oneTimeKey() };
+      const created = await createGrant(body);
       keepLink(created.grant.id, created.link);
       sessionStorage.setItem(`certledger.qr.${created.grant.id}`, created.qrPng);
       location.hash = `#/g/${created.grant.id}`;
     });
   });
   show(el("div", { class: "row" }, el("a", { href: `#/c/${id}` }, `← ${t("wallet.back")}`)), el("h1", {}, t("wallet.share.title")), el("p", { class: "muted" }, certificate.number), form);
+}
+
+/** 32 random bytes in base64url without padding: a grant link's one-time key. */
+function oneTimeKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Creates a grant, sending the same request again (twice at most) when the answer was lost. */
+async function createGrant(body) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call("/v1/grants", { method: "POST", body });
+    } catch (error) {
+      const lost = error.status === 0 || error.status === 503;
+      if (!lost || attempt >= 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (attempt + 1)));
+    }
+  }
 }
 
 /** The wallet key, opened from its encrypted backup with the citizen's passphrase. */
