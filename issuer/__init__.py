@@ -8,12 +8,14 @@ Exceptions raised here all derive from `IssuerError`::
     ├── SafeError                                    the safe cannot give a certificate's content
     │   ├── ErasedError                              the citizen's data key was destroyed
     │   └── SafeIntegrityError                       a body or data key does not decrypt
+    ├── LeaseLostError                               a worker's lease lapsed or was taken: it wrote nothing
     ├── CertificateNotFoundError (LookupError)
     └── CitizenNotFoundError (LookupError)
 
 Single bad input rows are not exceptions: they come back as `Rejection` with line and reason.
 """
 
+from issuer._batches import complete_batch, requeue_batches, rewrite_proofs
 from issuer._context import IssuerContext
 from issuer._errors import (
     CertificateNotFoundError,
@@ -22,12 +24,14 @@ from issuer._errors import (
     IntakeError,
     IssuerConfigError,
     IssuerError,
+    LeaseLostError,
     SafeError,
     SafeIntegrityError,
 )
 from issuer._holders import BindReport, HolderBinding
 from issuer._intake import INPUT_SUFFIXES, InputRow, Rejection, read_csv, read_documents, read_json_lines
 from issuer._issuing import CitizenKey, IssuanceService, IssueReport, citizens_for
+from issuer._lease import Lease, acquire_lease, hold_lease, lease_held, release_lease
 from issuer._models import (
     BatchRecord,
     CertificateRecord,
@@ -69,16 +73,17 @@ from issuer._store import (
     rotate_master_key,
 )
 from issuer._worker import (
+    ANCHORING_LEASE_PREFIX,
     AnchoringWorker,
     StepOutcome,
-    acquire_lease,
+    WorkerHealth,
     anchoring_alongside,
     batch_metadata_hash,
-    release_lease,
 )
 from ledger import Reason  # the issuer's commands and callers name reasons; the table is the kernel's
 
 __all__ = [
+    "ANCHORING_LEASE_PREFIX",
     "INPUT_SUFFIXES",
     "SUPERSEDED",
     "AnchoringWorker",
@@ -102,6 +107,8 @@ __all__ = [
     "IssuerError",
     "IssuerSettings",
     "KeyedHasher",
+    "Lease",
+    "LeaseLostError",
     "MasterKeyring",
     "OutboxEntry",
     "PreparedRow",
@@ -116,6 +123,7 @@ __all__ = [
     "StatusService",
     "StepOutcome",
     "StoredCertificate",
+    "WorkerHealth",
     "WorkerLease",
     "WrappedKey",
     "acquire_lease",
@@ -127,6 +135,7 @@ __all__ = [
     "certificates",
     "citizens",
     "citizens_for",
+    "complete_batch",
     "data_keys",
     "decrypt_body",
     "documents_from_file",
@@ -134,13 +143,17 @@ __all__ = [
     "erase_citizen",
     "erase_data_key",
     "find_citizen",
+    "hold_lease",
     "key_id",
+    "lease_held",
     "new_id",
     "prepared_documents",
     "read_csv",
     "read_documents",
     "read_json_lines",
     "release_lease",
+    "requeue_batches",
+    "rewrite_proofs",
     "rotate_master_key",
     "status_changes",
     "time_field",

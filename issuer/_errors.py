@@ -35,6 +35,11 @@ class SafeIntegrityError(SafeError):
         self.record = record
 
 
+class LeaseLostError(IssuerError):
+    """A worker no longer holds the lease it acted under (it expired, or another holder took it):
+    the write it guarded was rolled back, and the worker's step ends there."""
+
+
 class CertificateNotFoundError(IssuerError, LookupError):
     """No certificate has that number or id."""
 

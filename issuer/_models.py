@@ -139,13 +139,18 @@ class StatusChangeRecord(SQLModel, table=True):
 
 
 class WorkerLease(SQLModel, table=True):
-    """Who runs a singleton worker (one anchoring worker per key) and until when."""
+    """Who runs a singleton worker (one anchoring worker per key), until when, and in which
+    generation: the fencing token every write of the holder checks (`issuer._lease`)."""
 
     __tablename__ = "worker_leases"
 
     name: str = Field(primary_key=True, max_length=100)
     holder: str = Field(max_length=100)
     expires_at: datetime = time_field()
+    # A default on both sides: rows written without one (the wallet's job leases) start at 0.
+    generation: int = Field(
+        default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
+    )
 
 
 __all__ = [

@@ -1,6 +1,8 @@
 """The anchoring worker: outbox rows in, anchored batches out, exactly once whatever crashes.
 
-A step of the worker, under a database lease so that one worker runs per key:
+A step of the worker, under a fenced database lease so that one worker runs per key (see
+`issuer._lease`: the lease is renewed before each send and in every transaction that writes, and
+a worker that lost it writes nothing more and ends its step):
 
 1. **watch** batches anchored less than `finality_window` ago: if the chain no longer has one
    (a node restored from an older state, a reorganization), it goes back to `sending`;
@@ -14,6 +16,9 @@ A step of the worker, under a database lease so that one worker runs per key:
 Because a batch is written before it is sent, and its root is sent until the chain has it, a
 crash anywhere leaves every certificate either waiting in the outbox or in exactly one batch
 that the chain has anchored or will.
+
+`AnchoringWorker.run` outlives any failure of a step (the chain, the database, a bug): it logs
+it, records it in `health`, pauses longer each time, and steps again.
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._models import anchor_outbox, batches, certificates, new_id, worker_leases
+from issuer._batches import complete_batch, requeue_batches
+from issuer._errors import IssuerError, LeaseLostError
+from issuer._lease import Lease, acquire_lease, hold_lease, release_lease
+from issuer._models import anchor_outbox, batches, certificates, new_id
 from issuer._status import StatusService
 from ledger import (
     BatchTree,
@@ -43,12 +51,16 @@ from ledger import (
     TransactionSender,
     bulk_update,
     canonical_json,
+    describe_failure,
     keccak256,
     system_clock,
 )
 
 log = logging.getLogger("certledger.worker")
 BATCH_METADATA_FORMAT = "certledger/batch/v1"
+ANCHORING_LEASE_PREFIX = "anchoring:"
+"""Every anchoring worker's lease is named this and its key's address."""
+_MAX_PAUSE = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,19 @@ class StepOutcome:
     superseded: int = 0
     unsettled: int = 0
     error: str | None = None
+    lease_lost: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerHealth:
+    """How the worker's loop fares, for a health check: times from the worker's clock."""
+
+    running: bool
+    leader: bool
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
 
 
 def batch_metadata_hash(*, type_id: int, office_id: int, count: int) -> bytes:
@@ -73,34 +98,6 @@ def batch_metadata_hash(*, type_id: int, office_id: int, count: int) -> bytes:
             {"format": BATCH_METADATA_FORMAT, "type": type_id, "office": office_id, "count": count}
         )
     )
-
-
-def acquire_lease(engine: Engine, name: str, holder: str, *, seconds: float, now: datetime) -> bool:
-    """Takes or renews the lease `name` for `holder`; False while another holder's lease runs."""
-    expires = now + timedelta(seconds=seconds)
-    with engine.begin() as connection:
-        current = connection.execute(
-            sa.select(worker_leases.c.holder, worker_leases.c.expires_at).where(worker_leases.c.name == name)
-        ).first()
-        if current is None:
-            connection.execute(sa.insert(worker_leases).values(name=name, holder=holder, expires_at=expires))
-            return True
-        if current[0] != holder and current[1] > now:
-            return False
-        connection.execute(
-            sa.update(worker_leases)
-            .where(worker_leases.c.name == name)
-            .values(holder=holder, expires_at=expires)
-        )
-        return True
-
-
-def release_lease(engine: Engine, name: str, holder: str) -> None:
-    """Gives the lease up, if `holder` has it."""
-    with engine.begin() as connection:
-        connection.execute(
-            sa.delete(worker_leases).where(worker_leases.c.name == name, worker_leases.c.holder == holder)
-        )
 
 
 class AnchoringWorker:
@@ -130,32 +127,51 @@ class AnchoringWorker:
         self.finality_window = finality_window
         self.lease_seconds = lease_seconds
         self.clock = clock
-        self.lease_name = f"anchoring:{ledger.sender.address}"
+        self.lease_name = f"{ANCHORING_LEASE_PREFIX}{ledger.sender.address}"
         self.statuses = StatusService(engine, ledger, clock=clock)
         self.holder: str = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        self.lease: Lease | None = None
+        self._running = False
+        self._last_success_at: datetime | None = None
+        self._last_error: str | None = None
+        self._last_error_at: datetime | None = None
+        self._failures = 0
+        self._pending = 0  # the outbox's last count, for an outcome when the database fails
 
     # ---------------------------------------------------------------- loop
 
     def step(self, *, flush: bool = False) -> StepOutcome:
-        """One pass: watch, resume, form and send. `flush` sends batches without waiting to fill."""
-        if not acquire_lease(
+        """One pass: watch, resume, form and send. `flush` sends batches without waiting to fill.
+
+        A step that loses the lease midway stops there: what it wrote is whole, what it was about
+        to write is not written, and the outcome says `lease_lost`."""
+        self.lease = None  # until the lease is confirmed again
+        self.lease = acquire_lease(
             self.engine, self.lease_name, self.holder, seconds=self.lease_seconds, now=self.clock()
-        ):
-            return StepOutcome(
-                leader=False,
-                pending=self.pending(),
-                sending=len(self._batches_in("sending")),
-                unsettled=self.statuses.unsettled(office_id=self.office_id),
+        )
+        if self.lease is None:
+            return self._follower_outcome()
+        reverted = resent = anchored = 0
+        try:
+            reverted = self._watch_recent()
+            for waiting in self._batches_in("sending"):
+                self._send(waiting)
+                resent += 1
+            while (formed := self._form_batch(flush=flush)) is not None:
+                self._send(formed)
+                anchored += 1
+            self._renew()  # the revocations below go out under the lease too
+            settled = self.statuses.settle_superseded(office_id=self.office_id)
+        except LeaseLostError as lost:
+            log.warning("anchoring step stopped: %s", lost)
+            self.lease = None
+            return replace(
+                self._follower_outcome(),
+                anchored=anchored,
+                resent=resent,
+                reverted=reverted,
+                lease_lost=True,
             )
-        reverted = self._watch_recent()
-        resent = anchored = 0
-        for waiting in self._batches_in("sending"):
-            self._send(waiting)
-            resent += 1
-        while (formed := self._form_batch(flush=flush)) is not None:
-            self._send(formed)
-            anchored += 1
-        settled = self.statuses.settle_superseded(office_id=self.office_id)
         return StepOutcome(
             leader=True,
             anchored=anchored,
@@ -174,23 +190,30 @@ class AnchoringWorker:
         poll: float = 0.5,
         on_step: Callable[[StepOutcome], None] | None = None,
     ) -> None:
-        """Steps until `stop` is set; a chain outage is waited out with growing pauses."""
+        """Steps until `stop` is set. Whatever a step raises — the chain away, the database
+        restarted, a bug — is logged and kept in `health`, the next step waits longer each time
+        (up to 10 s), and the loop goes on."""
         pause = poll
+        self._running = True
         try:
             while not stop.is_set():
                 try:
                     outcome = self.step()
+                except Exception as error:  # the service outlives any one failure
+                    outcome = self._failed(error)
+                    pause = min(max(pause, poll) * 2, _MAX_PAUSE)
+                else:
+                    self._succeeded()
                     pause = poll
-                except (ChainError, TransactionError) as error:
-                    log.warning("anchoring paused: %s", error)
-                    self.sender.forget_nonce()
-                    outcome = StepOutcome(leader=True, error=str(error), pending=self.pending())
-                    pause = min(pause * 2, 10.0)
                 if on_step is not None:
-                    on_step(outcome)
+                    try:
+                        on_step(outcome)
+                    except Exception:  # a broken display must not stop anchoring
+                        log.exception("the anchoring worker's step callback failed")
                 stop.wait(pause)
         finally:
-            release_lease(self.engine, self.lease_name, self.holder)
+            self._running = False
+            self._release()
 
     def drain(
         self,
@@ -199,40 +222,142 @@ class AnchoringWorker:
         poll: float = 0.2,
         on_step: Callable[[StepOutcome], None] | None = None,
     ) -> StepOutcome:
-        """Steps until nothing waits in the outbox or in `sending` (or `timeout` passes)."""
+        """Steps until nothing waits in the outbox or in `sending` (or `timeout` passes); an
+        unreachable chain or database is waited out, anything else raises."""
         deadline = time.monotonic() + timeout
         outcome = StepOutcome(leader=False)
         pause = poll
-        while time.monotonic() < deadline:
-            try:
-                outcome = self.step(flush=True)
-                pause = poll
-            except (ChainError, TransactionError) as error:
-                self.sender.forget_nonce()
-                outcome = StepOutcome(leader=True, error=str(error), pending=self.pending())
-                pause = min(pause * 2, 5.0)
-            if on_step is not None:
-                on_step(outcome)
-            # Done when nothing waits, whoever anchored it (another worker may hold the lease).
-            idle = outcome.pending == 0 and outcome.sending == 0 and outcome.unsettled == 0
-            if outcome.error is None and idle:
-                break
-            time.sleep(pause)
-        release_lease(self.engine, self.lease_name, self.holder)
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    outcome = self.step(flush=True)
+                    self._succeeded()
+                    pause = poll
+                except (
+                    ChainError,
+                    TransactionError,
+                    sa.exc.OperationalError,
+                    sa.exc.DisconnectionError,
+                ) as error:
+                    outcome = self._failed(error)
+                    pause = min(pause * 2, 5.0)
+                if on_step is not None:
+                    on_step(outcome)
+                # Done when nothing waits, whoever anchored it (another worker may hold the lease).
+                idle = outcome.pending == 0 and outcome.sending == 0 and outcome.unsettled == 0
+                if outcome.error is None and idle:
+                    break
+                time.sleep(pause)
+        finally:
+            self._release()
         return outcome
+
+    def resend(self, batch_ids: list[str]) -> list[str]:
+        """Sends these `sending` batches now, under the lease (reconciliation's repair of batches
+        no worker was sending); returns those now anchored. Empty when another worker holds the
+        lease: that worker resumes every `sending` batch itself."""
+        self.lease = acquire_lease(
+            self.engine, self.lease_name, self.holder, seconds=self.lease_seconds, now=self.clock()
+        )
+        if self.lease is None:
+            return []
+        anchored = []
+        try:
+            for batch_id in batch_ids:
+                self._send(batch_id)
+                anchored.append(batch_id)
+        except LeaseLostError as lost:
+            log.warning("resending stopped: %s", lost)
+        finally:
+            self._release()
+        return anchored
+
+    @property
+    def health(self) -> WorkerHealth:
+        """The loop's state for a health check: whether it runs and leads, its last success and
+        its last failure (kept after a success, with `consecutive_failures` back at 0)."""
+        return WorkerHealth(
+            running=self._running,
+            leader=self.lease is not None,
+            last_success_at=self._last_success_at,
+            last_error=self._last_error,
+            last_error_at=self._last_error_at,
+            consecutive_failures=self._failures,
+        )
+
+    def _succeeded(self) -> None:
+        self._last_success_at = self.clock()
+        self._failures = 0
+
+    def _failed(self, error: Exception) -> StepOutcome:
+        """Notes a failed step; the outcome carries the error and the last known figures."""
+        message = describe_failure(error, IssuerError)
+        self._last_error = message
+        self._last_error_at = self.clock()
+        self._failures += 1
+        if isinstance(error, ChainError | TransactionError):
+            log.warning("anchoring paused: %s", message)
+        elif isinstance(error, sa.exc.SQLAlchemyError):
+            # No traceback: a database error's text carries the statement's values.
+            log.error("anchoring step failed: %s; retrying", message)
+        else:
+            log.error("anchoring step failed: %s; retrying", message, exc_info=error)
+        # A send may have failed after the node took the transaction: ask it for the nonce again.
+        self.sender.forget_nonce()
+        try:
+            self._pending = self.pending()
+        except Exception:  # the database may be the failure: the last count stands
+            log.debug("cannot count the outbox", exc_info=True)
+        return StepOutcome(leader=self.lease is not None, error=message, pending=self._pending)
+
+    def _follower_outcome(self) -> StepOutcome:
+        return StepOutcome(
+            leader=False,
+            pending=self.pending(),
+            sending=len(self._batches_in("sending")),
+            unsettled=self.statuses.unsettled(office_id=self.office_id),
+        )
+
+    # ---------------------------------------------------------------- lease
+
+    def _hold(self, connection: sa.Connection) -> None:
+        """Renews the lease as the first statement of a writing transaction, or raises
+        `LeaseLostError` (the transaction then rolls back)."""
+        if self.lease is None:
+            raise LeaseLostError(f"{self.holder} writes without holding the lease {self.lease_name}")
+        self.lease = hold_lease(connection, self.lease, seconds=self.lease_seconds, now=self.clock())
+
+    def _renew(self) -> None:
+        """Renews the lease before a long wait (a send), or raises `LeaseLostError`."""
+        with self.engine.begin() as connection:
+            self._hold(connection)
+
+    def _release(self) -> None:
+        lease, self.lease = self.lease, None
+        if lease is None:
+            return
+        try:
+            release_lease(self.engine, lease)
+        except Exception as error:  # the lease lapses by itself
+            log.warning(
+                "could not release the lease %s (%s); it lapses by itself",
+                lease.name,
+                describe_failure(error, IssuerError),
+            )
 
     # ---------------------------------------------------------------- queries
 
     def pending(self) -> int:
         """Certificates of this office waiting in the outbox."""
         with self.engine.connect() as connection:
-            return int(
+            self._pending = int(
                 connection.execute(
                     sa.select(sa.func.count())
                     .select_from(anchor_outbox)
                     .where(anchor_outbox.c.office_id == self.office_id)
                 ).scalar_one()
             )
+        return self._pending
 
     def _batches_in(self, state: str) -> list[str]:
         with self.engine.connect() as connection:
@@ -264,17 +389,15 @@ class AnchoringWorker:
                 continue
             log.warning("batch %s vanished from the chain; it will be anchored again", batch_id)
             with self.engine.begin() as connection:
-                connection.execute(
-                    sa.update(batches)
-                    .where(batches.c.id == batch_id)
-                    .values(state="sending", last_error="no longer on chain; re-anchoring")
-                )
-            reverted += 1
+                self._hold(connection)
+                reverted += requeue_batches(connection, [batch_id], reason="no longer on chain; re-anchoring")
         return reverted
 
     def _form_batch(self, *, flush: bool) -> str | None:
         """Moves the next batch of waiting certificates from the outbox into a batch row."""
         with self.engine.begin() as connection:
+            # The lease row stays locked until this transaction ends: no one else forms batches.
+            self._hold(connection)
             type_id = self._ready_type(connection, flush=flush)
             if type_id is None:
                 return None
@@ -350,6 +473,7 @@ class AnchoringWorker:
             root, type_id, count = connection.execute(
                 sa.select(batches.c.root, batches.c.type_id, batches.c.count).where(batches.c.id == batch_id)
             ).one()
+        self._renew()  # a send can take long: the lease must outlast it
         transaction: bytes | None = None
         try:
             anchored = self.ledger.anchor(
@@ -374,19 +498,15 @@ class AnchoringWorker:
         if transaction is None:
             transaction = self._anchoring_transaction(root, on_chain.anchored_block)
         with self.engine.begin() as connection:
-            connection.execute(
-                sa.update(batches)
-                .where(batches.c.id == batch_id)
-                .values(
-                    state="anchored",
-                    chain_batch_id=on_chain.batch_id,
-                    transaction_hash=transaction,
-                    block_number=on_chain.anchored_block,
-                    anchored_at=datetime.fromtimestamp(on_chain.anchored_at, UTC),
-                    confirmed_until=self.clock() + timedelta(seconds=self.finality_window),
-                    attempts=batches.c.attempts + 1,
-                    last_error=None,
-                )
+            self._hold(connection)
+            complete_batch(
+                connection,
+                batch_id,
+                chain_batch_id=on_chain.batch_id,
+                block_number=on_chain.anchored_block,
+                transaction_hash=transaction,
+                anchored_at=datetime.fromtimestamp(on_chain.anchored_at, UTC),
+                confirmed_until=self.clock() + timedelta(seconds=self.finality_window),
             )
 
     def _anchoring_transaction(self, root: bytes, block: int) -> bytes | None:
@@ -397,12 +517,18 @@ class AnchoringWorker:
         return None
 
     def _note_failure(self, batch_id: str, message: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.update(batches)
-                .where(batches.c.id == batch_id)
-                .values(attempts=batches.c.attempts + 1, last_error=message[:500])
-            )
+        """Notes a failed send on the batch, if this worker still holds the lease; the failure
+        itself is raised by the caller either way."""
+        try:
+            with self.engine.begin() as connection:
+                self._hold(connection)
+                connection.execute(
+                    sa.update(batches)
+                    .where(batches.c.id == batch_id)
+                    .values(attempts=batches.c.attempts + 1, last_error=message[:500])
+                )
+        except LeaseLostError:
+            log.info("batch %s: the failure is not noted, the lease was lost meanwhile", batch_id)
 
 
 @contextmanager

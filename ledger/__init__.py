@@ -16,6 +16,7 @@ Exceptions raised here all derive from `LedgerError`::
     └── TransactionError
         ├── ContractRevertError              a contract's named custom error and its arguments
         ├── TransactionTimeoutError (TimeoutError)
+        │   └── TransactionUnconfirmedError  mined and successful, not yet confirmed enough
         └── TransactionReplacedError         another transaction took our nonce
 """
 
@@ -95,6 +96,8 @@ from ledger._errors import (
     TransactionError,
     TransactionReplacedError,
     TransactionTimeoutError,
+    TransactionUnconfirmedError,
+    describe_failure,
 )
 from ledger._events import Event, EventReader
 from ledger._grant import (
@@ -147,7 +150,7 @@ from ledger._reasons import Reason
 from ledger._revert import RevertDecoder
 from ledger._rpc import connect, redact
 from ledger._runtime import ChainContext
-from ledger._sender import Receipt, TransactionSender, sender_for
+from ledger._sender import Receipt, TransactionSender, max_fee_per_gas, sender_for
 from ledger._settings import DEFAULT_CHAIN_ID, LedgerSettings
 from ledger._types import (
     BUILTIN_SCHEMAS,
@@ -237,6 +240,7 @@ __all__ = [
     "TransactionReplacedError",
     "TransactionSender",
     "TransactionTimeoutError",
+    "TransactionUnconfirmedError",
     "TypeCatalog",
     "UTCDateTime",
     "Window",
@@ -265,6 +269,7 @@ __all__ = [
     "default_database_url",
     "deploy_contracts",
     "deployment_problems",
+    "describe_failure",
     "document_root",
     "encode_claims",
     "ensure_deployment",
@@ -284,6 +289,7 @@ __all__ = [
     "log_root",
     "manifest_path",
     "mask",
+    "max_fee_per_gas",
     "migrate",
     "node_hash",
     "office_urn",

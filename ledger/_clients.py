@@ -152,7 +152,9 @@ class _Client:
         except RPCError as error:
             if error.data and len(error.data) >= 4:
                 raise _decoder().decode(error.data) from None
-            raise ContractRevertError("UnknownRevert", {"message": error.message}) from error
+            message = error.unreadable(f"the node refused the call {function}")
+            revert = error.data or b""
+            raise ContractRevertError("UnknownRevert", {"message": message}, data=revert) from error
         if not isinstance(result, str) or not result.startswith("0x"):
             raise ChainUnavailableError(f"the node answered eth_call with {str(result)[:40]!r}, not data")
         values = decode(outputs, bytes.fromhex(result[2:]))

@@ -136,7 +136,8 @@ def deployment_problems(w3: Web3, deployment: Deployment) -> list[str]:
     if genesis != deployment.genesis_hash:
         return [
             f"the node's block 0 is {genesis} where the manifest's is {deployment.genesis_hash}: "
-            "this is another chain, or the chain's history was rewritten"
+            "this is another chain, or the node was reset (Hardhat, and anvil without its state "
+            "file, start a new chain at every start) or its history rewritten"
         ]
     problems = []
     for name, contract in deployment.contracts.items():

@@ -8,11 +8,15 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from ledger._deploy import Deployment, ensure_deployment
+from ledger._devnode import development_node, set_balance
+from ledger._errors import LedgerConfigError
 from ledger._hashing import keccak256
 from ledger._keys import ROLES
 from ledger._runtime import ChainContext
+from ledger._sender import max_fee_per_gas
 
 DEV_BALANCE_WEI = 10_000 * 10**18
+SETUP_GAS = 5_000_000  # deploying both contracts takes about 4 million
 ACCESS_LOG_ID = keccak256(b"certledger/access-log/v1")
 
 
@@ -41,18 +45,45 @@ class DevnetReport:
 
 def is_development_chain(w3: Web3) -> bool:
     """Whether the node is a local development node that can mint balances."""
-    version = str(w3.client_version).lower()
-    return version.startswith(("anvil", "hardhat"))
+    return development_node(w3) is not None
 
 
 def fund(w3: Web3, addresses: list[ChecksumAddress], *, minimum: int = DEV_BALANCE_WEI // 2) -> list[str]:
-    """Tops up `addresses` on a development node; returns what was funded."""
-    funded = []
+    """Makes sure each of `addresses` can pay for its transactions; returns what was done.
+
+    On a development node an address below `minimum` is given `DEV_BALANCE_WEI` with the node's
+    own method (anvil's or Hardhat's), and its balance is read back. Any other network cannot
+    mint: there an address that cannot pay for `SETUP_GAS` at twice the node's gas price raises
+    `LedgerConfigError` naming it and the amount it lacks (on a network without gas fees, such
+    as a Besu consortium at gas price 0, nothing is needed).
+    """
+    node = development_node(w3)
+    if node is None:
+        _require_funds(w3, addresses)
+        return []
+    done = []
     for address in addresses:
         if w3.eth.get_balance(address) < minimum:
-            w3.provider.make_request("anvil_setBalance", [address, hex(DEV_BALANCE_WEI)])  # type: ignore[arg-type]
-            funded.append(f"funded {address}")
-    return funded
+            set_balance(w3, node, address, DEV_BALANCE_WEI)
+            done.append(f"funded {address} with {DEV_BALANCE_WEI // 10**18:,} ETH on the {node} node")
+    return done
+
+
+def _require_funds(w3: Web3, addresses: list[ChecksumAddress]) -> None:
+    price = max_fee_per_gas(w3)
+    needed = price * SETUP_GAS
+    short = [(address, w3.eth.get_balance(address)) for address in addresses]
+    short = [(address, balance) for address, balance in short if balance < needed]
+    if not short:
+        return
+    lines = "; ".join(
+        f"{address} holds {balance} wei and needs {needed - balance} wei more" for address, balance in short
+    )
+    raise LedgerConfigError(
+        f"{lines}. Chain {w3.eth.chain_id} is not a development node, so certledger cannot fund keys "
+        f"on it: each needs at least {needed} wei ({SETUP_GAS:,} gas at {price} wei, the most a "
+        f"transaction offers now). Send them funds from an account of the network, then run the command again"
+    )
 
 
 def bootstrap_devnet(context: ChainContext, office: DevOffice | None = None) -> DevnetReport:
@@ -60,9 +91,9 @@ def bootstrap_devnet(context: ChainContext, office: DevOffice | None = None) -> 
     office = office or DevOffice()
     w3 = context.w3
     keys = {role: context.account(role).address for role in ROLES}
-    actions: list[str] = []
-    if is_development_chain(w3):
-        actions += fund(w3, list(keys.values()))
+    # A development node funds every key; elsewhere only the governor, who sends the set-up's
+    # transactions, must hold funds now (the others are refused by the node when they send).
+    actions = fund(w3, list(keys.values()) if is_development_chain(w3) else [keys["governor"]])
     outcome = ensure_deployment(w3, context.sender("governor"), context.settings.data_dir)
     if outcome.created:
         actions.append(f"deployed the contracts on chain {outcome.deployment.chain_id}")

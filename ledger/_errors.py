@@ -61,6 +61,19 @@ class TransactionTimeoutError(TransactionError, TimeoutError):
     """A transaction was not mined, or not confirmed, within the allowed time."""
 
 
+class TransactionUnconfirmedError(TransactionTimeoutError):
+    """A transaction was mined and succeeded, but did not reach the confirmations asked for in time.
+
+    It happened: it is on chain in `block_number` and must not be sent again. Only its finality
+    is not yet known (a reorganization could still remove it).
+    """
+
+    def __init__(self, message: str, *, transaction_hash: bytes, block_number: int) -> None:
+        super().__init__(message)
+        self.transaction_hash = transaction_hash
+        self.block_number = block_number
+
+
 class TransactionReplacedError(TransactionError):
     """Another transaction took our nonce, so ours can never be mined."""
 
@@ -73,3 +86,19 @@ def _render(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return repr(value) if isinstance(value, str) else str(value)
+
+
+def describe_failure(error: BaseException, *own: type[BaseException]) -> str:
+    """`error` in words that hold no personal data, for logs and health checks: certledger's own
+    errors (`LedgerError` and the classes `own` names) with the first line of their message, a
+    database error by its type and its driver's (its text carries the statement's values),
+    anything else by its type alone."""
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415 — only failures need it
+
+    kind = type(error).__name__
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        return f"{kind} ({type(error.orig).__name__})"
+    if isinstance(error, (LedgerError, *own)):
+        first = str(error).splitlines()[0] if str(error) else ""
+        return f"{kind}: {first[:200]}" if first else kind
+    return kind

@@ -14,6 +14,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from ledger._canonical import JSONTooDeepError, check_json_depth
 from ledger._errors import ChainUnavailableError
+from ledger._node_errors import describe, revert_data, reverted_transaction
 
 
 def redact(url: str) -> str:
@@ -89,13 +90,40 @@ def _session(url: str) -> requests.Session:
 
 
 class RPCError(Exception):
-    """A JSON-RPC error object returned by the node."""
+    """A JSON-RPC error object returned by the node.
 
-    def __init__(self, code: int, message: str, data: bytes | None) -> None:
+    `data` is the revert data it carries, read from whichever shape the client uses
+    (`ledger._node_errors`), or None when it carries none; `answer` is the object as the node
+    sent it, for messages; `transaction_hash` names a transaction the node mined although it
+    answered with an error (Hardhat does so for a reverting ``eth_sendRawTransaction``).
+    """
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        data: bytes | None,
+        *,
+        answer: object = None,
+        transaction_hash: bytes | None = None,
+    ) -> None:
         super().__init__(f"{message} (code {code})")
         self.code = code
         self.message = message
         self.data = data
+        self.answer = answer
+        self.transaction_hash = transaction_hash
+
+    def unreadable(self, what: str) -> str:
+        """A message for an answer without revert data that certledger can read: what was
+        refused, the node's answer itself, and how to proceed."""
+        return (
+            f"{what}: {self.message} (code {self.code}), and its answer carries no revert data "
+            f"that certledger can read: {describe(self.answer)}. If the node refused for a reason "
+            "of its own (funds, gas, nonce), fix that and try again; if it is a contract's refusal "
+            "in a shape certledger does not know, report this answer (docs/chain.md lists the "
+            "shapes read)"
+        )
 
 
 def rpc(w3: Web3, method: str, params: list[Any]) -> Any:
@@ -108,19 +136,22 @@ def rpc(w3: Web3, method: str, params: list[Any]) -> Any:
     error = response.get("error")
     if error is not None:
         if not isinstance(error, dict):
-            raise RPCError(-1, str(error), None)
-        raw = error.get("data")
-        data = _hex_bytes(raw) if isinstance(raw, str) else None
-        return _raise(RPCError(int(error.get("code", -1)), str(error.get("message", "")), data))
+            raise RPCError(-1, str(error), None, answer=error)
+        try:
+            code = int(error.get("code", -1))
+        except (TypeError, ValueError):
+            code = -1
+        return _raise(
+            RPCError(
+                code,
+                str(error.get("message", "")),
+                revert_data(error),
+                answer=error,
+                transaction_hash=reverted_transaction(error),
+            )
+        )
     return cast(Any, response.get("result"))
 
 
 def _raise(error: RPCError) -> Any:
     raise error
-
-
-def _hex_bytes(value: str) -> bytes | None:
-    try:
-        return bytes.fromhex(value.removeprefix("0x"))
-    except ValueError:
-        return None

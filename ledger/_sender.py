@@ -11,17 +11,20 @@ from typing import Any, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 from web3.types import TxReceipt
 
+from ledger._devnode import mine, mines_on_demand
 from ledger._errors import (
     ChainUnavailableError,
     ContractRevertError,
     TransactionError,
     TransactionReplacedError,
     TransactionTimeoutError,
+    TransactionUnconfirmedError,
 )
 from ledger._revert import RevertDecoder
 from ledger._rpc import RPCError, rpc
@@ -31,6 +34,7 @@ T = TypeVar("T")
 _GAS_MARGIN = 1.2
 _FEE_BUMP = 1.125  # nodes accept a replacement only if both fees rise by at least 10%
 _MAX_NONCE_RESYNCS = 3
+_DEFAULT_TIP = 10**9  # 1 gwei, when the node suggests no priority fee
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +140,7 @@ class TransactionSender:
             if error.data:
                 raise self.decoder.decode(error.data) from None
             raise TransactionError(
-                f"the node refused to estimate the transaction: {error.message}"
+                error.unreadable("the node refused to estimate the transaction")
             ) from error
         return math.ceil(estimate * _GAS_MARGIN)
 
@@ -202,6 +206,10 @@ class TransactionSender:
                 return "sent"
             if "underpriced" in message or "fee too low" in message:
                 return "underpriced"
+            if error.transaction_hash == bytes(keccak(raw)):
+                # Hardhat mines a reverting transaction and still answers with its revert: the
+                # receipt (status 0) tells what happened, and `_failure` why.
+                return "sent"
             raise TransactionError(f"the node refused the transaction: {error.message}") from error
         except ChainUnavailableError:
             self._retry_unreachable(self._block_number)
@@ -228,16 +236,21 @@ class TransactionSender:
         """Waits until the receipt's block has `confirmations - 1` blocks on top of it.
 
         If the receipt disappears or moves to another block meanwhile (a reorganization), the
-        wait starts again from where the transaction now is.
+        wait starts again from where the transaction now is. A development node that mines only
+        when sent a transaction would never bring those blocks: there they are mined here. Running
+        out of time is `TransactionUnconfirmedError`, which says that the transaction happened.
         """
+        on_demand: bool | None = None  # asked once, and only when a block is missing
         while True:
             target = receipt["blockNumber"] + self.confirmations - 1
-            while self._retry_unreachable(self._block_number) < target:
+            while (head := self._retry_unreachable(self._block_number)) < target:
+                if on_demand is None:
+                    on_demand = mines_on_demand(self.w3)
+                if on_demand:
+                    mine(self.w3, target - head)
+                    continue
                 if time.monotonic() >= deadline:
-                    raise TransactionTimeoutError(
-                        f"transaction 0x{bytes(receipt['transactionHash']).hex()} did not reach "
-                        f"{self.confirmations} confirmations in time"
-                    )
+                    raise self._unconfirmed(receipt, head)
                 time.sleep(self.poll_interval)
             if self.confirmations == 1:
                 break
@@ -260,16 +273,33 @@ class TransactionSender:
             raw=receipt,
         )
 
+    def _unconfirmed(self, receipt: TxReceipt, head: int) -> TransactionUnconfirmedError:
+        transaction = bytes(receipt["transactionHash"])
+        block = int(receipt["blockNumber"])
+        have = max(0, head - block + 1)
+        return TransactionUnconfirmedError(
+            f"transaction 0x{transaction.hex()} was mined in block {block} and succeeded, but has "
+            f"{have} of the {self.confirmations} confirmations asked for (CERTLEDGER_CONFIRMATIONS) "
+            f"after {self.timeout:.0f} s, so a reorganization could still undo it. It is on chain: do "
+            "not send it again (a status change or an anchor run again finds it there and records "
+            "it). Raise CERTLEDGER_TRANSACTION_TIMEOUT if blocks come slowly on this network",
+            transaction_hash=transaction,
+            block_number=block,
+        )
+
     def _failure(self, call: dict[str, Any], receipt: TxReceipt) -> TransactionError:
         """Why a mined transaction failed: its call replayed on the state before its block."""
+        transaction = bytes(receipt["transactionHash"])
+        where = f"transaction 0x{transaction.hex()} failed in block {receipt['blockNumber']}"
         try:
             rpc(self.w3, "eth_call", [_json_call(call), hex(receipt["blockNumber"] - 1)])
         except RPCError as error:
             if error.data:
                 return self.decoder.decode(error.data)
+            return TransactionError(error.unreadable(f"{where}; replaying it, the node answered"))
         return TransactionError(
-            f"transaction 0x{bytes(receipt['transactionHash']).hex()} failed in block "
-            f"{receipt['blockNumber']} without a reason"
+            f"{where} without a reason: replayed on the state before its block it succeeds, so it "
+            "ran out of gas or an earlier transaction of the block changed what it saw"
         )
 
     # ---------------------------------------------------------------- chain facts
@@ -289,15 +319,7 @@ class TransactionSender:
         return self._nonce
 
     def _fees(self) -> dict[str, int]:
-        block = self.w3.eth.get_block("latest")
-        base_fee = block.get("baseFeePerGas")
-        if base_fee is None:  # a pre-London or fixed-price network
-            return {"gasPrice": self.w3.eth.gas_price}
-        try:
-            tip = int(self.w3.eth.max_priority_fee)
-        except (ValueError, TransactionError):
-            tip = 10**9
-        return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip, "type": 2}
+        return fees(self.w3)
 
     def _block_number(self) -> int:
         return int(self.w3.eth.block_number)
@@ -346,3 +368,35 @@ def sender_for(w3: Web3, account: LocalAccount, **options: Any) -> TransactionSe
 
 
 __all__ = ["ContractRevertError", "Receipt", "TransactionSender", "sender_for"]
+
+
+def fees(w3: Web3) -> dict[str, int]:
+    """The fee fields of a transaction sent now: on a network with a base fee (EIP-1559), twice
+    the base fee plus the tip as its most; elsewhere the node's gas price."""
+    base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+    if base_fee is None:  # a pre-London or fixed-price network
+        return {"gasPrice": int(w3.eth.gas_price)}
+    tip = suggested_tip(w3)
+    return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip, "type": 2}
+
+
+def max_fee_per_gas(w3: Web3) -> int:
+    """The most a transaction sent now offers for a unit of gas (see `fees`)."""
+    offered = fees(w3)
+    return offered.get("maxFeePerGas", offered.get("gasPrice", 0))
+
+
+def suggested_tip(w3: Web3) -> int:
+    """The node's suggested priority fee; else the median tip of the last ten blocks (from
+    eth_feeHistory); else 1 gwei. Neither method is in every client (some consortium nodes have
+    none), and a node that lacks one answers with an RPC error."""
+    try:
+        return int(rpc(w3, "eth_maxPriorityFeePerGas", []), 16)
+    except (RPCError, TypeError, ValueError):
+        pass
+    try:
+        history = rpc(w3, "eth_feeHistory", [hex(10), "latest", [50]])
+        tips = sorted(int(block[0], 16) for block in history["reward"] if block)
+    except (RPCError, TypeError, ValueError, KeyError, IndexError):
+        tips = []
+    return tips[len(tips) // 2] if tips else _DEFAULT_TIP

@@ -11,7 +11,7 @@ from rich.table import Table
 from ledger._chain import ChainStatus
 from ledger._compiler import build_artifacts, stale_artifacts
 from ledger._deploy import Deployment, ensure_deployment, manifest_path
-from ledger._devnet import fund, is_development_chain
+from ledger._devnet import fund
 from ledger._errors import LedgerConfigError
 from ledger._paths import PROJECT_ROOT
 from ledger._runtime import ChainContext
@@ -29,7 +29,8 @@ def _managed(context: ChainContext) -> object:
     if chain is None:
         raise LedgerConfigError(
             f"CERTLEDGER_RPC_URL points at {context.settings.endpoint}; "
-            "`certledger chain` manages only the embedded node"
+            "`certledger chain` manages only the embedded node: start and stop that node where it "
+            "runs, or unset CERTLEDGER_RPC_URL to use the embedded one"
         )
     return chain
 
@@ -135,8 +136,8 @@ def deploy(
     if context.managed_chain is not None:
         context.managed_chain.up()
     governor = context.sender("governor")
-    if is_development_chain(context.w3):
-        fund(context.w3, [governor.address])
+    for done in fund(context.w3, [governor.address]):
+        console.print(done)
     outcome = ensure_deployment(context.w3, governor, context.settings.data_dir, force=force)
     for note in outcome.notes:
         console.print(f"[yellow]{note}[/]")

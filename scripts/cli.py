@@ -96,7 +96,7 @@ def run(
         console.print(render_devnet(report))
         console.print(f"data folder: {context.settings.data_dir.resolve()}")
         if detach:
-            console.print("the chain keeps running; `certledger chain down` stops it")
+            console.print(_detached_note(chain is not None, context.settings.endpoint))
             return
         if demo:
             with console.status("adding the demonstration: staff, citizens and their certificates, units"):
@@ -114,6 +114,17 @@ def run(
         if started_here and not detach and chain is not None:
             chain.down()
             console.print("stopped the local chain; its state is saved in the data folder")
+
+
+def _detached_note(managed: bool, endpoint: str) -> str:
+    """What keeps running after `run --detach`, and how to stop it."""
+    if managed:
+        return "the chain keeps running; `certledger chain down` stops it"
+    return (
+        f"set up on the external node {endpoint}; certledger leaves nothing running (that node is "
+        "not certledger's to stop). Start the service with `certledger run --no-demo` or "
+        "`certledger serve`, and stop it with Ctrl-C"
+    )
 
 
 def render_population(population: Population) -> Table:

@@ -21,7 +21,7 @@ from web3.types import RPCEndpoint
 
 from ledger import BEIJING, FixedClock, ManagedChain, TransactionSender, beijing_date, connect, system_clock
 
-pytest_plugins = ["tests.world", "tests.databases", "tests.issuing"]
+pytest_plugins = ["tests.world", "tests.databases", "tests.issuing", "tests.hardhat"]
 
 # pytest-xdist's workers inherit COLUMNS=80, which a command's console would keep from its import
 # on; the command-line tests choose their own width.

@@ -270,7 +270,8 @@ class LogAnchorer:
         """Anchors the current size if the chain has less; returns the size anchored, if any.
 
         The chain is asked first, so a crash after sending (anchored, not recorded) is recorded
-        on the next step instead of anchored twice.
+        on the next step instead of anchored twice. Errors are the caller's to wait out (the
+        service's supervisor does); one process at a time steps (a job lease in the service).
         """
         with self._lock:
             with self.engine.connect() as connection:
@@ -278,12 +279,17 @@ class LogAnchorer:
                 if size == 0:
                     return None
                 root = root_at(connection, size)
-            head = self.client.head(self.log_id)
-            if head.size >= size:
-                if head.size == size and head.root == root:
-                    self._record(size, root, None)
-                return None
-            receipt = self.client.append(self.log_id, root=root, size=size)
+            try:
+                head = self.client.head(self.log_id)
+                if head.size >= size:
+                    if head.size == size and head.root == root:
+                        self._record(size, root, None)
+                    return None
+                receipt = self.client.append(self.log_id, root=root, size=size)
+            except (ChainError, TransactionError):
+                if self.client.sender is not None:
+                    self.client.sender.forget_nonce()  # the next step asks the node afresh
+                raise
             self._record(size, root, receipt)
             return size
 
@@ -303,12 +309,3 @@ class LogAnchorer:
                     anchored_at=self.clock(),
                 )
             )
-
-    def run(self, stop: threading.Event, *, interval: float) -> None:
-        """Steps every `interval` seconds until `stop` is set; a chain outage is waited out."""
-        while not stop.wait(interval):
-            try:
-                self.step()
-            except (ChainError, TransactionError):
-                if self.client.sender is not None:
-                    self.client.sender.forget_nonce()

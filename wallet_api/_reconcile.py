@@ -10,6 +10,15 @@ kind                        what it means                                      r
 ``batch_not_on_chain``      the database has a batch as anchored, the chain    yes: the batch goes
                             has no such root (a reorganization, a node         back to ``sending`` and
                             restored from an older state)                      the worker anchors it
+``batch_sent_unrecorded``   the database still has a batch as sending, no      yes: the batch is
+                            worker is finishing it (no anchoring lease runs,   recorded anchored with
+                            or it has been sending longer than                 the chain's batch id,
+                            ``stuck_after``), and the chain has its root       block and transaction
+                            anchored (a worker killed after its send)
+``batch_stuck_sending``     the same, but the chain does not have the root     yes, with the issuer
+                            (a worker killed before its send)                  key: the batch is sent
+                                                                               again; else a running
+                                                                               worker sends it
 ``batch_not_in_database``   a batch of one of the database's offices is        no: the chain cannot be
                             anchored on chain, and the database has no         undone; revoke it on
                             batch with that root                               chain if it is bogus
@@ -29,7 +38,9 @@ kind                        what it means                                      r
 ==========================  =================================================  =======================
 
 Re-anchoring is exactly once: a batch goes back to ``sending`` only when its root is not on chain,
-the worker sends the same root again, and the ledger refuses a root it already has.
+the worker sends the same root again, and the ledger refuses a root it already has. The repairs
+are the issuer's own functions (`complete_batch`, `requeue_batches`, `rewrite_proofs`, and the
+worker's `resend`): the worker and the reconciliation change a batch one way.
 
 Every run is stored in ``reconciliations`` (time, counts per kind, the first differences) for the
 auditor's page and API. Differences name batches by root, certificates by their random id and
@@ -41,21 +52,33 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import SUPERSEDED, batches, certificates, new_id, status_changes
+from issuer import (
+    ANCHORING_LEASE_PREFIX,
+    SUPERSEDED,
+    AnchoringWorker,
+    IssuerError,
+    batches,
+    certificates,
+    complete_batch,
+    lease_held,
+    new_id,
+    requeue_batches,
+    rewrite_proofs,
+    status_changes,
+)
 from ledger import (
     ACCESS_LOG_ID,
-    BatchTree,
     CertificateStatus,
     Clock,
-    bulk_update,
+    LedgerError,
     system_clock,
     verify_batch_proof,
 )
@@ -67,13 +90,19 @@ log = logging.getLogger("certledger.reconcile")
 
 KINDS: dict[str, str] = {
     "batch_not_on_chain": "a batch the database has as anchored is not on chain",
+    "batch_sent_unrecorded": "a batch anchored on chain is left sending in the database by a worker gone",
+    "batch_stuck_sending": "a batch not on chain is left sending in the database by a worker gone",
     "batch_not_in_database": "a batch anchored on chain has no certificates in the database",
     "count_mismatch": "the certificate count of a batch differs between the chain and the database",
     "proof_mismatch": "a certificate's proof does not lead to its batch's root on chain",
     "status_mismatch": "a certificate's status differs between the chain and the database",
     "log_root_mismatch": "a root of the access log on chain that the database cannot reproduce",
 }
-REPAIRABLE = frozenset({"batch_not_on_chain", "proof_mismatch"})
+REPAIRABLE = frozenset(
+    {"batch_not_on_chain", "batch_sent_unrecorded", "batch_stuck_sending", "proof_mismatch"}
+)
+STUCK_AFTER = 900.0
+"""Seconds after which a batch still sending is stuck even while an anchoring lease runs."""
 STORED_DIFFERENCES = 1000
 _PROOF_CHUNK = 20_000
 _EXPECTED = {
@@ -159,6 +188,9 @@ class _ChainBatch:
     office_id: int
     type_id: int
     count: int
+    block_number: int
+    block_time: int
+    transaction_hash: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +200,25 @@ class _DatabaseBatch:
     state: str
     office_id: int
     count: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class _BatchFindings:
+    """The batches a repair acts on."""
+
+    vanished: list[_DatabaseBatch] = field(default_factory=list)
+    unrecorded: list[_DatabaseBatch] = field(default_factory=list)
+    stuck: list[_DatabaseBatch] = field(default_factory=list)
 
 
 class Reconciler:
-    """Compares the operators' database (`engine`) with the chain index, and repairs when asked."""
+    """Compares the operators' database (`engine`) with the chain index, and repairs when asked.
+
+    A batch left `sending` is a difference once no anchoring worker holds a lease, or once it has
+    been sending longer than `stuck_after` seconds (of `clock`); before that it is the worker's
+    business. `anchoring` makes a worker with the issuer key (called only when one is needed): it
+    lets the repair send such a batch again when the chain does not have it."""
 
     def __init__(
         self,
@@ -181,12 +228,16 @@ class Reconciler:
         reader: Engine | None = None,
         log_id: bytes = ACCESS_LOG_ID,
         clock: Clock = system_clock,
+        anchoring: Callable[[], AnchoringWorker] | None = None,
+        stuck_after: float = STUCK_AFTER,
     ) -> None:
         self.engine = engine
         self.reader = reader or engine
         self.index = index
         self.log_id = log_id
         self.clock = clock
+        self.anchoring = anchoring
+        self.stuck_after = stuck_after
 
     def run(self, *, repair: bool = False, sync: bool = True) -> ReconcileReport:
         """One reconciliation: brings the index up to the head (unless `sync` is False), compares,
@@ -209,13 +260,19 @@ class Reconciler:
             offices = {batch.office_id for batch in stored} | set(
                 connection.execute(sa.select(certificates.c.office_id).distinct()).scalars()
             )
+            worker_at_work = lease_held(connection, prefix=ANCHORING_LEASE_PREFIX, now=report.started_at)
         report.batches_checked = len(stored)
-        vanished = self._compare_batches(report, stored, on_chain, rows_per_batch, offices)
+        findings = self._compare_batches(report, stored, on_chain, rows_per_batch, offices)
+        self._compare_sending(
+            report, stored, on_chain, rows_per_batch, findings, worker_at_work=worker_at_work
+        )
         broken = self._compare_proofs(report, stored, on_chain)
         self._compare_statuses(report, stored, on_chain)
         self._compare_log(report)
         if repair:
-            self._requeue(report, vanished)
+            self._requeue(report, findings.vanished)
+            self._complete(report, findings.unrecorded, on_chain)
+            self._resend(report, findings.stuck)
             self._rewrite_proofs(report, broken, on_chain)
         report.finished_at = self.clock()
         self._store(report)
@@ -232,19 +289,33 @@ class Reconciler:
     def _chain_batches(self) -> dict[bytes, _ChainBatch]:
         c = chain_batches.c
         with self.index.connect() as connection:
-            return {
-                bytes(root): _ChainBatch(int(batch_id), int(office_id), int(type_id), int(count))
-                for root, batch_id, office_id, type_id, count in connection.execute(
-                    sa.select(c.root, c.batch_id, c.office_id, c.type_id, c.count)
+            rows = connection.execute(
+                sa.select(
+                    c.root,
+                    c.batch_id,
+                    c.office_id,
+                    c.type_id,
+                    c.count,
+                    c.block_number,
+                    c.block_time,
+                    c.transaction_hash,
                 )
+            )
+            return {
+                bytes(root): _ChainBatch(
+                    int(batch_id), int(office), int(type_id), int(count), int(block), int(time), bytes(tx)
+                )
+                for root, batch_id, office, type_id, count, block, time, tx in rows
             }
 
     @staticmethod
     def _database_batches(connection: sa.Connection) -> list[_DatabaseBatch]:
         b = batches.c
         return [
-            _DatabaseBatch(row[0], bytes(row[1]), row[2], int(row[3]), int(row[4]))
-            for row in connection.execute(sa.select(b.id, b.root, b.state, b.office_id, b.count))
+            _DatabaseBatch(row[0], bytes(row[1]), row[2], int(row[3]), int(row[4]), _aware(row[5]))
+            for row in connection.execute(
+                sa.select(b.id, b.root, b.state, b.office_id, b.count, b.created_at)
+            )
         ]
 
     # ---------------------------------------------------------------- comparisons
@@ -256,15 +327,15 @@ class Reconciler:
         on_chain: dict[bytes, _ChainBatch],
         rows_per_batch: dict[str, int],
         offices: set[int],
-    ) -> list[_DatabaseBatch]:
-        vanished = []
+    ) -> _BatchFindings:
+        findings = _BatchFindings()
         for batch in stored:
             chain = on_chain.get(batch.root)
             rows = rows_per_batch.get(batch.id, 0)
             if batch.state != "anchored":
                 continue  # still being sent: the worker's business
             if chain is None:
-                vanished.append(batch)
+                findings.vanished.append(batch)
                 report.differences.append(
                     Difference(
                         "batch_not_on_chain",
@@ -293,7 +364,56 @@ class Reconciler:
                         f"type {chain.type_id}) is anchored on chain; the database has no such batch",
                     )
                 )
-        return vanished
+        return findings
+
+    def _compare_sending(
+        self,
+        report: ReconcileReport,
+        stored: list[_DatabaseBatch],
+        on_chain: dict[bytes, _ChainBatch],
+        rows_per_batch: dict[str, int],
+        findings: _BatchFindings,
+        *,
+        worker_at_work: bool,
+    ) -> None:
+        """Finds the batches left `sending` that no worker is finishing."""
+        limit = timedelta(seconds=self.stuck_after)
+        for batch in stored:
+            if batch.state != "sending":
+                continue
+            age = report.started_at - batch.created_at
+            if worker_at_work and age <= limit:
+                continue  # a worker holds the lease and will send it
+            why = (
+                f"it has been sending for {age.total_seconds():,.0f} s "
+                f"(longer than {limit.total_seconds():,.0f} s)"
+                if worker_at_work
+                else "no anchoring worker holds a lease"
+            )
+            rows = rows_per_batch.get(batch.id, 0)
+            chain = on_chain.get(batch.root)
+            if chain is not None:
+                findings.unrecorded.append(batch)
+                report.differences.append(
+                    Difference(
+                        "batch_sent_unrecorded",
+                        _hex(batch.root),
+                        f"the chain has this root anchored as batch {chain.batch_id} in block "
+                        f"{chain.block_number}; the database has its {rows} certificates still sending, "
+                        f"and {why}: --repair records it anchored",
+                    )
+                )
+            else:
+                findings.stuck.append(batch)
+                report.differences.append(
+                    Difference(
+                        "batch_stuck_sending",
+                        _hex(batch.root),
+                        f"the database has this batch of {rows} certificates sending, the chain does not "
+                        f"have its root, and {why}: --repair sends it with the issuer key, "
+                        "or start `certledger worker`",
+                    )
+                )
 
     def _compare_proofs(
         self, report: ReconcileReport, stored: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
@@ -427,25 +547,48 @@ class Reconciler:
         """Sends vanished batches back to ``sending``: the anchoring worker anchors them again."""
         if not vanished:
             return
-        roots = {_hex(batch.root) for batch in vanished}
         with self.engine.begin() as connection:
-            for batch in vanished:
-                connection.execute(
-                    sa.update(batches)
-                    .where(batches.c.id == batch.id, batches.c.state == "anchored")
-                    .values(
-                        state="sending",
-                        chain_batch_id=None,
-                        transaction_hash=None,
-                        block_number=None,
-                        anchored_at=None,
-                        confirmed_until=None,
-                        last_error="reconciliation: not on chain; re-anchoring",
-                    )
+            requeue_batches(
+                connection,
+                [batch.id for batch in vanished],
+                reason="reconciliation: not on chain; re-anchoring",
+            )
+        _mark_repaired(report, "batch_not_on_chain", {_hex(batch.root) for batch in vanished})
+
+    def _complete(
+        self, report: ReconcileReport, unrecorded: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
+    ) -> None:
+        """Records batches the chain has as anchored, where the chain has them."""
+        completed = set()
+        for batch in unrecorded:
+            chain = on_chain[batch.root]
+            with self.engine.begin() as connection:
+                done = complete_batch(
+                    connection,
+                    batch.id,
+                    chain_batch_id=chain.batch_id,
+                    block_number=chain.block_number,
+                    transaction_hash=chain.transaction_hash,
+                    anchored_at=datetime.fromtimestamp(chain.block_time, UTC),
+                    confirmed_until=self.clock(),  # found on chain by this run: no worker watches it
                 )
-        for difference in report.differences:
-            if difference.kind == "batch_not_on_chain" and difference.subject in roots:
-                difference.repaired = True
+            if done:
+                completed.add(_hex(batch.root))
+        _mark_repaired(report, "batch_sent_unrecorded", completed)
+
+    def _resend(self, report: ReconcileReport, stuck: list[_DatabaseBatch]) -> None:
+        """Sends stuck batches through the issuer's worker, when this run can make one."""
+        if not stuck or self.anchoring is None:
+            return
+        try:
+            sent = set(self.anchoring().resend([batch.id for batch in stuck]))
+        except (IssuerError, LedgerError) as error:
+            log.warning("reconciliation could not send the stuck batches: %s", error)
+            for difference in report.differences:
+                if difference.kind == "batch_stuck_sending":
+                    difference.detail += f" (this repair could not send it: {error})"
+            return
+        _mark_repaired(report, "batch_stuck_sending", {_hex(b.root) for b in stuck if b.id in sent})
 
     def _rewrite_proofs(
         self, report: ReconcileReport, broken: dict[str, list[str]], on_chain: dict[bytes, _ChainBatch]
@@ -458,29 +601,10 @@ class Reconciler:
                 root = connection.execute(
                     sa.select(batches.c.root).where(batches.c.id == batch_id)
                 ).scalar_one()
-                members = connection.execute(
-                    sa.select(certificates.c.id, certificates.c.leaf_index, certificates.c.document_root)
-                    .where(certificates.c.batch_id == batch_id)
-                    .order_by(certificates.c.leaf_index)
-                ).all()
             count = on_chain[bytes(root)].count
-            if [index for _, index, _ in members] != list(range(count)):
-                continue  # rows are missing or misplaced: the tree cannot be rebuilt
-            tree = BatchTree.build([bytes(document_root) for _, _, document_root in members])
-            if tree.root != bytes(root):
-                continue
-            wanted = set(certificate_ids)
-            rows = [
-                {"id": certificate_id, "proof": b"".join(tree.proof(index))}
-                for certificate_id, index, _ in members
-                if certificate_id in wanted
-            ]
-            with self.engine.begin() as connection:
-                bulk_update(connection, certificates, key="id", rows=rows)
-            fixed |= wanted
-        for difference in report.differences:
-            if difference.kind == "proof_mismatch" and difference.subject in fixed:
-                difference.repaired = True
+            if rewrite_proofs(self.engine, batch_id, certificate_ids, count=count, reader=self.reader):
+                fixed |= set(certificate_ids)
+        _mark_repaired(report, "proof_mismatch", fixed)
 
     # ---------------------------------------------------------------- storage
 
@@ -538,6 +662,17 @@ def _stored(row: Any) -> dict[str, Any]:
         "counts": json.loads(row["counts"]),
         "details": json.loads(row["details"]),
     }
+
+
+def _mark_repaired(report: ReconcileReport, kind: str, subjects: set[str]) -> None:
+    for difference in report.differences:
+        if difference.kind == kind and difference.subject in subjects:
+            difference.repaired = True
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as UTC-aware (rows bulk-written on SQLite may read back naive)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _split(proof: bytes | None) -> list[bytes] | None:

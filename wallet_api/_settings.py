@@ -43,6 +43,11 @@ class WalletSettings(IssuerSettings):
     reconcile_interval: float = Field(
         default=3600.0, ge=0, description="seconds between reconciliations with the chain; 0: never"
     )
+    loop_backoff_cap: float = Field(
+        default=30.0,
+        gt=0,
+        description="the longest pause, in seconds, before a failing background loop retries",
+    )
     unit_key_seconds: float = Field(default=5.0, ge=0, description="seconds a unit's key record is reused")
     grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
     index_database_url: str | None = Field(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 
-from verifier import ChainReadError
+from issuer import AnchoringWorker, StepOutcome
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
-from wallet_api._reconcile import Reconciler, latest_reconciliation
+from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob, process_holder
+from wallet_api._reconcile import Reconciler
+from wallet_api._supervisor import LongRunning, RoundReport, Supervisor
 from wallet_api.deps import Services
 from wallet_api.pages import install_pages
 from wallet_api.routers import audit, auth, certificates, citizens, grants, office, public, redemptions, units
@@ -24,90 +24,93 @@ from wallet_api.routers import audit, auth, certificates, citizens, grants, offi
 log = logging.getLogger("certledger.api")
 
 
-def _keep_head_fresh(context: WalletContext, stop: threading.Event) -> None:
-    """Re-reads the chain's head in the background, so that requests find it fresh and none waits
-    for the node; when the node is gone, the head ages and requests read (and fail) themselves."""
-    chain = context.verifier.chain
-    interval = max(chain.head_ttl / 2, 0.05)
-    while not stop.wait(interval):
+def _reconcile(context: WalletContext) -> None:
+    """Compares the database with the chain and stores the result for the auditor's view
+    (nothing is repaired: that is `audit reconcile --repair`)."""
+    report = Reconciler(context.engine, context.chain_index, reader=context.reader, clock=context.clock).run()
+    found = {"differences": len(report.differences), "certificates": report.certificates_checked}
+    log.info("reconciled with the chain", extra={"fields": found})
+
+
+def _anchoring(context: WalletContext) -> LongRunning:
+    """The anchoring worker's own loop, each step reported to the supervisor; the worker (and its
+    chain connection) is built on the first start, so a chain away at start-up is waited out."""
+
+    built: list[AnchoringWorker] = []
+
+    def run(stop: threading.Event, report: RoundReport) -> None:
+        def on_step(outcome: StepOutcome) -> None:
+            if outcome.error is None:
+                report.success()
+            else:
+                report.failure(f"anchoring step failed: {outcome.error.splitlines()[0][:200]}")
+
+        # One worker for the process's lifetime: started again, it is the same lease holder, so
+        # it leads again at once even if it could not give its lease up when it failed.
+        if not built:
+            built.append(context.worker())
+        built[0].run(stop, poll=context.settings.worker_poll, on_step=on_step)
+
+    return run
+
+
+def background_loops(context: WalletContext) -> Supervisor:
+    """The loops an API process runs beside its requests, supervised (not yet started):
+
+    * ``anchoring-worker``: the outbox anchored on chain (one leader per key, by its own lease);
+    * ``log-anchorer``: the access log's root anchored, by one process at a time (a job lease);
+    * ``reconciler``: the database compared with the chain once per interval, by one process;
+    * ``head-refresher``: this process's view of the chain's head kept fresh.
+    """
+    settings = context.settings
+    supervisor = Supervisor(clock=context.clock, backoff_cap=settings.loop_backoff_cap)
+    holder = process_holder()
+
+    # The parts that talk to the chain are built on the loops' first rounds, not here: a chain
+    # away at start-up is then a failing loop, waited out, not a service that cannot start.
+    def anchor_log() -> None:
+        context.log_anchorer.step()
+
+    def refresh_head() -> None:
         # On failure verifications find the head stale, ask the node themselves, and fail closed.
-        with contextlib.suppress(ChainReadError):
-            chain.refresh()
+        context.verifier.chain.refresh()
 
-
-def _age(stamp: str, now: datetime) -> float:
-    """Seconds from an ISO 8601 time to `now`."""
-    return (now - datetime.fromisoformat(stamp)).total_seconds()
-
-
-def _reconcile_periodically(context: WalletContext, stop: threading.Event) -> None:
-    """Compares the database with the chain soon after start and then every interval, storing
-    each result for the auditor's view (nothing is repaired: that is `audit reconcile --repair`)."""
-    interval = context.settings.reconcile_interval
-    wait = min(30.0, interval)
-    while not stop.wait(wait):
-        wait = interval
-        try:
-            last = latest_reconciliation(context.reader)
-            if last is not None and _age(last["finishedAt"], context.clock()) < 0.9 * interval:
-                continue  # another API process has just done it
-            report = Reconciler(
-                context.engine, context.chain_index, reader=context.reader, clock=context.clock
-            ).run()
-        except Exception:  # the chain or a database away: the next round tries again
-            log.warning("the periodic reconciliation failed", exc_info=True)
-            continue
-        found = {"differences": len(report.differences), "certificates": report.certificates_checked}
-        log.info("reconciled with the chain", extra={"fields": found})
+    supervisor.long_running("anchoring-worker", _anchoring(context))
+    log_anchoring = LeaderJob(
+        JobLease(context.engine, "access-log-anchor", holder=holder, clock=context.clock),
+        anchor_log,
+        lease_seconds=max(30.0, 3 * settings.log_anchor_interval),
+    )
+    supervisor.every(
+        "log-anchorer",
+        log_anchoring.step,
+        interval=settings.log_anchor_interval,
+        on_stop=log_anchoring.resign,
+    )
+    if settings.reconcile_interval > 0:
+        reconciling = PeriodicJob(
+            JobLease(context.engine, "reconcile", holder=holder, clock=context.clock),
+            lambda: _reconcile(context),
+            interval=settings.reconcile_interval,
+        )
+        # Due soon after the first start; afterwards once per interval, whichever process runs it.
+        poll = min(30.0, settings.reconcile_interval)
+        supervisor.every("reconciler", reconciling.step, interval=poll)
+    supervisor.every("head-refresher", refresh_head, interval=max(settings.head_ttl / 2, 0.05))
+    return supervisor
 
 
 def create_app(context: WalletContext | None = None, *, background: bool = True) -> FastAPI:
-    """The wallet service on `context`; with `background`, the anchoring worker and the access
-    log's anchorer run in threads for the application's lifetime."""
+    """The wallet service on `context`; with `background`, the `background_loops` run, supervised,
+    for the application's lifetime."""
     context = context or WalletContext()
-    services = Services.build(context)
+    supervisor = background_loops(context) if background else None
+    services = Services.build(context, supervisor=supervisor)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = threading.Event()
-        threads = []
-        if background:
-            worker = context.worker()
-            threads = [
-                threading.Thread(
-                    target=worker.run,
-                    args=(stop,),
-                    kwargs={"poll": context.settings.worker_poll},
-                    name="anchoring-worker",
-                    daemon=True,
-                ),
-                threading.Thread(
-                    target=context.log_anchorer.run,
-                    args=(stop,),
-                    kwargs={"interval": context.settings.log_anchor_interval},
-                    name="log-anchorer",
-                    daemon=True,
-                ),
-            ]
-            if context.settings.reconcile_interval > 0:
-                threads.append(
-                    threading.Thread(
-                        target=_reconcile_periodically,
-                        args=(context, stop),
-                        name="reconciler",
-                        daemon=True,
-                    )
-                )
-            threads.append(
-                threading.Thread(
-                    target=_keep_head_fresh,
-                    args=(context, stop),
-                    name="head-refresher",
-                    daemon=True,
-                )
-            )
-            for thread in threads:
-                thread.start()
+        if supervisor is not None:
+            supervisor.start()
         # What start-up built lives as long as the process: keep the collector from walking it
         # again and again (its full collections were the slowest requests' pauses).
         gc.collect()
@@ -115,9 +118,8 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         try:
             yield
         finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=30)
+            if supervisor is not None:
+                supervisor.stop(timeout=30)
             context.writer.close()
 
     app = FastAPI(

@@ -459,7 +459,11 @@ def reconcile_command(
     *,
     repair: Annotated[
         bool,
-        typer.Option("--repair", help="Repair the safe cases: re-queue vanished batches, rewrite proofs."),
+        typer.Option(
+            "--repair",
+            help="Repair the safe cases: re-queue vanished batches, record or resend batches left "
+            "sending by a worker gone (resending needs the issuer key), rewrite proofs.",
+        ),
     ] = False,
     manifest: ManifestOption = None,
     as_json: JsonOption = False,
@@ -473,9 +477,13 @@ def reconcile_command(
     index = open_index(manifest)
     try:
         sync_with_progress(index, quiet=as_json)
-        report = Reconciler(context.engine, index, reader=context.engine, clock=context.clock).run(
-            repair=repair, sync=False
-        )
+        report = Reconciler(
+            context.engine,
+            index,
+            reader=context.engine,
+            clock=context.clock,
+            anchoring=context.worker if repair else None,
+        ).run(repair=repair, sync=False)
     finally:
         index.engine.dispose()
         context.engine.dispose()

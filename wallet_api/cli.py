@@ -122,7 +122,11 @@ def serve(
         int | None, typer.Option("--processes", help="API processes (default 1; CERTLEDGER_WORKERS).")
     ] = None,
     workers: Annotated[
-        bool, typer.Option(help="Also run the anchoring worker and the access log's anchorer.")
+        bool,
+        typer.Option(
+            help="Also run the background work: the anchoring worker, the access log's anchorer, "
+            "the periodic reconciliation (one API process only for --no-workers)."
+        ),
     ] = True,
 ) -> None:
     """Serve the wallet API on the configured chain and database, until Ctrl-C."""
@@ -132,6 +136,13 @@ def serve(
         if value is not None
     }
     settings = WalletSettings(**overrides)  # type: ignore[arg-type]
+    if not workers and settings.workers > 1:
+        raise typer.BadParameter(
+            f"it applies to one API process only, and {settings.workers} are asked for "
+            "(--processes or CERTLEDGER_WORKERS): each of several processes runs the background work, "
+            "one process at a time through database leases",
+            param_hint="--no-workers",
+        )
     context = WalletContext(settings)
     context.chain.deployment()  # refuse early when nothing is deployed
     console.print(f"serving the wallet API on http://{settings.host}:{settings.port} (OpenAPI at /docs)")

@@ -16,6 +16,7 @@ from wallet_api._grants import Grants
 from wallet_api._office import OfficeDesk
 from wallet_api._principal import Principal
 from wallet_api._safe_view import SafeView
+from wallet_api._supervisor import Supervisor
 from wallet_api._units import Units
 
 MAX_PAGE = 100
@@ -33,10 +34,12 @@ class Services:
     history: AccessHistory
     audit: LogAudit
     office: OfficeDesk
+    supervisor: Supervisor | None
+    """the background loops, when the application runs them"""
 
     @classmethod
-    def build(cls, context: WalletContext) -> Services:
-        """The services on one context."""
+    def build(cls, context: WalletContext, *, supervisor: Supervisor | None = None) -> Services:
+        """The services on one context, and the application's background loops if any."""
         return cls(
             context=context,
             accounts=Accounts(context),
@@ -46,6 +49,7 @@ class Services:
             history=AccessHistory(context),
             audit=LogAudit(context),
             office=OfficeDesk(context),
+            supervisor=supervisor,
         )
 
 

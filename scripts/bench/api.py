@@ -1,7 +1,8 @@
 """Redeem-and-verify figures over HTTP for design.md §5: units redeeming citizens' grants.
 
-Everything runs in a temporary data folder: an embedded chain on a free port, the development
-network, the demonstration population, and then the real service — ``certledger serve`` as a
+Everything runs in a temporary data folder: a fresh deployment (on an embedded chain on a free
+port, or on the node ``CERTLEDGER_RPC_URL`` names: see `scripts.bench._node`), the development
+office, the demonstration population, and then the real service — ``certledger serve`` as a
 separate process on 127.0.0.1, with its anchoring worker and access-log anchorer, rate limits
 raised out of the way and the chain head reused for a quarter of a second. The citizens log in
 and sign grants over HTTP exactly as their phones would, enough uses to cover every redemption
@@ -13,7 +14,7 @@ Content-Length announces — no HTTP library in the way. After a warm-up, they r
 count or a time is reached, whichever comes first. A redemption counts when the answer is 200
 with a VALID verdict; anything else is an error, reported by kind. The driver shares the
 machine's cores with the service, so its own CPU use is reported beside the figures, and so are
-the service's and the chain node's.
+the service's and, when the benchmark runs it, the chain node's.
 
 The database and the access log start empty, so a service that has logged for months is measured
 here only as far as its costs do not grow with the log.
@@ -42,11 +43,22 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ledger import Clock, system_clock
-from scripts.bench._report import Figures
-from scripts.bench.issue import _free_port, _scratch_postgres
+from scripts.bench._node import (
+    ANCHOR_GAS,
+    DEPLOY_GAS,
+    LOG_APPEND_GAS,
+    bench_node,
+    bench_settings,
+    ensure_funded,
+    free_port,
+    node_environment,
+)
+from scripts.bench._report import Figures, Node
+from scripts.bench.issue import _scratch_postgres
 
 if TYPE_CHECKING:
     from scripts.demo_wallet import DemoCitizen, Population
+    from wallet_api import WalletSettings
 
 CLIENTS = 32
 MAX_USES = 1000  # the most uses one grant may have (the API's limit)
@@ -62,6 +74,12 @@ _SERVER_ENV = {
     "CERTLEDGER_RATE_LOGIN": "1000000",
     "CERTLEDGER_RATE_PUBLIC": "1000000",
 }
+GAS = {
+    "governor": DEPLOY_GAS,
+    "issuer": 3 * ANCHOR_GAS,  # the demonstration's certificates: one batch per type
+    "operator": 30 * LOG_APPEND_GAS,  # the access log anchored every 10 s while the service runs
+}
+"""What each role's key may pay for in one run, in gas."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +135,7 @@ class Service:
     chain_pid: int | None
     population: Population
     log_file: Path
+    node: Node
 
     @property
     def base_url(self) -> str:
@@ -131,50 +150,47 @@ class Service:
 def running_service(
     folder: Path, *, database_url: str | None, citizens: int = 4, units: int = 3
 ) -> Iterator[Service]:
-    """The chain, the development network, the demonstration and ``certledger serve`` in `folder`;
+    """The chain, the development office, the demonstration and ``certledger serve`` in `folder`;
     all of it stopped on the way out, whatever happened."""
     from ledger import bootstrap_devnet  # noqa: PLC0415 — keeps `certledger --help` fast
     from scripts.demo_wallet import seed_demo  # noqa: PLC0415
     from wallet_api import WalletContext, WalletSettings  # noqa: PLC0415
 
-    settings = WalletSettings(
-        data_dir=folder, chain_port=_free_port(), database_url=database_url, rpc_url=None
-    )
+    settings = bench_settings(WalletSettings, folder, database_url=database_url)
     context = WalletContext(settings)
-    chain = context.chain.managed_chain
-    if chain is None:
-        raise RuntimeError("the benchmark runs on its own embedded chain")
     with ExitStack() as stack:
-        chain.up()
-        stack.callback(chain.down)
+        node = stack.enter_context(bench_node(context.chain))
         stack.callback(context.engine.dispose)
+        ensure_funded(context.chain, GAS)
         bootstrap_devnet(context.chain)
         population = seed_demo(context, citizens=citizens, units=units)
         if "reader" in context.__dict__:  # built on first use: dispose only what exists
             context.reader.dispose()
         context.engine.dispose()  # the service is the only one using the database from now on
-        port = _free_port()
+        port = free_port()
         log_file = folder / "server.log"
-        process = _start_server(folder, port=port, chain_port=settings.chain_port, database_url=database_url)
+        process = _start_server(folder, port=port, settings=settings)
         stack.callback(_stop_server, process)
-        service = Service(port, process, _recorded_pid(chain.pid_file), population, log_file)
+        chain = context.chain.managed_chain
+        chain_pid = None if chain is None else _recorded_pid(chain.pid_file)
+        service = Service(port, process, chain_pid, population, log_file, node)
         _wait_until_healthy(service, timeout=60.0)
         yield service
 
 
-def _start_server(
-    folder: Path, *, port: int, chain_port: int, database_url: str | None
-) -> subprocess.Popen[bytes]:
-    """``certledger serve`` in a session of its own, so that Ctrl-C reaches only this process,
-    which then stops the service in order."""
+def _start_server(folder: Path, *, port: int, settings: WalletSettings) -> subprocess.Popen[bytes]:
+    """``certledger serve`` on `settings`' node, database and data folder `folder`, in a session
+    of its own, so that Ctrl-C reaches only this process, which then stops the service in order.
+    No other ``CERTLEDGER_*`` variable of ours reaches it."""
     script = Path(sys.executable).with_name("certledger")
     command = (
         [str(script)] if script.is_file() else [sys.executable, "-c", "from scripts.cli import main; main()"]
     )
     env = {name: value for name, value in os.environ.items() if not name.startswith("CERTLEDGER_")}
-    env |= _SERVER_ENV | {"CERTLEDGER_DATA_DIR": str(folder), "CERTLEDGER_CHAIN_PORT": str(chain_port)}
-    if database_url is not None:
-        env["CERTLEDGER_DATABASE_URL"] = database_url
+    env |= _SERVER_ENV | node_environment(settings)
+    env |= {"CERTLEDGER_DATA_DIR": str(folder), "CERTLEDGER_CHAIN_PORT": str(settings.chain_port)}
+    if settings.database_url is not None:
+        env["CERTLEDGER_DATABASE_URL"] = settings.database_url
     with (folder / "server.log").open("wb") as log:
         return subprocess.Popen(
             [*command, "serve", "--host", HOST, "--port", str(port)],
@@ -499,7 +515,7 @@ def measure_redeem(shape: LoadShape, *, database_url: str | None, kind: str, fig
     number of errors."""
     folder = Path(tempfile.mkdtemp(prefix="certledger-bench-api-"))
     try:
-        _note(f"{kind}: starting the chain, the demonstration and the service in {folder}")
+        _note(f"{kind}: setting up a fresh deployment, the demonstration and the service in {folder}")
         with running_service(folder, database_url=database_url) as service:
             grant_count, uses = grant_plan(shape)
             _note(f"{kind}: {grant_count} grants of {uses} uses, signed by the citizens over HTTP")
@@ -520,6 +536,7 @@ def measure_redeem(shape: LoadShape, *, database_url: str | None, kind: str, fig
             if service.process.poll() is not None:
                 _note(f"{kind}: the service stopped during the run:\n{_tail(service.log_file)}")
             errors = warm.errors + measured.errors
+            figures.node = service.node
             _add_figures(figures, kind, measured, errors)
             for name in processes:
                 start, end = before.get(name), used[name]

@@ -1,9 +1,10 @@
 """Audit figures: events indexed per second, and the time to reconcile 100,000 certificates.
 
-On a fresh local chain of its own, the benchmark anchors `batches` batches of `batch_size`
-certificates — written straight into the operators' tables (ciphertexts are random bytes: the
-reconciliation never decrypts) with their real batch trees and proofs — plus `extra_events`
-revocations, each one event. It then times
+On a fresh deployment of its own (on a local chain of its own, or on the node
+``CERTLEDGER_RPC_URL`` names: see `scripts.bench._node`), the benchmark anchors `batches` batches
+of `batch_size` certificates — written straight into the operators' tables (ciphertexts are
+random bytes: the reconciliation never decrypts) with their real batch trees and proofs — plus
+`extra_events` revocations, each one event. It then times
 
 * ``index_events_per_second``: a new chain index reading every event from the deployment block;
 * ``reconcile_seconds``: a reconciliation from an empty index — indexing included — over every
@@ -17,10 +18,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scripts.bench._node import ANCHOR_GAS, DEPLOY_GAS, REVOKE_GAS, bench_node, bench_settings, ensure_funded
 from scripts.bench._report import Figures
-from scripts.bench.issue import _free_port
+
+if TYPE_CHECKING:
+    from wallet_api import WalletContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,60 +46,65 @@ QUICK = AuditShape(batches=2, batch_size=50, extra_events=20)
 
 
 def measure_audit(shape: AuditShape = FULL) -> Figures:
-    """Builds the world of `shape` on a fresh chain and times indexing and reconciliation."""
+    """Builds the world of `shape` on a fresh deployment and times indexing and reconciliation."""
     from ledger import bootstrap_devnet  # noqa: PLC0415 — keeps `certledger --help` fast
-    from verifier import ChainIndex, default_index_url  # noqa: PLC0415
     from wallet_api import WalletContext, WalletSettings  # noqa: PLC0415
-    from wallet_api._reconcile import Reconciler  # noqa: PLC0415
 
     figures = Figures()
     with tempfile.TemporaryDirectory(prefix="certledger-bench-audit-") as folder:
         data = Path(folder)
-        context = WalletContext(WalletSettings(data_dir=data, chain_port=_free_port()))
-        chain = context.chain.managed_chain
-        if chain is None:
-            raise RuntimeError("the benchmark runs on its own embedded chain")
-        chain.up()
+        context = WalletContext(bench_settings(WalletSettings, data))
+        gas = {
+            "governor": DEPLOY_GAS,
+            "issuer": shape.batches * ANCHOR_GAS + shape.extra_events * REVOKE_GAS,
+        }
         try:
-            bootstrap_devnet(context.chain)
-            roots = _populate(context, shape)
-            _revoke_one_by_one(context, roots, shape.extra_events)
-            deployment = context.chain.deployment()
-
-            index = ChainIndex(
-                context.chain.w3, deployment, url=default_index_url(data / "events", deployment.chain_id)
-            )
-            started = time.perf_counter()
-            report = index.sync()
-            elapsed = time.perf_counter() - started
-            figures.add("index_events", report.events, "events")
-            figures.add("index_events_per_second", round(report.events / elapsed), "events/s")
-
-            fresh = ChainIndex(
-                context.chain.w3, deployment, url=default_index_url(data / "reconcile", deployment.chain_id)
-            )
-            started = time.perf_counter()
-            result = Reconciler(context.engine, fresh).run()
-            elapsed = time.perf_counter() - started
-            if not result.clean:
-                kinds = {kind: count for kind, count in result.counts.items() if count}
-                raise RuntimeError(f"the benchmark's database does not reconcile clean: {kinds}")
-            if result.certificates_checked != shape.certificates:
-                raise RuntimeError(
-                    f"checked {result.certificates_checked} of {shape.certificates} certificates"
-                )
-            figures.add("reconcile_certificates", result.certificates_checked, "certificates")
-            target = "< 120" if shape.certificates == FULL.certificates else None
-            figures.add("reconcile_seconds", round(elapsed, 2), "s", target=target)
-            figures.add(
-                "reconcile_certificates_per_second",
-                round(result.certificates_checked / elapsed),
-                "certificates/s",
-            )
+            with bench_node(context.chain) as node:
+                figures.node = node
+                ensure_funded(context.chain, gas)
+                bootstrap_devnet(context.chain)
+                roots = _populate(context, shape)
+                _revoke_one_by_one(context, roots, shape.extra_events)
+                _measure(context, data, shape, figures)
         finally:
             context.engine.dispose()
-            chain.down()
     return figures
+
+
+def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Figures) -> None:
+    """Times a chain index's first sync, then a reconciliation from an empty index."""
+    from verifier import ChainIndex, default_index_url  # noqa: PLC0415
+    from wallet_api._reconcile import Reconciler  # noqa: PLC0415
+
+    deployment = context.chain.deployment()
+    index = ChainIndex(
+        context.chain.w3, deployment, url=default_index_url(data / "events", deployment.chain_id)
+    )
+    started = time.perf_counter()
+    report = index.sync()
+    elapsed = time.perf_counter() - started
+    figures.add("index_events", report.events, "events")
+    figures.add("index_events_per_second", round(report.events / elapsed), "events/s")
+
+    fresh = ChainIndex(
+        context.chain.w3, deployment, url=default_index_url(data / "reconcile", deployment.chain_id)
+    )
+    started = time.perf_counter()
+    result = Reconciler(context.engine, fresh).run()
+    elapsed = time.perf_counter() - started
+    if not result.clean:
+        kinds = {kind: count for kind, count in result.counts.items() if count}
+        raise RuntimeError(f"the benchmark's database does not reconcile clean: {kinds}")
+    if result.certificates_checked != shape.certificates:
+        raise RuntimeError(f"checked {result.certificates_checked} of {shape.certificates} certificates")
+    figures.add("reconcile_certificates", result.certificates_checked, "certificates")
+    target = "< 120" if shape.certificates == FULL.certificates else None
+    figures.add("reconcile_seconds", round(elapsed, 2), "s", target=target)
+    figures.add(
+        "reconcile_certificates_per_second",
+        round(result.certificates_checked / elapsed),
+        "certificates/s",
+    )
 
 
 def _populate(context: Any, shape: AuditShape) -> list[bytes]:

@@ -1,4 +1,5 @@
-"""Gas figures of the contracts, measured on a throw-away local chain.
+"""Gas figures of the contracts, measured on a fresh deployment of their own: on a throw-away
+local chain, or on the node ``CERTLEDGER_RPC_URL`` names (see `scripts.bench._node`).
 
 Revocations are measured on a batch of 10,000 certificates: one certificate, and 100 certificates
 spread evenly (every hundredth, the worst case: 39 bitmap words touched) and at random.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import tempfile
 from pathlib import Path
 
@@ -17,36 +17,49 @@ from ledger import (
     AccessLogAnchorClient,
     BatchTree,
     CertificateLedgerClient,
-    KeyStore,
-    ManagedChain,
-    connect,
+    ChainContext,
+    LedgerSettings,
     deploy_contracts,
-    sender_for,
 )
-from ledger._devnet import fund
+from scripts.bench._node import (
+    ANCHOR_GAS,
+    DEPLOY_GAS,
+    LOG_APPEND_GAS,
+    REVOKE_GAS,
+    bench_node,
+    bench_settings,
+    ensure_funded,
+)
 from scripts.bench._report import Figures
 
 BATCH_SIZE = 10_000
 SPREAD = 100
+GAS = {
+    "governor": DEPLOY_GAS,
+    # four anchors, a revocation of one certificate, two of 100 certificates (1.17 M each)
+    "issuer": 4 * ANCHOR_GAS + REVOKE_GAS + 2 * 1_300_000,
+    "operator": 2 * LOG_APPEND_GAS,
+}
+"""What each role's key may pay for, in gas."""
 
 
 def measure_gas() -> Figures:
-    """Deploys the contracts on a fresh anvil in a temporary folder and measures each call."""
+    """Deploys the contracts afresh, from a temporary folder, and measures each call."""
     with tempfile.TemporaryDirectory(prefix="certledger-bench-") as folder:
-        chain = ManagedChain(Path(folder), port=_free_port())
-        chain.up()
-        try:
-            return _measure(chain, KeyStore(Path(folder) / "keys"))
-        finally:
-            chain.down()
+        context = ChainContext(bench_settings(LedgerSettings, Path(folder)))
+        with bench_node(context) as node:
+            ensure_funded(context, GAS)
+            figures = _measure(context)
+            figures.node = node
+            return figures
 
 
-def _measure(chain: ManagedChain, keys: KeyStore) -> Figures:
+def _measure(context: ChainContext) -> Figures:
     figures = Figures()
-    w3 = connect(chain.rpc_url)
-    governor, issuer, operator = (keys.account(role) for role in ("governor", "issuer", "operator"))
-    fund(w3, [governor.address, issuer.address, operator.address])
-    governor_sender = sender_for(w3, governor)
+    w3 = context.w3
+    issuer = context.account("issuer")
+    operator = context.account("operator")
+    governor_sender = context.sender("governor")
     deployment = deploy_contracts(w3, governor_sender)
     for name, contract in deployment.contracts.items():
         deployed = w3.eth.get_transaction_receipt(contract.transaction_hash)  # type: ignore[arg-type]
@@ -55,7 +68,7 @@ def _measure(chain: ManagedChain, keys: KeyStore) -> Figures:
     ledger = CertificateLedgerClient(w3, deployment.ledger, sender=governor_sender)
     ledger.register_office(1, region_code=371000, display_name="基准测试机构", type_ids=[1])
     ledger.add_key(1, issuer.address)
-    issuing = ledger.with_sender(sender_for(w3, issuer))
+    issuing = ledger.with_sender(context.sender("issuer"))
 
     first = issuing.anchor(os.urandom(32), count=1, type_id=1, metadata_hash=os.urandom(32))
     figures.add("anchor_first_batch", first.receipt.gas_used, "gas")
@@ -87,7 +100,7 @@ def _measure(chain: ManagedChain, keys: KeyStore) -> Figures:
 
     access_log = AccessLogAnchorClient(w3, deployment.access_log, sender=governor_sender)
     access_log.authorize_operator(ACCESS_LOG_ID, operator.address)
-    appending = access_log.with_sender(sender_for(w3, operator))
+    appending = access_log.with_sender(context.sender("operator"))
     appending.append(ACCESS_LOG_ID, root=os.urandom(32), size=10)
     figures.add("log_append", appending.append(ACCESS_LOG_ID, root=os.urandom(32), size=20).gas_used, "gas")
     return figures
@@ -95,9 +108,3 @@ def _measure(chain: ManagedChain, keys: KeyStore) -> Figures:
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

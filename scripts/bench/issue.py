@@ -8,8 +8,11 @@ header.
 * build: salts, commitments, document roots, the batch tree and every proof, in memory, for
   batches of 10,000 and 100,000 (the inputs are generated first and not timed);
 * end to end: read and validate a JSON Lines file, seal, encrypt, store with the outbox, anchor
-  on a local chain and store the proofs — into SQLite, and into PostgreSQL when a URL is given;
+  and store the proofs — into SQLite, and into PostgreSQL when a URL is given;
 * memory: the peak resident size of a process issuing 100,000 certificates end to end.
+
+Every end-to-end run anchors on a fresh deployment of its own, on a local chain of its own or on
+the node ``CERTLEDGER_RPC_URL`` names (see `scripts.bench._node`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from scripts.bench._report import Figures
+from scripts.bench._node import ANCHOR_GAS, DEPLOY_GAS, bench_node, bench_settings, ensure_funded
+from scripts.bench._report import Figures, Node
 from scripts.demo_data import generate, write_jsonl
 
 REFERENCE = "contribution-certificate"
@@ -68,8 +72,9 @@ def measure_build(count: int) -> float:
     return count / elapsed
 
 
-def measure_end_to_end(count: int, *, database_url: str | None) -> dict[str, float]:
-    """Issues `count` reference certificates from a file on a fresh chain and database."""
+def measure_end_to_end(count: int, *, database_url: str | None) -> tuple[dict[str, float], Node]:
+    """Issues `count` reference certificates from a file on a fresh deployment and database;
+    with the node it anchored on."""
     from issuer import IssuerContext, IssuerSettings, anchoring_alongside, documents_from_file  # noqa: PLC0415
     from ledger import bootstrap_devnet  # noqa: PLC0415
 
@@ -77,46 +82,46 @@ def measure_end_to_end(count: int, *, database_url: str | None) -> dict[str, flo
         data = Path(folder)
         source = data / "reference.jsonl"
         write_jsonl(source, generate(REFERENCE, count, seed=7))
-        settings = IssuerSettings(
-            data_dir=data,
-            chain_port=_free_port(),
-            database_url=database_url,
-            batch_size=10_000,
-        )
+        settings = bench_settings(IssuerSettings, data, database_url=database_url, batch_size=10_000)
         context = IssuerContext(settings)
-        chain = context.chain.managed_chain
-        if chain is None:
-            raise RuntimeError("the benchmark runs on its own embedded chain")
-        chain.up()
+        # Batches of up to 10,000, closed early when the worker's wait runs out: one per thousand
+        # certificates, and two more, is ample.
+        anchors = count // 1000 + 2
         try:
-            bootstrap_devnet(context.chain)
-            certificate_type = context.catalog.find(REFERENCE)
-            issuance, worker = context.issuance(), context.worker()
-            gc.collect()
-            start = time.perf_counter()
-            with anchoring_alongside(worker):
-                report = issuance.issue(documents_from_file(source, certificate_type), certificate_type)
-            stored = time.perf_counter()
-            outcome = worker.drain(timeout=3600)
-            elapsed = time.perf_counter() - start
-            if report.issued != count or outcome.pending or outcome.sending:
-                raise RuntimeError(f"benchmark run incomplete: {report}, {outcome}")
-            return {"per_second": count / elapsed, "stored_per_second": count / (stored - start)}
+            with bench_node(context.chain) as node:
+                ensure_funded(context.chain, {"governor": DEPLOY_GAS, "issuer": anchors * ANCHOR_GAS})
+                bootstrap_devnet(context.chain)
+                certificate_type = context.catalog.find(REFERENCE)
+                issuance, worker = context.issuance(), context.worker()
+                gc.collect()
+                start = time.perf_counter()
+                with anchoring_alongside(worker):
+                    report = issuance.issue(documents_from_file(source, certificate_type), certificate_type)
+                stored = time.perf_counter()
+                outcome = worker.drain(timeout=3600)
+                elapsed = time.perf_counter() - start
         finally:
-            chain.down()
             context.engine.dispose()
+        if report.issued != count or outcome.pending or outcome.sending:
+            raise RuntimeError(f"benchmark run incomplete: {report}, {outcome}")
+        return {"per_second": count / elapsed, "stored_per_second": count / (stored - start)}, node
 
 
-def measure_memory(count: int) -> dict[str, float]:
-    """Runs the end-to-end issuance of `count` certificates in a child and reads its peak memory."""
+def measure_memory(count: int) -> tuple[dict[str, float], str]:
+    """Runs the end-to-end issuance of `count` certificates in a child and reads its rate and
+    peak memory, with the URL of the node it anchored on."""
     completed = subprocess.run(
         [sys.executable, "-m", "scripts.bench.issue", "--child", str(count)],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=3600,
     )
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    if completed.returncode != 0:
+        tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"the memory run (exit code {completed.returncode}) failed:\n{tail}")
+    measured = json.loads(completed.stdout.strip().splitlines()[-1])
+    return {"per_second": measured["per_second"], "peak_mb": measured["peak_mb"]}, str(measured["node"])
 
 
 def measure_issue(
@@ -140,7 +145,7 @@ def measure_issue(
             "x",
             target="~1 (linear)",
         )
-    sqlite = measure_end_to_end(end_to_end_count, database_url=None)
+    sqlite, figures.node = measure_end_to_end(end_to_end_count, database_url=None)
     figures.add(
         f"end_to_end_per_second_sqlite_{end_to_end_count}",
         round(sqlite["per_second"]),
@@ -150,7 +155,7 @@ def measure_issue(
     postgres_url = postgres_url or os.environ.get("CERTLEDGER_TEST_DATABASE_URL")
     if postgres_url:
         with _scratch_postgres(postgres_url) as url:
-            postgres = measure_end_to_end(end_to_end_count, database_url=url)
+            postgres, _ = measure_end_to_end(end_to_end_count, database_url=url)
         figures.add(
             f"end_to_end_per_second_postgresql_{end_to_end_count}",
             round(postgres["per_second"]),
@@ -159,7 +164,9 @@ def measure_issue(
         )
     else:
         print("no PostgreSQL URL (CERTLEDGER_TEST_DATABASE_URL or --postgres): skipping it", file=sys.stderr)
-    memory = measure_memory(memory_count)
+    memory, memory_node = measure_memory(memory_count)
+    if figures.node.external and memory_node != figures.node.url:
+        raise RuntimeError(f"the memory run anchored on {memory_node}, not on {figures.node.url}")
     figures.add(
         f"end_to_end_per_second_sqlite_{memory_count}",
         round(memory["per_second"]),
@@ -191,14 +198,6 @@ class _scratch_postgres:  # noqa: N801 — used as a context manager, reads like
         self.admin.dispose()
 
 
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _peak_kilobytes() -> int:
     """This process's peak resident size. VmHWM belongs to the process image alone; ru_maxrss
     would also count the parent's size at the fork that started us."""
@@ -211,8 +210,12 @@ def _peak_kilobytes() -> int:
 
 
 def _child(count: int) -> None:
-    figures = measure_end_to_end(count, database_url=None)
-    print(json.dumps({"per_second": figures["per_second"], "peak_mb": _peak_kilobytes() / 1024}))
+    figures, node = measure_end_to_end(count, database_url=None)
+    print(
+        json.dumps(
+            {"per_second": figures["per_second"], "peak_mb": _peak_kilobytes() / 1024, "node": node.url}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -80,7 +80,10 @@ def test_a_batch_the_chain_already_has_is_recorded_not_sent_twice(issuing: Issui
     pension = issuing.catalog.find("pension-qualification")
     issuing.issuance().issue(issuing.rows("pension-qualification", 3), pension)
     worker = issuing.worker(batch_size=10)
-    batch_id = worker._form_batch(flush=True)  # the batch is written …
+    worker.lease = acquire_lease(
+        issuing.engine, worker.lease_name, worker.holder, seconds=30, now=issuing.clock()
+    )
+    batch_id = worker._form_batch(flush=True)  # the batch is written under the lease …
     assert batch_id is not None
     with issuing.engine.connect() as connection:
         root, count = connection.execute(

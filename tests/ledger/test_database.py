@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -26,6 +27,7 @@ from ledger import (
 )
 from ledger._paths import PROJECT_ROOT
 from tests.conftest import NOW
+from tests.databases import POSTGRES_URL, SKIP_POSTGRES
 
 
 def _head() -> str:
@@ -166,3 +168,47 @@ def test_revisions_migrate_a_database_that_holds_certificates(database_url: str)
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_engines_reconnect_after_postgresql_terminates_their_connections() -> None:
+    """What an outage leaves behind (`pg_terminate_backend`, a server restart): the writers' pool
+    pings before lending and reconnects at once; the readers' pool, which does not ping, fails one
+    read and then replaces every connection it held."""
+    if POSTGRES_URL is None:
+        pytest.skip(SKIP_POSTGRES)
+    marker = f"certledger-pool-{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_URL}?application_name={marker}"
+    writer, reader = create_database_engine(url), create_database_engine(url, reader=True)
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    one = sa.text("SELECT 1")
+    try:
+        for engine in (writer, reader):
+            held = [engine.connect() for _ in range(3)]
+            for connection in held:
+                connection.execute(one)
+            for connection in held:
+                connection.close()
+        with admin.connect() as connection:
+            terminated = connection.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :m"
+                ),
+                {"m": marker},
+            ).scalar_one()
+        assert terminated == 6
+        with writer.begin() as connection:
+            assert connection.execute(one).scalar_one() == 1
+        with (
+            pytest.raises(sa.exc.OperationalError, match="terminating connection"),
+            reader.connect() as connection,
+        ):
+            connection.execute(one)
+        for _ in range(3):
+            with reader.connect() as connection:
+                assert connection.execute(one).scalar_one() == 1
+    finally:
+        writer.dispose()
+        reader.dispose()
+        admin.dispose()

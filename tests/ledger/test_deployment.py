@@ -97,7 +97,8 @@ def test_another_chain_is_told_apart_by_its_genesis(node: ManagedChain, tmp_path
     problems = deployment_problems(connect(node.rpc_url), load_manifest(path))
     assert problems == [
         f"the node's block 0 is {genesis_hash(connect(node.rpc_url))} where the manifest's is 0x{'ab' * 32}: "
-        "this is another chain, or the chain's history was rewritten"
+        "this is another chain, or the node was reset (Hardhat, and anvil without its state file, "
+        "start a new chain at every start) or its history rewritten"
     ]
     with pytest.raises(
         ChainMismatchError, match=r"^the deployment manifest .* does not match the chain: the node's block 0"

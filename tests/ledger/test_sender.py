@@ -21,6 +21,7 @@ from ledger import (
     load_artifact,
 )
 from tests.conftest import free_port, funded_account
+from tests.rpc_proxy import rewriting_proxy
 
 
 @pytest.fixture
@@ -134,3 +135,36 @@ def test_a_transaction_that_fails_on_chain_is_explained(w3: Web3) -> None:
         {"key": stranger.address},
     )
     assert w3.eth.get_transaction_count(stranger.address) == 1  # it was mined, and failed
+
+
+def test_a_node_without_fee_suggestions_gets_a_tip_of_one_gwei(w3: Web3) -> None:
+    """Some consortium nodes answer neither eth_maxPriorityFeePerGas nor eth_feeHistory: web3's
+    fallback then raises an RPC error, which must not stop the transaction."""
+    missing = {"code": -32601, "message": "the method does not exist/is not available"}
+    upstream = w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    with rewriting_proxy(
+        upstream, {}, errors={"eth_maxPriorityFeePerGas": missing, "eth_feeHistory": missing}
+    ) as url:
+        proxied = connect(url)
+        account = funded_account(w3)
+        receipt = TransactionSender(proxied, account).send(to=account.address, data=b"")
+    transaction = w3.eth.get_transaction(receipt.transaction_hash)  # type: ignore[arg-type]
+    assert transaction["maxPriorityFeePerGas"] == 10**9
+
+
+def test_without_a_suggested_tip_the_median_of_recent_tips_is_offered(w3: Web3) -> None:
+    missing = {"code": -32601, "message": "Method not found"}
+    history = {
+        "oldestBlock": "0x1",
+        "baseFeePerGas": [],
+        "gasUsedRatio": [],
+        "reward": [["0x5"], ["0x7"], ["0x3"]],
+    }
+    upstream = w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    with rewriting_proxy(
+        upstream, {}, errors={"eth_maxPriorityFeePerGas": missing}, results={"eth_feeHistory": history}
+    ) as url:
+        account = funded_account(w3)
+        receipt = TransactionSender(connect(url), account).send(to=account.address, data=b"")
+    transaction = w3.eth.get_transaction(receipt.transaction_hash)  # type: ignore[arg-type]
+    assert transaction["maxPriorityFeePerGas"] == 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +24,11 @@ from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 from web3 import Web3
 
-from issuer import Reason, batches, certificates
+from issuer import InputRow, Reason, batches, certificates, release_lease
 from ledger import BEIJING, ManagedChain, load_manifest, manifest_path
 from scripts.cli import app, main
 from tests.databases import fresh_database_url
+from tests.issuing import pension_claims
 from tests.wallet_api.conftest import OFFICE, WalletWorld, build_world
 from wallet_api._accesslog import log_size, root_at
 
@@ -521,6 +523,49 @@ def test_reconcile_finds_a_broken_proof_and_repairs_it(changed: AuditedWorld, tm
     again = audited.invoke("reconcile")
     assert again.exit_code == 0, again.output
     assert "the database and the chain agree" in again.stdout
+
+
+class _Killed(BaseException):
+    """Stands for a kill -9 of `certledger issue` right after its anchor was mined."""
+
+
+def test_reconcile_names_a_batch_left_sending_and_records_it(
+    changed: AuditedWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited, context = changed, changed.world.context
+    rng = random.Random(8)
+    rows = [InputRow(i + 2, f"K{i:05d}", pension_claims(rng, f"K{i:05d}")) for i in range(3)]
+    assert context.issuance().issue(rows, context.catalog.find("pension-qualification")).issued == 3
+    worker = context.worker()
+    anchor = worker.ledger.anchor
+
+    def anchored_then_killed(*args: Any, **options: Any) -> Any:
+        anchor(*args, **options)
+        raise _Killed
+
+    monkeypatch.setattr(worker.ledger, "anchor", anchored_then_killed)
+    with pytest.raises(_Killed):
+        worker.step(flush=True)
+    assert worker.lease is not None
+    release_lease(context.engine, worker.lease)  # it lapsed since: no worker is finishing the batch
+    with audited.connect() as connection:
+        root = connection.execute(sa.select(batches.c.root).where(batches.c.state == "sending")).scalar_one()
+    subject = "0x" + bytes(root).hex()
+
+    found = audited.json("reconcile", exit_code=1)
+    assert [(d["kind"], d["subject"], d["repaired"]) for d in found["differences"]] == [
+        ("batch_sent_unrecorded", subject, False)
+    ]
+    assert found["counts"]["batch_sent_unrecorded"] == 1
+    table = audited.invoke("reconcile")
+    assert table.exit_code == 1
+    assert "batch_sent_unrecorded" in table.stdout and "--repair records it anchored" in table.stdout
+
+    repaired = audited.json("reconcile", "--repair")
+    assert [(d["kind"], d["subject"], d["repaired"]) for d in repaired["differences"]] == [
+        ("batch_sent_unrecorded", subject, True)
+    ]
+    assert audited.json("reconcile")["differences"] == []
 
 
 # ---------------------------------------------------------------- bad input

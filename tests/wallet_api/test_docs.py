@@ -1,15 +1,18 @@
-"""The wallet's worked examples in docs/wallet.md, recomputed from the code."""
+"""The wallet's worked examples in docs/wallet.md, recomputed from the code; its tables checked
+against the models they describe."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 
 from ledger import Grant, GrantDomain, canonical_json, log_leaf_hash, recover_signer, sign_grant
 from tests.conftest import NOW
+from wallet_api.schemas import Readiness
 
 
 def _section(text: str, heading: str) -> str:
@@ -65,3 +68,33 @@ def test_the_enrolment_message_example(project_root: Path) -> None:
     )
     shown = "\n".join(line.strip() for line in text.split("```")[1].strip().splitlines())
     assert shown == enrolment_message("ABCD-EFGH-JKMN", "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")
+
+
+def _fields(schema: dict[str, Any], definitions: dict[str, Any], path: str = "") -> set[str]:
+    """The dotted names of every field under `path` of a JSON schema (`[]` after a list)."""
+    if "$ref" in schema:
+        return _fields(definitions[schema["$ref"].rsplit("/", 1)[1]], definitions, path)
+    for variant in schema.get("anyOf", []):
+        if variant.get("type") != "null":
+            return _fields(variant, definitions, path)
+    if schema.get("type") == "array" and "$ref" in schema.get("items", {}):
+        return {path + "[]"} | _fields(schema["items"], definitions, path + "[]")
+    if "properties" not in schema:
+        return {path}
+    return {
+        name
+        for key, field in schema["properties"].items()
+        for name in _fields(field, definitions, f"{path}.{key}" if path else key)
+    }
+
+
+def test_every_readiness_field_is_documented(project_root: Path) -> None:
+    text = (project_root / "docs" / "wallet.md").read_text(encoding="utf-8")
+    table = text.split("**`GET /v1/health/ready`**", 1)[1].split("\n\n", 2)[1]
+    documented = {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([A-Za-z.\[\]]+)`", row.split(" | ", 1)[0])
+    }
+    schema = Readiness.model_json_schema(by_alias=True)
+    assert documented == _fields(schema, schema["$defs"])

@@ -83,6 +83,8 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/audit/chain/log-anchors": "auditor",
     "GET /v1/audit/reconciliations/latest": "auditor",
     "GET /v1/health": None,
+    "GET /v1/health/live": None,
+    "GET /v1/health/ready": None,
     "GET /v1/types": None,
     "GET /v1/types/{name}/v{version}/schema": None,
     "POST /v1/verify": None,
@@ -188,6 +190,8 @@ def test_the_table_names_every_operation_and_its_security(api: BaseSchema) -> No
     assert sorted(label for label, needs in secured.items() if not needs) == PUBLIC
     assert PUBLIC == [
         "GET /v1/health",
+        "GET /v1/health/live",
+        "GET /v1/health/ready",
         "GET /v1/types",
         "GET /v1/types/{name}/v{version}/schema",
         "POST /v1/auth/login",
@@ -249,6 +253,8 @@ def test_successful_answers_conform(
     rng = random.Random("openapi")
 
     call("GET /v1/health", None, 200)
+    call("GET /v1/health/live", None, 200)
+    assert call("GET /v1/health/ready", None, 200).json()["status"] == "ready"
     kind = call("GET /v1/types", None, 200).json()[0]
     path = {"name": kind["name"], "version": kind["version"]}
     call("GET /v1/types/{name}/v{version}/schema", None, 200, path_parameters=path)

@@ -8,6 +8,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from issuer import InputRow, Reason, batches, certificates, status_changes
-from ledger import ACCESS_LOG_ID
+from issuer import InputRow, Reason, acquire_lease, batches, certificates, status_changes
+from ledger import ACCESS_LOG_ID, Anchored, FixedClock
 from tests.conftest import rpc_call
 from tests.databases import fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import WalletWorld, build_world
-from verifier import ChainAudit
+from verifier import ChainAudit, Verdict
 from wallet_api import create_app
 from wallet_api._accesslog import log_size
 from wallet_api._models import access_log, grants
@@ -142,6 +143,8 @@ def test_one_run_finds_every_kind_of_drift_and_the_repair_leaves_only_what_canno
     assert ("proof_mismatch", altered_id) in kinds
     assert first.counts == {
         "batch_not_on_chain": 1,
+        "batch_sent_unrecorded": 0,
+        "batch_stuck_sending": 0,
         "batch_not_in_database": 1,
         "count_mismatch": 1,
         "proof_mismatch": 1,
@@ -246,3 +249,150 @@ def test_the_service_reconciles_by_itself(w3: Web3, chain: Any, tmp_path: Path, 
     assert found["differences"] == 0
     assert found["certificatesChecked"] == sum(len(c.certificates) for c in world.citizens)
     world.context.engine.dispose()
+
+
+class _Killed(BaseException):
+    """Stands for a kill -9 of the process where it is raised."""
+
+
+def _issue_unanchored(world: WalletWorld, count: int, *, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    numbers = [f"S{seed:03d}{i:05d}" for i in range(count)]
+    rows = [InputRow(line=i + 2, number=n, claims=pension_claims(rng, n)) for i, n in enumerate(numbers)]
+    context = world.context
+    assert context.issuance().issue(rows, context.catalog.find("pension-qualification")).issued == count
+    return numbers
+
+
+def _killed_while_sending(
+    world: WalletWorld, monkeypatch: pytest.MonkeyPatch, *, after_the_send: bool
+) -> list[Anchored]:
+    """Runs a worker step that is killed in its send: after the chain took the anchor, or before
+    it went out. Returns the anchors that went out."""
+    worker = world.context.worker()
+    anchor = worker.ledger.anchor
+    sent: list[Anchored] = []
+
+    def killed(*args: Any, **options: Any) -> Anchored:
+        if after_the_send:
+            sent.append(anchor(*args, **options))
+        raise _Killed
+
+    monkeypatch.setattr(worker.ledger, "anchor", killed)
+    with pytest.raises(_Killed):
+        worker.step(flush=True)
+    return sent
+
+
+def _sending_batch(world: WalletWorld, number: str) -> tuple[str, bytes]:
+    batch_id, root = _batch_of(world, number)
+    with world.context.engine.connect() as connection:
+        state = connection.execute(sa.select(batches.c.state).where(batches.c.id == batch_id)).scalar_one()
+    assert state == "sending"
+    return batch_id, root
+
+
+def _fixed(world: WalletWorld) -> FixedClock:
+    clock = world.context.clock
+    assert isinstance(clock, FixedClock)
+    return clock
+
+
+def _verdicts(world: WalletWorld, numbers: list[str]) -> set[Verdict]:
+    context = world.context
+    return {
+        context.verifier.verify(context.certificates.by_number(n).certificate.to_json()).verdict
+        for n in numbers
+    }
+
+
+def test_a_batch_anchored_by_a_killed_worker_is_found_and_recorded(
+    office: WalletWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, context = office, office.context
+    numbers = _issue_unanchored(world, 4, seed=5)
+    [sent] = _killed_while_sending(world, monkeypatch, after_the_send=True)
+    batch_id, root = _sending_batch(world, numbers[0])
+    reconciler = Reconciler(context.engine, context.chain_index, clock=context.clock)
+    # While the killed worker's lease runs, the batch is a worker's business.
+    assert reconciler.run().clean
+    _fixed(world).advance(timedelta(seconds=context.settings.worker_lease + 1))
+
+    found = reconciler.run()
+    assert [(d.kind, d.subject, d.repaired) for d in found.differences] == [
+        ("batch_sent_unrecorded", "0x" + root.hex(), False)
+    ]
+    [difference] = found.differences
+    assert difference.detail == (
+        f"the chain has this root anchored as batch {sent.batch_id} in block {sent.receipt.block_number}; "
+        "the database has its 4 certificates still sending, and no anchoring worker holds a lease: "
+        "--repair records it anchored"
+    )
+    assert found.counts["batch_sent_unrecorded"] == 1 and sum(found.counts.values()) == 1
+
+    repaired = reconciler.run(repair=True)
+    assert [(d.kind, d.repaired) for d in repaired.differences] == [("batch_sent_unrecorded", True)]
+    with context.engine.connect() as connection:
+        recorded = connection.execute(
+            sa.select(
+                batches.c.state, batches.c.chain_batch_id, batches.c.block_number, batches.c.transaction_hash
+            ).where(batches.c.id == batch_id)
+        ).one()
+    assert tuple(recorded) == (
+        "anchored",
+        sent.batch_id,
+        sent.receipt.block_number,
+        sent.receipt.transaction_hash,
+    )
+    assert _verdicts(world, numbers) == {Verdict.VALID}
+    again = reconciler.run()
+    assert again.clean, [d.to_json() for d in again.differences]
+    assert context.chain.ledger().batch_count() == sent.batch_id  # anchored once, nothing sent since
+
+
+def test_a_batch_a_killed_worker_never_sent_is_found_and_sent_again(
+    office: WalletWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, context = office, office.context
+    numbers = _issue_unanchored(world, 3, seed=6)
+    assert _killed_while_sending(world, monkeypatch, after_the_send=False) == []
+    batch_id, root = _sending_batch(world, numbers[0])
+    clock = _fixed(world)
+    clock.advance(timedelta(seconds=context.settings.worker_lease + 1))
+    # Another worker (of another key) holds a lease: a young batch is still left to the workers,
+    # one sending for longer than `stuck_after` is not.
+    assert acquire_lease(context.engine, "anchoring:elsewhere", "elsewhere", seconds=3600, now=clock())
+    reconciler = Reconciler(context.engine, context.chain_index, clock=context.clock, stuck_after=600)
+    assert reconciler.run().clean
+    clock.advance(timedelta(seconds=600))
+
+    found = reconciler.run(repair=True)  # no issuer key given: it cannot be sent from here
+    assert [(d.kind, d.subject, d.repaired) for d in found.differences] == [
+        ("batch_stuck_sending", "0x" + root.hex(), False)
+    ]
+    assert found.differences[0].detail == (
+        "the database has this batch of 3 certificates sending, the chain does not have its root, and "
+        "it has been sending for 631 s (longer than 600 s): --repair sends it with the issuer key, "
+        "or start `certledger worker`"
+    )
+    assert context.chain.ledger().batch(root) is None
+
+    ledger = context.chain.ledger()
+    before = ledger.batch_count()
+    repairing = Reconciler(
+        context.engine, context.chain_index, clock=context.clock, stuck_after=600, anchoring=context.worker
+    )
+    repaired = repairing.run(repair=True)
+    assert [(d.kind, d.repaired) for d in repaired.differences] == [("batch_stuck_sending", True)]
+    assert ledger.batch_count() == before + 1
+    on_chain = ledger.batch(root)
+    assert on_chain is not None and on_chain.count == 3
+    with context.engine.connect() as connection:
+        state, chain_batch_id = connection.execute(
+            sa.select(batches.c.state, batches.c.chain_batch_id).where(batches.c.id == batch_id)
+        ).one()
+    assert (state, chain_batch_id) == ("anchored", on_chain.batch_id)
+    assert _verdicts(world, numbers) == {Verdict.VALID}
+    again = repairing.run(repair=True)
+    assert again.clean, [d.to_json() for d in again.differences]
+    assert ledger.batch_count() == before + 1

@@ -406,6 +406,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "数据库中已上链、链上却没有的批次",
         "batches the database has as anchored, missing on chain",
     ),
+    "audit.kind.batch_sent_unrecorded": (
+        "链上已锚定、数据库中仍在发送且无人处理的批次",
+        "batches anchored on chain, left sending in the database by a worker gone",
+    ),
+    "audit.kind.batch_stuck_sending": (
+        "未上链、数据库中仍在发送且无人处理的批次",
+        "batches not on chain, left sending in the database by a worker gone",
+    ),
     "audit.kind.batch_not_in_database": (
         "链上有、数据库中没有的批次",
         "batches on chain with no certificates in the database",

@@ -4,34 +4,96 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 
 from ledger import CertificateTypeError
-from verifier import ChainReadError
 from wallet_api._errors import NotFoundError
+from wallet_api._health import check_readiness
 from wallet_api._http import problem_responses
 from wallet_api._render import verification_view
 from wallet_api.deps import ServicesDep, client_address
-from wallet_api.schemas import Health, TypeOut, VerificationOut, VerifyRequest
+from wallet_api.schemas import (
+    AnchoringBacklogOut,
+    BacklogOut,
+    ChainProbe,
+    DatabaseProbe,
+    Health,
+    Liveness,
+    LoopOut,
+    Readiness,
+    TypeOut,
+    VerificationOut,
+    VerifyRequest,
+)
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=problem_responses(404, 429, 503))
 
 
 @router.get("/health", summary="Whether the service and its chain answer")
 def health(services: ServicesDep) -> Health:
-    """``degraded`` while the chain cannot be reached."""
+    """``degraded`` while the chain cannot be reached, or while the process is not ready (see
+    ``/v1/health/ready``: its database, or a background loop); always 200."""
     domain = services.context.domain
-    try:
-        block: int | None = services.context.verifier.chain.head()
-        detail = None
-    except ChainReadError as error:
-        block, detail = None, str(error)
+    readiness = check_readiness(services.context, services.supervisor)
+    detail = readiness.chain_error or ("; ".join(readiness.problems) if readiness.problems else None)
     return Health(
-        status="ok" if block is not None else "degraded",
+        status="ok" if readiness.ready else "degraded",
         chain_id=domain.chain_id,
         ledger=domain.ledger,
-        block=block,
+        block=readiness.chain_block,
         detail=detail,
+    )
+
+
+@router.get("/health/live", summary="Whether the process answers")
+def live() -> Liveness:
+    """Always ``alive``: for a supervisor that restarts a process that stops answering."""
+    return Liveness()
+
+
+@router.get(
+    "/health/ready",
+    summary="Whether this process can do its work",
+    responses={503: {"model": Readiness, "description": "Not ready: `problems` says why"}},
+)
+def ready(services: ServicesDep, response: Response) -> Readiness:
+    """The database and the chain answer, and every background loop runs with its last round
+    successful; the anchoring backlogs are reported beside. 503 with the same body when not ready."""
+    found = check_readiness(services.context, services.supervisor)
+    if not found.ready:
+        response.status_code = 503
+    backlogs = found.backlogs
+    return Readiness(
+        status="ready" if found.ready else "not_ready",
+        problems=found.problems,
+        database=DatabaseProbe(ok=found.database_error is None, error=found.database_error),
+        chain=ChainProbe(ok=found.chain_error is None, block=found.chain_block, error=found.chain_error),
+        loops=[
+            LoopOut(
+                name=loop.name,
+                alive=loop.alive,
+                healthy=loop.healthy,
+                rounds=loop.rounds,
+                failures=loop.failures,
+                restarts=loop.restarts,
+                last_success=loop.last_success,
+                last_error=loop.last_error,
+                last_error_at=loop.last_error_at,
+            )
+            for loop in found.loops
+        ],
+        anchoring=None
+        if backlogs is None
+        else AnchoringBacklogOut(
+            waiting=backlogs.certificates.waiting,
+            oldest_age_seconds=backlogs.certificates.oldest_age,
+            sending_batches=backlogs.sending_batches,
+        ),
+        access_log=None
+        if backlogs is None
+        else BacklogOut(
+            waiting=backlogs.access_log.waiting, oldest_age_seconds=backlogs.access_log.oldest_age
+        ),
     )
 
 
