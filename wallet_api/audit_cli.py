@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import typer
@@ -49,6 +49,9 @@ from wallet_api._accesslog import entry_proof, sizes_proof
 from wallet_api._models import access_log
 from wallet_api._reconcile import KINDS, REPAIRABLE, Reconciler
 from wallet_api._settings import WalletSettings
+
+if TYPE_CHECKING:
+    from issuer import AnchoringWorker
 
 console = Console()
 errors = Console(stderr=True)
@@ -474,6 +477,12 @@ def reconcile_command(
     from wallet_api._context import WalletContext  # noqa: PLC0415 — only this command needs the database
 
     context = WalletContext()
+
+    def anchoring() -> AnchoringWorker:
+        # A repair never makes a key: without the issuer's, the stuck batches stay reported.
+        context.chain.account("issuer", create=False)
+        return context.worker()
+
     index = open_index(manifest)
     try:
         sync_with_progress(index, quiet=as_json)
@@ -482,7 +491,7 @@ def reconcile_command(
             index,
             reader=context.engine,
             clock=context.clock,
-            anchoring=context.worker if repair else None,
+            anchoring=anchoring if repair else None,
         ).run(repair=repair, sync=False)
     finally:
         index.engine.dispose()

@@ -568,6 +568,37 @@ def test_reconcile_names_a_batch_left_sending_and_records_it(
     assert audited.json("reconcile")["differences"] == []
 
 
+def test_a_repair_without_the_issuer_key_makes_none(
+    changed: AuditedWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch never sent needs the issuer key to be sent; where the command has none, the repair
+    says so and leaves the batch reported — it never makes a key of its own."""
+    audited, context = changed, changed.world.context
+    rng = random.Random(9)
+    rows = [InputRow(i + 2, f"N{i:05d}", pension_claims(rng, f"N{i:05d}")) for i in range(3)]
+    assert context.issuance().issue(rows, context.catalog.find("pension-qualification")).issued == 3
+    worker = context.worker()
+
+    def killed_before_sending(*_args: Any, **_options: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(worker.ledger, "anchor", killed_before_sending)
+    with pytest.raises(_Killed):
+        worker.step(flush=True)
+    assert worker.lease is not None
+    release_lease(context.engine, worker.lease)
+    keys = context.settings.data_dir / "keys"
+    before = sorted(path.name for path in keys.iterdir()) if keys.is_dir() else []
+    assert "issuer.key" not in before  # the world's issuer key is a setting, not a file
+
+    repaired = audited.json("reconcile", "--repair", exit_code=1)
+    [difference] = repaired["differences"]
+    assert (difference["kind"], difference["repaired"]) == ("batch_stuck_sending", False)
+    assert "this repair could not send it: no issuer key: set CERTLEDGER_ISSUER_KEY" in difference["detail"]
+    after = sorted(path.name for path in keys.iterdir()) if keys.is_dir() else []
+    assert after == before
+
+
 # ---------------------------------------------------------------- bad input
 
 
