@@ -75,7 +75,7 @@ run: setup
 # clock that timeouts use stays real (tests/faketime/sitecustomize.py says why Python needs a hand).
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
-DATED_SUITES := tests/issuer tests/verifier tests/wallet_api
+DATED_SUITES := tests/issuer tests/verifier tests/audit tests/wallet_api
 
 test: setup browser faketime
 	$(PYTEST) --cov --cov-report=

@@ -161,11 +161,11 @@ class Anchor:
             "chainId": self.chain_id,
             "ledger": self.ledger,
             "batchId": self.batch_id,
-            "batchRoot": _hex(self.batch_root),
+            "batchRoot": hex0x(self.batch_root),
             "index": self.index,
             "count": self.count,
-            "proof": [_hex(sibling) for sibling in self.proof],
-            "transaction": _hex(self.transaction) if self.transaction else None,
+            "proof": [hex0x(sibling) for sibling in self.proof],
+            "transaction": hex0x(self.transaction) if self.transaction else None,
             "block": self.block,
         }
 
@@ -247,8 +247,8 @@ class Certificate:
             "header": self.header.to_json(),
             "claims": dict(self.claims),
             "salts": {name: salt.hex() for name, salt in sorted(self.salts.items())},
-            "decoys": [_hex(decoy) for decoy in self.decoys],
-            "documentRoot": _hex(self.root),
+            "decoys": [hex0x(decoy) for decoy in self.decoys],
+            "documentRoot": hex0x(self.root),
         }
 
     def body_bytes(self, encoded: Mapping[str, bytes] | None = None) -> bytes:
@@ -269,8 +269,8 @@ class Certificate:
         tail = _compact(
             {
                 "salts": {name: salt.hex() for name, salt in sorted(self.salts.items())},
-                "decoys": [_hex(decoy) for decoy in self.decoys],
-                "documentRoot": _hex(self.root),
+                "decoys": [hex0x(decoy) for decoy in self.decoys],
+                "documentRoot": hex0x(self.root),
             }
         )[1:]
         return head.encode("utf-8") + b',"claims":{' + claims + b"}," + tail.encode("utf-8")
@@ -367,8 +367,8 @@ class Presentation:
             "disclosed": {
                 name: {"value": value, "salt": salt.hex()} for name, (value, salt) in self.disclosed.items()
             },
-            "hidden": [_hex(commitment) for commitment in self.hidden],
-            "documentRoot": _hex(self.root),
+            "hidden": [hex0x(commitment) for commitment in self.hidden],
+            "documentRoot": hex0x(self.root),
             "anchor": self.anchor.to_json() if self.anchor else None,
         }
 
@@ -441,8 +441,9 @@ def seal(
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
+def hex0x(value: bytes) -> str:
+    """`value` as lowercase hex with a ``0x`` prefix, as every JSON answer spells bytes."""
+    return "0x" + bytes(value).hex()
 
 
 _HEX32_RUN = re.compile(r"(?:0x[0-9a-f]{64})*")

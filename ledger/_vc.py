@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger._document import Certificate, DocumentFormatError, _hex
+from ledger._document import Certificate, DocumentFormatError, hex0x
 from ledger._types import CertificateType, CertificateTypeError, TypeCatalog
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -40,7 +40,7 @@ def certificate_to_vc(certificate: Certificate, *, type_name: str, schema_id: st
         subject = {"id": f"did:pkh:eip155:{anchor.chain_id}:{header.holder}", **subject}
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT],
-        "id": f"urn:certledger:certificate:{anchor.chain_id}:{anchor.ledger}:{_hex(certificate.root)}",
+        "id": f"urn:certledger:certificate:{anchor.chain_id}:{anchor.ledger}:{hex0x(certificate.root)}",
         "type": ["VerifiableCredential", "CertledgerCertificate", _pascal(type_name)],
         "issuer": office_urn(anchor.chain_id, anchor.ledger, header.office_id),
         "validFrom": f"{header.issued}T00:00:00{TIMEZONE}",
@@ -124,7 +124,8 @@ def _schema_id(certificate_type: CertificateType) -> str:
 def _status_urn(certificate: Certificate) -> str:
     anchor = certificate.anchor
     assert anchor is not None  # noqa: S101 — callers check
-    return f"urn:certledger:status:{anchor.chain_id}:{anchor.ledger}:{_hex(anchor.batch_root)}:{anchor.index}"
+    root = hex0x(anchor.batch_root)
+    return f"urn:certledger:status:{anchor.chain_id}:{anchor.ledger}:{root}:{anchor.index}"
 
 
 def _pascal(name: str) -> str:

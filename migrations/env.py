@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import issuer._models  # noqa: F401  — registers the issuer's tables on SQLModel.metadata
+import audit._models  # noqa: F401  — registers audit's tables on SQLModel.metadata
+import issuer._models  # noqa: F401  — the issuer's
 import wallet_api._models  # noqa: F401  — and the wallet service's
 
 target_metadata = SQLModel.metadata

@@ -1,1 +1,1 @@
-"""Benchmarks, demo data, maintenance, and the `certledger` command that ties the layers together."""
+"""Benchmarks, demo data and maintenance helpers (the `certledger` command is in ``certledger``)."""

@@ -17,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
+from certledger import main
 from issuer import (
     AnchoringWorker,
     CertificateStore,
@@ -29,7 +30,6 @@ from issuer import (
 )
 from ledger import CertificateLedgerClient, Clock, Deployment, FixedClock, TypeCatalog, deploy_contracts
 from ledger._identifiers import credit_code_check_character, identity_check_character
-from scripts.cli import main
 from tests.conftest import free_port, funded_account, new_sender
 
 OFFICE = 1

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-LAYERS = ["ledger", "issuer", "verifier", "wallet_api", "scripts"]
+LAYERS = ["ledger", "issuer", "verifier", "audit", "wallet_api", "scripts", "certledger"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -34,6 +34,16 @@ def test_no_package_imports_from_a_layer_above_it(project_root: Path) -> None:
     assert violations == []
 
 
+def test_the_verifier_imports_no_project_package_but_the_ledger(project_root: Path) -> None:
+    # design.md §2: verification needs only the document and the chain.
+    imported = {
+        f"{path.relative_to(project_root)} imports {package}"
+        for path in (project_root / "verifier").rglob("*.py")
+        for package in _imports(path) & (set(LAYERS) - {"ledger", "verifier"})
+    }
+    assert imported == set()
+
+
 def test_the_repository_holds_no_absolute_machine_paths(project_root: Path) -> None:
     # The folders of this machine, as it reports them: the workplace the checkout sits in, the
     # user's home and the temporary folder. None may be written into the repository.
@@ -45,8 +55,10 @@ def test_the_repository_holds_no_absolute_machine_paths(project_root: Path) -> N
         "ledger",
         "issuer",
         "verifier",
+        "audit",
         "wallet_api",
         "scripts",
+        "certledger",
         "tests",
         "contracts",
         "docs",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from verifier._sources import GrantLink
+from verifier._links import GrantLink
 
 
 class VerifierError(Exception):
@@ -44,12 +41,3 @@ class RedemptionRefusedError(UnreadableDocumentError):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-class AuditError(VerifierError):
-    """The chain index or an audit report cannot answer as asked."""
-
-
-class AuditQueryError(AuditError, ValueError):
-    """An audit question that cannot be answered: a block beyond the head or the index, a period
-    that ends before it starts, an unknown grouping."""

@@ -24,9 +24,6 @@ class VerifierSettings(LedgerSettings):
     deployment: Path | None = None
     verify_timeout: float = Field(default=5.0, gt=0, description="seconds a chain read may take")
     head_ttl: float = Field(default=0.0, ge=0, description="seconds the latest block number may be reused")
-    index_database_url: str | None = Field(
-        default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
-    )
     unit_key: SecretStr | None = Field(default=None, description="the unit's API key, to redeem grant links")
     wallet_url: str | None = Field(
         default=None, description="the wallet the unit's key belongs to, e.g. https://wallet.example"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ledger import CanonicalJSONError, JSONTooDeepError, check_json_depth, parse_json
 from verifier._errors import GrantLinkError, RedemptionRefusedError, UnreadableDocumentError
+from verifier._links import GrantLink
 
 MAX_DOCUMENT_BYTES = 5_000_000
 MAX_IMAGE_BYTES = 20_000_000
@@ -29,20 +30,6 @@ _NEEDS_THE_UNIT = (
     "which redeems the link with its API key"
 )
 _SHOWN = 300  # characters of a wallet's refusal that are shown
-
-
-@dataclass(frozen=True, slots=True)
-class GrantLink:
-    """A wallet's grant link: the grant's reference in the path, its one-time key in the fragment
-    (which browsers never send to a server). Printed, it shows no key."""
-
-    text: str = field(repr=False)
-    wallet: str
-    reference: str
-    key: str = field(repr=False)
-
-    def __str__(self) -> str:
-        return f"{self.wallet}/r/{self.reference}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,10 @@ from ledger import Certificate, CertificateTypeError, DocumentFormatError, TypeC
 from verifier._config import verifier_from_settings
 from verifier._errors import GrantLinkError, UnreadableDocumentError, VerifierConfigError
 from verifier._grants import GRANT_CHECK_TITLES, verify_redemption
+from verifier._links import GrantLink
 from verifier._results import CHECK_TITLES, CheckStatus, Verdict, Verification
 from verifier._settings import VerifierSettings
 from verifier._sources import (
-    GrantLink,
     bytes_from,
     bytes_from_file,
     bytes_from_qr,
@@ -83,6 +83,10 @@ def verify(
         grant = (error.link, key)
     except UnreadableDocumentError as error:
         _fail(str(error))
+    if unit_key and grant is None:
+        # Refused, not ignored: a unit that believes it redeemed a grant must not get a verdict
+        # on whatever document the source held instead.
+        _fail("--unit-key redeems a grant link, and this source holds a document: leave the key out")
     # Set up before redeeming: a unit that cannot verify must not spend one of the grant's uses.
     verifier = _verifier(settings)
     if grant is None:

@@ -1,6 +1,8 @@
 """The wallet service: citizens' safe, signed grants, QR sharing, unit redemption, the access log.
 
-Errors reported to clients all derive from `WalletError` and leave as RFC 9457 problem+json::
+The services return domain objects and raise errors that all derive from `WalletError`, each with
+a stable code and nothing of HTTP; the HTTP layer's one table (`wallet_api._problems`) gives each
+the status it leaves with as RFC 9457 problem+json::
 
     WalletError
     ├── InvalidRequestError (ValueError)   422  the request asks for something impossible
@@ -8,17 +10,18 @@ Errors reported to clients all derive from `WalletError` and leave as RFC 9457 p
     ├── PermissionDeniedError              403  this role may not do this
     ├── NotFoundError (LookupError)        404  no such object, or somebody else's
     ├── ConflictError                      409  exists already, or in the wrong state
-    ├── GrantRefusedError                  403/410  revoked, expired, used up, another unit's
+    ├── GrantRefusedError                  403/410  a `GrantRefusal`: revoked, expired, used up,
+    │                                               another unit's, or the key does not open it
     ├── RateLimitedError                   429  too many requests; Retry-After says when
     └── ServiceUnavailableError            503  the chain cannot be reached
 """
 
-from wallet_api._accesslog import LogCheck, LogEvent, Pseudonyms, append_events, check_log
-from wallet_api._accounts import Accounts, Login, enrolment_message, normalize_code
+from wallet_api._accounts import AccountProfile, Accounts, Login, enrolment_message, normalize_code
 from wallet_api._context import WalletContext
 from wallet_api._errors import (
     AuthenticationError,
     ConflictError,
+    GrantRefusal,
     GrantRefusedError,
     InvalidRequestError,
     NotFoundError,
@@ -27,36 +30,50 @@ from wallet_api._errors import (
     ServiceUnavailableError,
     WalletError,
 )
-from wallet_api._grants import Grants, GrantTerms, decode_key, encode_key
+from wallet_api._grants import (
+    CreatedGrant,
+    Grants,
+    GrantState,
+    GrantTerms,
+    GrantUnit,
+    Redeemed,
+    RedeemedTerms,
+    StoredGrant,
+    decode_key,
+    encode_key,
+)
 from wallet_api._principal import Principal
 from wallet_api._settings import WalletSettings
 from wallet_api._units import Unit, Units
 from wallet_api.app import create_app
 
 __all__ = [
+    "AccountProfile",
     "Accounts",
     "AuthenticationError",
     "ConflictError",
+    "CreatedGrant",
+    "GrantRefusal",
     "GrantRefusedError",
+    "GrantState",
     "GrantTerms",
+    "GrantUnit",
     "Grants",
     "InvalidRequestError",
-    "LogCheck",
-    "LogEvent",
     "Login",
     "NotFoundError",
     "PermissionDeniedError",
     "Principal",
-    "Pseudonyms",
     "RateLimitedError",
+    "Redeemed",
+    "RedeemedTerms",
     "ServiceUnavailableError",
+    "StoredGrant",
     "Unit",
     "Units",
     "WalletContext",
     "WalletError",
     "WalletSettings",
-    "append_events",
-    "check_log",
     "create_app",
     "decode_key",
     "encode_key",

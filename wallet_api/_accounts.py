@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from audit import LogEvent, append_events
 from issuer import citizens, data_keys, decrypt_body, encrypt_body, erase_data_key, new_id
 from ledger import GrantFormatError, identity_number_problem, personal_message_digest, recover_signer
-from wallet_api._accesslog import LogEvent, append_events
 from wallet_api._context import WalletContext
 from wallet_api._errors import AuthenticationError, ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._models import citizen_accounts, enrolment_codes, grants, sessions, staff_accounts, units
@@ -59,6 +59,17 @@ class Login:
     token: str
     expires_at: datetime
     role: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountProfile:
+    """A citizen's account as they see it: the phone masked, whether a key backup is deposited."""
+
+    id: str
+    phone: str
+    wallet_address: str
+    has_key_backup: bool
+    enrolled_at: datetime
 
 
 class Accounts:
@@ -395,7 +406,7 @@ class Accounts:
 
     # ---------------------------------------------------------------- the citizen's own account
 
-    def profile(self, principal: Principal) -> dict[str, object]:
+    def profile(self, principal: Principal) -> AccountProfile:
         """The citizen's account as they see it: masked phone, wallet address, whether a backup exists."""
         with self.context.reader.connect() as connection:
             row = connection.execute(
@@ -410,13 +421,13 @@ class Accounts:
             raise NotFoundError("no such account")
         data_key = self.context.binding.data_key(principal.citizen_id)
         phone = decrypt_body(data_key, row.phone_box, record_id=f"phone:{principal.id}", version=1).decode()
-        return {
-            "id": principal.id,
-            "phone": phone[:3] + "****" + phone[-4:],
-            "walletAddress": row.wallet_address,
-            "hasKeyBackup": row.key_backup is not None,
-            "enrolledAt": row.created_at,
-        }
+        return AccountProfile(
+            id=principal.id,
+            phone=phone[:3] + "****" + phone[-4:],
+            wallet_address=row.wallet_address,
+            has_key_backup=row.key_backup is not None,
+            enrolled_at=row.created_at,
+        )
 
     def key_backup(self, principal: Principal) -> dict[str, object]:
         """The citizen's encrypted key backup, as their device deposited it."""

@@ -1,58 +1,24 @@
-"""Reading the access log: a citizen's own history, and an auditor's proofs and checks."""
+"""Reading the access log for the wallet's users: a citizen's own history, and the auditor's
+proofs and checks (audit's `LogAudit`, with its errors as the wallet's)."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import cached_property
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 
+import audit
+from audit import AuditQueryError, LogCheck, LogEntryNotFoundError, LogNotAnchoredError, access_log
 from issuer import certificates
-from ledger import ACCESS_LOG_ID, BEIJING, LogTreeError, log_leaf_hash, verify_consistency, verify_inclusion
-from wallet_api._accesslog import LogCheck, check_log, entry_proof, log_size, root_at, sizes_proof
 from wallet_api._context import WalletContext
 from wallet_api._errors import InvalidRequestError, NotFoundError
-from wallet_api._models import access_log, access_log_nodes, grants, log_anchors, units
+from wallet_api._models import grants, units
 from wallet_api._principal import Principal
-
-_PAGE = 5000  # log entries read per query when counting activity
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def _china_day(stamp: str) -> str:
-    """The China-time day of an entry's UTC ``…Z`` time."""
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment.astimezone(BEIJING).date().isoformat()
-
-
-def _china_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=BEIJING)
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """An anchored size and root of the log."""
-
-    size: int
-    root: bytes
-    transaction: bytes
-    block: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The checkpoint in API responses."""
-        return {
-            "size": self.size,
-            "root": _hex(self.root),
-            "transaction": _hex(self.transaction),
-            "block": self.block,
-        }
 
 
 class AccessHistory:
@@ -115,140 +81,50 @@ class LogAudit:
     def __init__(self, context: WalletContext) -> None:
         self.context = context
 
+    @cached_property
+    def _log(self) -> audit.LogAudit:
+        context = self.context
+        return audit.LogAudit(context.reader, lambda: context.log_anchorer.client)
+
     def summary(self) -> dict[str, Any]:
         """The log's size and root now, and its anchored checkpoints (newest first)."""
-        with self.context.reader.connect() as connection:
-            size = log_size(connection)
-            root = root_at(connection, size)
-            anchors = [
-                Checkpoint(*row).to_json()
-                for row in connection.execute(
-                    sa.select(
-                        log_anchors.c.size,
-                        log_anchors.c.root,
-                        log_anchors.c.transaction_hash,
-                        log_anchors.c.block_number,
-                    ).order_by(log_anchors.c.size.desc())
-                ).all()
-            ]
-        return {"logId": _hex(ACCESS_LOG_ID), "size": size, "root": _hex(root), "anchors": anchors}
+        return self._log.summary()
 
     def entries(self, *, start: int, limit: int) -> list[dict[str, Any]]:
         """Entries from `start`, as stored: pseudonymous JSON and leaf hash."""
-        with self.context.reader.connect() as connection:
-            rows = connection.execute(
-                sa.select(access_log.c.seq, access_log.c.entry, access_log.c.leaf_hash)
-                .where(access_log.c.seq >= start)
-                .order_by(access_log.c.seq)
-                .limit(limit)
-            ).all()
-        return [{"seq": seq, "entry": json.loads(entry), "leafHash": _hex(leaf)} for seq, entry, leaf in rows]
+        return self._log.entries(start=start, limit=limit)
 
     def activity(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
-        """Log events counted per day (China time) and kind, oldest day first: grants made,
-        redeemed, revoked and refused. The entries carry no personal data; only their kind and
-        time are read."""
-        counts: Counter[tuple[str, str]] = Counter()
-        query = sa.select(access_log.c.seq, access_log.c.entry).order_by(access_log.c.seq).limit(_PAGE)
-        if start is not None:
-            query = query.where(access_log.c.created_at >= _china_midnight(start))
-        if end is not None:
-            query = query.where(access_log.c.created_at < _china_midnight(end + timedelta(days=1)))
-        # Pages by sequence number, not a server-side cursor: the reader runs without a
-        # transaction (AUTOCOMMIT on PostgreSQL), where a cursor cannot be declared.
-        after = -1
-        with self.context.reader.connect() as connection:
-            while rows := connection.execute(query.where(access_log.c.seq > after)).all():
-                for _seq, entry in rows:
-                    parsed = orjson.loads(entry)
-                    counts[_china_day(parsed["time"]), parsed["event"]] += 1
-                after = rows[-1][0]
-        return [
-            {"day": day, "event": event, "count": count} for (day, event), count in sorted(counts.items())
-        ]
+        """Log events counted per day (China time) and kind, oldest day first."""
+        return self._log.activity(start=start, end=end)
 
     def inclusion(self, seq: int, size: int | None) -> dict[str, Any]:
         """The proof that entry `seq` is in the log of `size` entries (the latest anchored size by
         default), with the root the chain holds for that size."""
-        with self.context.reader.connect() as connection:
-            size = size if size is not None else self._latest_anchor(connection)
-            row = connection.execute(
-                sa.select(access_log.c.entry).where(access_log.c.seq == seq)
-            ).scalar_one_or_none()
-            if row is None:
-                raise NotFoundError(f"the log has no entry {seq}", code="log.no_entry")
-            try:
-                proof = entry_proof(connection, seq, size)
-                root = root_at(connection, size)
-            except LogTreeError as error:
-                raise InvalidRequestError(str(error), code="log.bad_size") from None
-        anchored = self.context.log_anchorer.client.root_at(ACCESS_LOG_ID, size)
-        leaf = log_leaf_hash(row)
-        return {
-            "seq": seq,
-            "size": size,
-            "entry": json.loads(row),
-            "leafHash": _hex(leaf),
-            "proof": [_hex(node) for node in proof],
-            "root": _hex(root),
-            "anchoredRoot": _hex(anchored) if anchored else None,
-            "verified": anchored is not None
-            and verify_inclusion(leaf, seq, size=size, proof=proof, root=anchored),
-        }
+        with _as_wallet_errors():
+            return self._log.inclusion(seq, size)
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         """The proof that the log at `second` entries extends the log at `first`."""
-        if not 0 < first <= second:
-            raise InvalidRequestError("first and second: sizes with 0 < first <= second", code="log.bad_size")
-        with self.context.reader.connect() as connection:
-            try:
-                proof = sizes_proof(connection, first, second)
-                first_root, second_root = root_at(connection, first), root_at(connection, second)
-            except LogTreeError as error:
-                raise InvalidRequestError(str(error), code="log.bad_size") from None
-        client = self.context.log_anchorer.client
-        anchored = (client.root_at(ACCESS_LOG_ID, first), client.root_at(ACCESS_LOG_ID, second))
-        return {
-            "first": first,
-            "second": second,
-            "firstRoot": _hex(first_root),
-            "secondRoot": _hex(second_root),
-            "proof": [_hex(node) for node in proof],
-            "anchoredRoots": [_hex(root) if root else None for root in anchored],
-            "verified": None not in anchored
-            and verify_consistency(
-                first, second, old_root=anchored[0] or b"", new_root=anchored[1] or b"", proof=proof
-            ),
-        }
+        with _as_wallet_errors():
+            return self._log.consistency(first, second)
 
     def check(self) -> LogCheck:
         """Recomputes the whole log from its entries and compares it with every root on chain."""
-        client = self.context.log_anchorer.client
-        with self.context.reader.connect() as connection:
-            sizes = [int(size) for size in connection.execute(sa.select(log_anchors.c.size)).scalars()]
-            head = client.head(ACCESS_LOG_ID)
-            if head.size and head.size not in sizes:
-                sizes.append(head.size)
-            anchors = {}
-            for size in sizes:
-                root = client.root_at(ACCESS_LOG_ID, size)
-                if root is not None:
-                    anchors[size] = root
-            rows = connection.execute(
-                sa.select(access_log.c.seq, access_log.c.entry, access_log.c.leaf_hash).order_by(
-                    access_log.c.seq
-                )
-            ).all()
-            nodes = {
-                (level, index): node
-                for level, index, node in connection.execute(
-                    sa.select(access_log_nodes.c.level, access_log_nodes.c.idx, access_log_nodes.c.hash)
-                ).all()
-            }
-        return check_log(((r[0], r[1], r[2]) for r in rows), anchors, stored_nodes=nodes)
+        return self._log.check()
 
-    def _latest_anchor(self, connection: sa.Connection) -> int:
-        latest = connection.execute(sa.select(sa.func.max(log_anchors.c.size))).scalar_one()
-        if latest is None:
-            raise NotFoundError("the log has not been anchored yet", code="log.not_anchored")
-        return int(latest)
+
+_NOT_FOUND: dict[type[Exception], str] = {
+    LogEntryNotFoundError: "log.no_entry",
+    LogNotAnchoredError: "log.not_anchored",
+}
+
+
+@contextmanager
+def _as_wallet_errors() -> Iterator[None]:
+    try:
+        yield
+    except (LogEntryNotFoundError, LogNotAnchoredError) as error:
+        raise NotFoundError(str(error), code=_NOT_FOUND[type(error)]) from None
+    except AuditQueryError as error:
+        raise InvalidRequestError(str(error), code="log.bad_size") from None

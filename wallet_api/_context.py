@@ -1,4 +1,5 @@
-"""The wallet service wired from its settings: the issuer's parts, plus tokens, keys and the verifier."""
+"""The wallet service wired from its settings: audit's parts (and the issuer's beneath them), plus
+tokens, keys and the verifier."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from issuer import CertificateStore, HolderBinding, IssuerContext
+from audit import AuditContext, Pseudonyms
+from issuer import CertificateStore, HolderBinding
 from ledger import (
-    ACCESS_LOG_ID,
-    AccessLogAnchorClient,
     Clock,
     GrantDomain,
     connect,
@@ -18,8 +18,7 @@ from ledger import (
     default_database_url,
     system_clock,
 )
-from verifier import ChainAudit, ChainIndex, ChainView, Verifier, default_index_url
-from wallet_api._accesslog import LogAnchorer, Pseudonyms
+from verifier import ChainView, Verifier
 from wallet_api._principal import UnitKeyCache
 from wallet_api._proxies import TrustedProxies
 from wallet_api._ratelimit import RateLimiter, budget_engine
@@ -28,7 +27,7 @@ from wallet_api._settings import WalletSettings
 from wallet_api._writer import GroupWriter
 
 
-class WalletContext(IssuerContext):
+class WalletContext(AuditContext):
     """Builds each part on first use."""
 
     settings: WalletSettings
@@ -101,27 +100,6 @@ class WalletContext(IssuerContext):
             w3, ledger=deployment.ledger, chain_id=deployment.chain_id, head_ttl=self.settings.head_ttl
         )
         return Verifier(view, self.catalog, clock=self.clock)
-
-    @cached_property
-    def chain_index(self) -> ChainIndex:
-        """The index of this deployment's events, in its own database (never the operators')."""
-        deployment = self.chain.deployment()
-        url = self.settings.index_database_url or default_index_url(
-            self.settings.data_dir, deployment.chain_id
-        )
-        w3 = connect(self.settings.endpoint, timeout=self.settings.rpc_timeout)
-        return ChainIndex(w3, deployment, url=url, clock=self.clock)
-
-    @cached_property
-    def chain_audit(self) -> ChainAudit:
-        """Audit reports from the chain index."""
-        return ChainAudit(self.chain_index)
-
-    @cached_property
-    def log_anchorer(self) -> LogAnchorer:
-        """Anchors the access log through the operator key."""
-        client: AccessLogAnchorClient = self.chain.access_log("operator")
-        return LogAnchorer(self.engine, client, log_id=ACCESS_LOG_ID, clock=self.clock)
 
     @cached_property
     def writer(self) -> GroupWriter:

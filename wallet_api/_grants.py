@@ -22,6 +22,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 
+from audit import LogEvent
 from issuer import StoredCertificate, certificates
 from ledger import (
     DocumentFormatError,
@@ -40,14 +42,18 @@ from ledger import (
     canonical_json,
 )
 from verifier import Check, CheckStatus, Verdict, Verification, grant_checks, with_checks
-from wallet_api._accesslog import LogEvent
 from wallet_api._accounts import random_reference
 from wallet_api._context import WalletContext
-from wallet_api._errors import ConflictError, GrantRefusedError, InvalidRequestError, NotFoundError
+from wallet_api._errors import (
+    ConflictError,
+    GrantRefusal,
+    GrantRefusedError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from wallet_api._models import citizen_accounts, grants, units
 from wallet_api._principal import Principal
 from wallet_api._qr import qr_png, qr_svg
-from wallet_api._render import verification_view
 from wallet_api._safe_view import SafeView
 from wallet_api._units import Unit, Units
 
@@ -68,16 +74,76 @@ class GrantTerms:
     uses: int
 
 
+class GrantState(StrEnum):
+    """Whether a grant can still be redeemed, and if not, why."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantUnit:
+    """The unit a grant is addressed to."""
+
+    id: str
+    name: str
+    credit_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGrant:
+    """A grant as its citizen sees it, with its state when it was read."""
+
+    id: str
+    reference: str
+    certificate_id: str
+    certificate_number: str
+    unit: GrantUnit
+    fields: tuple[str, ...]
+    purpose: str
+    expires_at: datetime
+    uses_total: int
+    uses_left: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    state: GrantState
+
+
 @dataclass(frozen=True, slots=True)
 class CreatedGrant:
     """A new grant and the only copy of its link (the key is not kept), with its QR code."""
 
-    grant: dict[str, Any]
+    grant: StoredGrant
     link: str
     reference: str
     key: str
     qr_png: bytes
     qr_svg: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemedTerms:
+    """A grant as the unit sees it once it is redeemed."""
+
+    id: str
+    purpose: str
+    fields: tuple[str, ...]
+    expires_at: datetime
+    uses_left: int
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """A redemption's outcome: the grant, the presentation, and the verdict with every check,
+    the grant's own included."""
+
+    grant: RedeemedTerms
+    presentation: Presentation
+    signed_grant: SignedGrant
+    verification: Verification
 
 
 def encode_key(key: bytes) -> str:
@@ -141,48 +207,41 @@ def _select_grants() -> sa.Select[Any]:
     )
 
 
-def grant_state(row: Any, now: datetime) -> str:
-    """active, revoked, expired or used_up."""
+def _state_of(row: Any, now: datetime) -> GrantState:
+    """The state at `now` of a grant whose row has `revoked_at`, `expires_at` and `uses_left`."""
     if row.revoked_at is not None:
-        return "revoked"
+        return GrantState.REVOKED
     if row.expires_at <= now:
-        return "expired"
+        return GrantState.EXPIRED
     if row.uses_left <= 0:
-        return "used_up"
-    return "active"
+        return GrantState.USED_UP
+    return GrantState.ACTIVE
 
 
-def grant_json(row: Any, now: datetime) -> dict[str, Any]:
-    """A grant as its citizen sees it."""
-    return {
-        "id": row.id,
-        "reference": row.reference,
-        "certificateId": row.certificate_id,
-        "certificateNumber": row.certificate_no,
-        "unit": {"id": row.unit_id, "name": row.unit_name, "creditCode": row.unit_code},
-        "fields": json.loads(row.fields),
-        "purpose": row.purpose,
-        "expiresAt": row.expires_at,
-        "usesTotal": row.uses_total,
-        "usesLeft": row.uses_left,
-        "createdAt": row.created_at,
-        "revokedAt": row.revoked_at,
-        "lastUsedAt": row.last_used_at,
-        "state": grant_state(row, now),
-    }
-
-
-class _Row:
-    """A mapping read as a row: the columns `grant_json` reads, by attribute."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+def _stored_grant(row: Any, now: datetime) -> StoredGrant:
+    """A row of `_select_grants` as the citizen sees it at `now`."""
+    return StoredGrant(
+        id=row.id,
+        reference=row.reference,
+        certificate_id=row.certificate_id,
+        certificate_number=row.certificate_no,
+        unit=GrantUnit(row.unit_id, row.unit_name, row.unit_code),
+        fields=tuple(json.loads(row.fields)),
+        purpose=row.purpose,
+        expires_at=row.expires_at,
+        uses_total=row.uses_total,
+        uses_left=row.uses_left,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+        state=_state_of(row, now),
+    )
 
 
 _REFUSALS = {
-    "revoked": (410, "grant.revoked", "the citizen revoked this grant"),
-    "expired": (410, "grant.expired", "the grant has expired"),
-    "used_up": (410, "grant.used_up", "the grant has no uses left"),
+    GrantState.REVOKED: GrantRefusal.REVOKED,
+    GrantState.EXPIRED: GrantRefusal.EXPIRED,
+    GrantState.USED_UP: GrantRefusal.USED_UP,
 }
 
 
@@ -289,6 +348,7 @@ class Grants:
         now = self.clock()
         assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
         subject = self.context.pseudonyms.of(principal.citizen_id)
+        expires_at = datetime.fromtimestamp(grant.expires, UTC)
         row = {
             "id": grant_id,
             "reference": reference,
@@ -298,7 +358,7 @@ class Grants:
             "unit_id": terms.unit_id,
             "fields": json.dumps(list(grant.fields)),
             "purpose": grant.purpose,
-            "expires_at": datetime.fromtimestamp(grant.expires, UTC),
+            "expires_at": expires_at,
             "uses_total": grant.uses,
             "uses_left": grant.uses,
             "chain_id": self.context.domain.chain_id,
@@ -316,15 +376,23 @@ class Grants:
             fields=grant.fields,
             purpose=grant.purpose,
         )
-        shown = {
-            **row,
-            "unit_name": unit.name,
-            "unit_code": unit.credit_code,
-            "certificate_no": stored.number,
-            "revoked_at": None,
-            "last_used_at": None,
-        }
-        created = self._created(grant_json(_Row(shown), now), reference, encode_key(one_time))
+        shown = StoredGrant(
+            id=grant_id,
+            reference=reference,
+            certificate_id=stored.id,
+            certificate_number=stored.number,
+            unit=GrantUnit(unit.id, unit.name, unit.credit_code),
+            fields=grant.fields,
+            purpose=grant.purpose,
+            expires_at=expires_at,
+            uses_total=grant.uses,
+            uses_left=grant.uses,
+            created_at=now,
+            revoked_at=None,
+            last_used_at=None,
+            state=GrantState.ACTIVE,
+        )
+        created = self._created(shown, reference, encode_key(one_time))
 
         def store(connection: sa.Connection) -> tuple[None, list[LogEvent]]:
             connection.execute(sa.insert(grants).values(**row))
@@ -342,7 +410,7 @@ class Grants:
             ) from None
         return created
 
-    def _created(self, shown: dict[str, Any], reference: str, key: str) -> CreatedGrant:
+    def _created(self, shown: StoredGrant, reference: str, key: str) -> CreatedGrant:
         link = self.link(reference, key)
         return CreatedGrant(
             grant=shown, link=link, reference=reference, key=key, qr_png=qr_png(link), qr_svg=qr_svg(link)
@@ -366,13 +434,13 @@ class Grants:
             or _open(key, grant_id, row.sealed) is None
         ):
             return None
-        return self._created(grant_json(row, self.clock()), row.reference, encode_key(key))
+        return self._created(_stored_grant(row, self.clock()), row.reference, encode_key(key))
 
     def link(self, reference: str, key: str) -> str:
         """The link a QR code carries: the reference in the path, the key in the fragment."""
         return f"{self.context.settings.base_url}/r/{reference}#{key}"
 
-    def page(self, principal: Principal, *, limit: int, after: str | None) -> list[dict[str, Any]]:
+    def page(self, principal: Principal, *, limit: int, after: str | None) -> list[StoredGrant]:
         """The citizen's grants, newest first, `limit` at a time after grant id `after`."""
         query = _select_grants().where(grants.c.account_id == principal.id)
         if after:
@@ -384,9 +452,9 @@ class Grants:
         query = query.order_by(grants.c.created_at.desc(), grants.c.id.desc()).limit(limit)
         now = self.clock()
         with self.context.reader.connect() as connection:
-            return [grant_json(row, now) for row in connection.execute(query).all()]
+            return [_stored_grant(row, now) for row in connection.execute(query).all()]
 
-    def get(self, principal: Principal, grant_id: str) -> dict[str, Any]:
+    def get(self, principal: Principal, grant_id: str) -> StoredGrant:
         """One of the citizen's grants."""
         with self.context.reader.connect() as connection:
             row = connection.execute(
@@ -394,9 +462,9 @@ class Grants:
             ).first()
         if row is None:
             raise NotFoundError("no such grant", code="grant.not_found")
-        return grant_json(row, self.clock())
+        return _stored_grant(row, self.clock())
 
-    def by_reference(self, principal: Principal, reference: str) -> dict[str, Any]:
+    def by_reference(self, principal: Principal, reference: str) -> StoredGrant:
         """One of the citizen's grants, by the reference its link carries."""
         with self.context.reader.connect() as connection:
             row = connection.execute(
@@ -404,9 +472,9 @@ class Grants:
             ).first()
         if row is None:
             raise NotFoundError("no grant of yours has this link", code="grant.not_found")
-        return grant_json(row, self.clock())
+        return _stored_grant(row, self.clock())
 
-    def revoke(self, principal: Principal, grant_id: str) -> dict[str, Any]:
+    def revoke(self, principal: Principal, grant_id: str) -> StoredGrant:
         """Revokes one of the citizen's grants; the next scan is refused. Revoking twice is harmless."""
         now = self.clock()
         assert principal.citizen_id is not None  # noqa: S101 — a citizen principal
@@ -451,11 +519,8 @@ class Grants:
 
     # ---------------------------------------------------------------- the unit's side
 
-    async def redeem(
-        self, unit: Principal, *, reference: str, key: str, with_view: bool = False
-    ) -> dict[str, Any]:
-        """The presentation behind a grant and the full verdict on it, spending one use; with
-        `with_view`, the disclosed fields laid out for reading too (the verifier page's).
+    async def redeem(self, unit: Principal, *, reference: str, key: str) -> Redeemed:
+        """The presentation behind a grant and the full verdict on it, spending one use.
 
         A coroutine: the checks run at once, and the event loop serves other requests while the
         use and its log entry are committed with others.
@@ -482,29 +547,27 @@ class Grants:
             raise NotFoundError("no grant has this reference", code="grant.not_found")
         subject = self.context.pseudonyms.of(row.citizen_id)
 
-        async def refuse(status: int, code: str, detail: str) -> GrantRefusedError:
+        async def refuse(reason: GrantRefusal) -> GrantRefusedError:
             event = LogEvent(
                 "grant.refused",
                 subject,
                 row.id,
                 unit.id,
                 row.document_root,
-                outcome=code,
+                outcome=reason.value,
                 addressed=row.unit_id,
             )
             await self.context.writer.run_async(lambda connection: (None, [event]))
-            return GrantRefusedError(detail, code=code, status=status)
+            return GrantRefusedError(reason)
 
         if row.unit_id != unit.id:
-            raise await refuse(403, "grant.wrong_unit", "the grant is addressed to another unit")
-        state = grant_state(row, now)
-        if state != "active":
-            raise await refuse(*_REFUSALS[state])
+            raise await refuse(GrantRefusal.WRONG_UNIT)
+        state = _state_of(row, now)
+        if state is not GrantState.ACTIVE:
+            raise await refuse(_REFUSALS[state])
         plaintext = _open(raw_key, row.id, row.sealed)
         if plaintext is None:
-            raise await refuse(
-                403, "grant.bad_key", "the key does not open this grant: scan the QR code again"
-            )
+            raise await refuse(GrantRefusal.BAD_KEY)
         presentation, signed = _unseal(plaintext)
         verification = self.context.verifier.verify(presentation)
         checks = grant_checks(
@@ -550,14 +613,12 @@ class Grants:
                 f"{row.uses_total} uses left",
                 {"usesLeft": row.uses_left, "usesTotal": row.uses_total},
             )
-            return self._redeemed(
-                row,
+            return _redeemed(
+                row.id,
                 presentation=presentation,
                 signed=signed,
-                verification=verification,
-                checks=[*checks, unspent],
+                verification=with_checks(verification, [*checks, unspent]),
                 uses_left=row.uses_left,
-                with_view=with_view,
             )
         spent = await self.context.writer.run_async(spend)
         if spent is None:  # revoked, expired or used up while this request was verifying
@@ -567,50 +628,39 @@ class Grants:
                         grants.c.id == row.id
                     )
                 ).one()
-            raise await refuse(*_REFUSALS[grant_state(current, now)])
+            raise await refuse(_REFUSALS[_state_of(current, now)])
         uses = Check(
             "uses",
             CheckStatus.PASSED,
             f"not revoked; {spent} of {row.uses_total} uses left after this one",
             {"usesLeft": spent, "usesTotal": row.uses_total},
         )
-        return self._redeemed(
-            row,
+        return _redeemed(
+            row.id,
             presentation=presentation,
             signed=signed,
-            verification=verification,
-            checks=[*checks, uses],
+            verification=with_checks(verification, [*checks, uses]),
             uses_left=spent,
-            with_view=with_view,
         )
 
-    def _redeemed(
-        self,
-        row: Any,
-        *,
-        presentation: Presentation,
-        signed: SignedGrant,
-        verification: Verification,
-        checks: list[Check],
-        uses_left: int,
-        with_view: bool,
-    ) -> dict[str, Any]:
-        """The answer to a redemption: the grant, the presentation and the whole verdict."""
-        final = with_checks(verification, checks).to_json()
-        if with_view:
-            final["view"] = verification_view(final, self.context.catalog, hidden=len(presentation.hidden))
-        return {
-            "grant": {
-                "id": row.id,
-                "purpose": signed.grant.purpose,
-                "fields": list(signed.grant.fields),
-                "expiresAt": datetime.fromtimestamp(signed.grant.expires, UTC),
-                "usesLeft": uses_left,
-            },
-            "presentation": presentation.to_json(),
-            "signedGrant": signed.to_json(),
-            "verification": final,
-        }
+
+def _redeemed(
+    grant_id: str,
+    *,
+    presentation: Presentation,
+    signed: SignedGrant,
+    verification: Verification,
+    uses_left: int,
+) -> Redeemed:
+    """A redemption's outcome: the grant as signed, the presentation and the whole verdict."""
+    terms = RedeemedTerms(
+        id=grant_id,
+        purpose=signed.grant.purpose,
+        fields=tuple(signed.grant.fields),
+        expires_at=datetime.fromtimestamp(signed.grant.expires, UTC),
+        uses_left=uses_left,
+    )
+    return Redeemed(terms, presentation, signed, verification)
 
 
 def _unseal(plaintext: bytes) -> tuple[Presentation, SignedGrant]:

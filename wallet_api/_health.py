@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from audit import access_log, log_anchors
 from issuer import anchor_outbox, batches
 from wallet_api._context import WalletContext
-from wallet_api._models import access_log, log_anchors
 from wallet_api._supervisor import LoopStatus, Supervisor, describe_error
 
 

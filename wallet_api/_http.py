@@ -21,10 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from issuer import CertificateNotFoundError, ErasedError, SafeError, SafeIntegrityError
+from issuer import SafeError, SafeIntegrityError
 from ledger import ChainError, JSONTooDeepError, check_json_depth
 from verifier import ChainReadError
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
+from wallet_api._problems import ISSUER_PROBLEMS, FixedProblem, problem_kind
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -242,7 +243,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WalletError)
     async def _wallet(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, WalletError)  # noqa: S101
-        response = problem(request, error.http_status, error.error_code, error.title, error.detail)
+        kind = problem_kind(error)
+        response = problem(request, kind.status, error.error_code, kind.title, error.detail)
         if isinstance(error, AuthenticationError):
             response.headers["WWW-Authenticate"] = error.scheme
         if isinstance(error, RateLimitedError):
@@ -271,13 +273,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(error.status_code, f"http.{error.status_code}")
         return problem(request, error.status_code, code, _title(error.status_code), str(error.detail))
 
-    @app.exception_handler(CertificateNotFoundError)
-    async def _no_certificate(request: Request, error: Exception) -> JSONResponse:
-        return problem(request, 404, "certificate.not_found", "Not found", "no such certificate")
-
-    @app.exception_handler(ErasedError)
-    async def _erased(request: Request, error: Exception) -> JSONResponse:
-        return problem(request, 410, "certificate.erased", "Gone", "the certificate's content was erased")
+    for error_class, fixed in ISSUER_PROBLEMS.items():
+        app.add_exception_handler(error_class, _fixed_answer(fixed))
 
     @app.exception_handler(SafeError)
     async def _integrity(request: Request, error: Exception) -> JSONResponse:
@@ -327,6 +324,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             request, 500, "internal", "Internal Server Error", "something went wrong; quote the request id"
         )
+
+
+def _fixed_answer(fixed: FixedProblem) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(request: Request, error: Exception) -> JSONResponse:
+        return problem(request, fixed.status, fixed.code, fixed.title, fixed.detail)
+
+    return answer
 
 
 _PROBLEM_DESCRIPTIONS = {

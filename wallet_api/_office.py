@@ -9,10 +9,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import orjson
 import sqlalchemy as sa
 
 from issuer import INPUT_SUFFIXES, IntakeError, Reason, Rejection, batches, certificates, documents_from_file
@@ -26,6 +27,117 @@ log = logging.getLogger("certledger.office")
 PROGRESS_EVERY = 0.25  # seconds between progress events
 ANCHOR_WAIT = 300.0  # seconds the stream follows the anchoring before it hands over to the worker
 _IN = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceStarted:
+    """The file is taken: the type its records are issued as, and its size in bytes."""
+
+    kind: ClassVar[str] = "started"
+    type: str
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceProgress:
+    """How far the issuance has read: bytes of the file's `total`, and documents."""
+
+    kind: ClassVar[str] = "progress"
+    bytes: int
+    total: int
+    read: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRejected:
+    """One refused row: its line, its certificate number when known, and why."""
+
+    kind: ClassVar[str] = "rejected"
+    line: int
+    number: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceIssued:
+    """What the file came to: documents read, issued, issued by an earlier run, refused."""
+
+    kind: ClassVar[str] = "issued"
+    read: int
+    issued: int
+    already_issued: int
+    refused: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceAnchoring:
+    """How many of the new certificates the anchoring worker has anchored so far."""
+
+    kind: ClassVar[str] = "anchoring"
+    anchored: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceDone:
+    """The end: certificates issued, and how many were anchored while the issuance followed."""
+
+    kind: ClassVar[str] = "done"
+    issued: int
+    anchored: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceFailed:
+    """The issuance stopped: a stable code and what to tell the operator."""
+
+    kind: ClassVar[str] = "error"
+    code: str
+    detail: str
+
+
+IssuanceEvent = (
+    IssuanceStarted
+    | IssuanceProgress
+    | IssuanceRejected
+    | IssuanceIssued
+    | IssuanceAnchoring
+    | IssuanceDone
+    | IssuanceFailed
+)
+_Events = queue.Queue[IssuanceEvent | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRevision:
+    """One revision of a certificate as the office sees it: where it is anchored, its status.
+    Nothing personal: the body stays sealed in the safe."""
+
+    number: str
+    revision: int
+    type: str
+    title: dict[str, str]
+    issued: date
+    valid_until: date | None
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    anchored: bool
+    batch: int | None
+    index: int | None
+    transaction: str | None
+    block: int | None
+    anchored_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeOutcome:
+    """An operator's status change: whether it changed anything, its transactions, and the
+    certificate's revisions after it."""
+
+    changed: bool
+    transactions: tuple[str, ...]
+    revisions: tuple[CertificateRevision, ...]
 
 
 class OfficeDesk:
@@ -54,8 +166,8 @@ class OfficeDesk:
                 handle.write(chunk)
         return Path(handle.name)
 
-    def issue(self, path: Path, type_reference: str) -> Iterator[bytes]:
-        """Issues the records in `path` (then removes it), yielding progress as JSON lines.
+    def issue(self, path: Path, type_reference: str) -> Iterator[IssuanceEvent]:
+        """Issues the records in `path` (then removes it), yielding its progress.
 
         Events, in order: ``started``; ``progress`` (bytes read, documents read); one
         ``rejected`` per refused row, with its line and reason; ``issued`` (the counts);
@@ -68,20 +180,18 @@ class OfficeDesk:
         except CertificateTypeError as error:
             path.unlink(missing_ok=True)
             raise InvalidRequestError(f"type: {error}", code="issuance.unknown_type") from None
-        events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        events: _Events = queue.Queue()
 
-        def stream() -> Iterator[bytes]:
+        def stream() -> Iterator[IssuanceEvent]:
             threading.Thread(
                 target=self._run, args=(path, certificate_type, events), name="office-issuance", daemon=True
             ).start()
             while (event := events.get()) is not None:
-                yield orjson.dumps(event) + b"\n"
+                yield event
 
         return stream()
 
-    def _run(
-        self, path: Path, certificate_type: CertificateType, events: queue.Queue[dict[str, Any] | None]
-    ) -> None:
+    def _run(self, path: Path, certificate_type: CertificateType, events: _Events) -> None:
         """The issuance of one file, reporting to `events` (None when it is over)."""
         size = path.stat().st_size
         read_bytes = 0
@@ -93,7 +203,7 @@ class OfficeDesk:
             now = time.monotonic()
             if force or now - last >= PROGRESS_EVERY:
                 last = now
-                events.put({"event": "progress", "bytes": read_bytes, "total": size, "read": documents})
+                events.put(IssuanceProgress(read_bytes, size, documents))
 
         def on_bytes(count: int) -> None:
             nonlocal read_bytes
@@ -101,8 +211,7 @@ class OfficeDesk:
             report_progress()
 
         def on_rejection(rejection: Rejection) -> None:
-            row = {"line": rejection.line, "number": rejection.number, "reason": rejection.reason}
-            events.put({"event": "rejected", **row})
+            events.put(IssuanceRejected(rejection.line, rejection.number, rejection.reason))
 
         def on_documents(count: int) -> None:
             nonlocal documents
@@ -110,7 +219,7 @@ class OfficeDesk:
             report_progress()
 
         try:
-            events.put({"event": "started", "type": certificate_type.key, "total": size})
+            events.put(IssuanceStarted(certificate_type.key, size))
             records = documents_from_file(
                 path,
                 certificate_type,
@@ -123,15 +232,7 @@ class OfficeDesk:
             )
             read_bytes = size
             report_progress(force=True)
-            events.put(
-                {
-                    "event": "issued",
-                    "read": outcome.read,
-                    "issued": outcome.issued,
-                    "alreadyIssued": outcome.already_issued,
-                    "refused": outcome.refused,
-                }
-            )
+            events.put(IssuanceIssued(outcome.read, outcome.issued, outcome.already_issued, outcome.refused))
             log.info(
                 "issued a records file",
                 extra={
@@ -143,29 +244,23 @@ class OfficeDesk:
                 },
             )
             anchored = self._follow_anchoring(outcome.issued_ids, events)
-            events.put({"event": "done", "issued": outcome.issued, "anchored": anchored})
+            events.put(IssuanceDone(outcome.issued, anchored))
         except IntakeError as error:
-            events.put({"event": "error", "code": "issuance.bad_file", "detail": str(error)})
+            events.put(IssuanceFailed("issuance.bad_file", str(error)))
         except Exception:
             log.exception("issuing a records file failed")
-            events.put(
-                {
-                    "event": "error",
-                    "code": "internal",
-                    "detail": "the issuance stopped; see the service log",
-                }
-            )
+            events.put(IssuanceFailed("internal", "the issuance stopped; see the service log"))
         finally:
             path.unlink(missing_ok=True)
             events.put(None)
 
-    def _follow_anchoring(self, ids: list[str], events: queue.Queue[dict[str, Any] | None]) -> int:
+    def _follow_anchoring(self, ids: list[str], events: _Events) -> int:
         """Reports how many of `ids` are anchored until all are, or the wait runs out."""
         anchored = 0
         deadline = time.monotonic() + ANCHOR_WAIT
         while ids:
             anchored = self._anchored_count(ids)
-            events.put({"event": "anchoring", "anchored": anchored, "total": len(ids)})
+            events.put(IssuanceAnchoring(anchored, len(ids)))
             if anchored == len(ids) or time.monotonic() > deadline:
                 break
             time.sleep(0.3)
@@ -186,7 +281,7 @@ class OfficeDesk:
 
     # ------------------------------------------------------------------ finding and changing
 
-    def find(self, number: str) -> list[dict[str, Any]]:
+    def find(self, number: str) -> list[CertificateRevision]:
         """Every revision of certificate `number`, newest first: where it is anchored and its
         status. Nothing personal: the body stays sealed in the safe."""
         with self.context.reader.connect() as connection:
@@ -216,38 +311,38 @@ class OfficeDesk:
             raise NotFoundError(f"no certificate numbered {number}", code="certificate.not_found")
         return [self._revision(row) for row in rows]
 
-    def _revision(self, row: Any) -> dict[str, Any]:
+    def _revision(self, row: Any) -> CertificateRevision:
         type_key, title = type_titles(self.context.catalog, row.type_id, row.schema_version)
-        return {
-            "number": row.certificate_no,
-            "revision": row.revision,
-            "type": type_key,
-            "title": title,
-            "issued": row.issued_on,
-            "validUntil": row.valid_until,
-            "status": row.status,
-            "statusReason": Reason(row.status_reason).label if row.status_reason else None,
-            "statusChangedAt": row.status_changed_at,
-            "anchored": row.state == "anchored",
-            "batch": row.chain_batch_id,
-            "index": row.leaf_index,
-            "transaction": "0x" + row.transaction_hash.hex() if row.transaction_hash else None,
-            "block": row.block_number,
-            "anchoredAt": row.anchored_at,
-        }
+        return CertificateRevision(
+            number=row.certificate_no,
+            revision=row.revision,
+            type=type_key,
+            title=title,
+            issued=row.issued_on,
+            valid_until=row.valid_until,
+            status=row.status,
+            status_reason=Reason(row.status_reason).label if row.status_reason else None,
+            status_changed_at=row.status_changed_at,
+            anchored=row.state == "anchored",
+            batch=row.chain_batch_id,
+            index=row.leaf_index,
+            transaction="0x" + row.transaction_hash.hex() if row.transaction_hash else None,
+            block=row.block_number,
+            anchored_at=row.anchored_at,
+        )
 
-    def change_status(self, number: str, action: str, reason: str) -> dict[str, Any]:
+    def change_status(self, number: str, action: str, reason: str) -> StatusChangeOutcome:
         """Revokes, suspends or reinstates certificate `number` on chain, with a reason code."""
         try:
             code = Reason.parse(reason)
         except (KeyError, ValueError):
-            known = ", ".join(item["label"] for item in reasons())
+            known = ", ".join(item.label for item in reasons())
             raise InvalidRequestError(
                 f"reason: {reason!r} is not a reason code; one of {known}", code="status.bad_reason"
             ) from None
         try:
             report = self.context.statuses().change([number], action, code)
-        except TransactionError as error:  # unreachable chains are ChainError: 503 upstream
+        except TransactionError as error:  # an unreachable chain is a ChainError, answered upstream
             raise ConflictError(
                 f"the ledger refused the change: {error}", code="status.not_applied"
             ) from None
@@ -257,15 +352,13 @@ class OfficeDesk:
                 raise NotFoundError(f"no certificate numbered {number}", code="certificate.not_found")
             raise ConflictError(why, code="status.refused")
         log.info("status changed", extra={"fields": {"action": action, "reason": code.label}})
-        return {
-            "changed": bool(report.changed),
-            "transactions": ["0x" + tx.hex() for tx in report.transactions],
-            "revisions": self.find(number),
-        }
+        return StatusChangeOutcome(
+            changed=bool(report.changed),
+            transactions=tuple("0x" + tx.hex() for tx in report.transactions),
+            revisions=tuple(self.find(number)),
+        )
 
 
-def reasons() -> list[dict[str, Any]]:
+def reasons() -> list[Reason]:
     """The reason codes an operator may give (SUPERSEDED is the service's own)."""
-    return [
-        {"code": reason.value, "label": reason.label} for reason in Reason if reason is not Reason.SUPERSEDED
-    ]
+    return [reason for reason in Reason if reason is not Reason.SUPERSEDED]

@@ -22,7 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ledger import beijing_time
+from ledger import Anchor, beijing_time
+from wallet_api._grants import StoredGrant
 from wallet_api._qr import qr_png
 
 FONT = "STSong-Light"
@@ -60,13 +61,14 @@ def certificate_pdf(
     office: str | None,
     verdict: str,
     verdict_reason: str,
-    anchor: Mapping[str, Any] | None,
+    anchor: Anchor | None,
     link: str | None,
-    grant: Mapping[str, Any] | None,
+    grant: StoredGrant | None,
     checked_at: datetime,
     lang: str = "zh",
 ) -> bytes:
-    """The certificate as an A4 PDF."""
+    """The certificate as an A4 PDF: with its anchor when it has one, and with the grant's QR code
+    when a grant's `link` is given."""
     zh = lang == "zh"
     story: list[Flowable] = [
         _p(view["title"], lang, _TITLE),
@@ -150,9 +152,9 @@ def _records_table(section: Mapping[str, Any], lang: str) -> Table:
 def _verification_block(  # noqa: PLR0917 — the block's parts, in reading order
     verdict: str,
     reason: str,
-    anchor: Mapping[str, Any] | None,
+    anchor: Anchor | None,
     link: str | None,
-    grant: Mapping[str, Any] | None,
+    grant: StoredGrant | None,
     checked_at: datetime,
     lang: str,
 ) -> Table:
@@ -162,15 +164,16 @@ def _verification_block(  # noqa: PLR0917 — the block's parts, in reading orde
         f"{'核验时间' if zh else 'Checked at'}: {beijing_time(checked_at):%Y-%m-%d %H:%M} "
         + ("（北京时间）" if zh else "(Beijing time)"),
     ]
-    if anchor:
+    if anchor is not None:
+        transaction = "0x" + anchor.transaction.hex() if anchor.transaction else None
         lines.append(
-            f"{'批次' if zh else 'Batch'} {anchor.get('batchId')} · {'区块' if zh else 'block'} "
-            f"{anchor.get('block', '—')} · {'交易' if zh else 'transaction'} {anchor.get('transaction', '—')}"
+            f"{'批次' if zh else 'Batch'} {anchor.batch_id} · {'区块' if zh else 'block'} "
+            f"{anchor.block} · {'交易' if zh else 'transaction'} {transaction}"
         )
-    if grant:
+    if grant is not None:
         lines.append(
-            f"{'授权单位' if zh else 'For'}: {grant.get('unit')} · {'用途' if zh else 'purpose'}: "
-            f"{grant.get('purpose')} · {'有效至' if zh else 'until'} {grant.get('expires')}"
+            f"{'授权单位' if zh else 'For'}: {grant.unit.name} · {'用途' if zh else 'purpose'}: "
+            f"{grant.purpose} · {'有效至' if zh else 'until'} {grant.expires_at:%Y-%m-%d %H:%M}"
         )
     if link:
         lines.append(

@@ -29,20 +29,6 @@ class CertificateSummary:
     status: str
     anchored: bool
 
-    def to_json(self) -> dict[str, Any]:
-        """The summary in API responses."""
-        return {
-            "id": self.id,
-            "number": self.number,
-            "type": self.type_key,
-            "title": self.titles["zh"],
-            "titles": self.titles,
-            "issued": self.issued,
-            "validUntil": self.valid_until,
-            "status": self.status,
-            "anchored": self.anchored,
-        }
-
 
 class SafeView:
     """Reads a citizen's own certificates; anybody else's look like they do not exist."""

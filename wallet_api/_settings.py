@@ -1,16 +1,21 @@
-"""The wallet service's settings: the issuer's, plus where it listens, its secrets and its limits."""
+"""The wallet service's settings: audit's (and so the issuer's), plus where it listens, its secrets
+and its limits."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import os
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from issuer import IssuerSettings
+from audit import AuditSettings
+
+RENAMED_VARIABLES = {"CERTLEDGER_WORKERS": "CERTLEDGER_PROCESSES"}
+"""Variables the service once read, and the names that replaced them."""
 
 
-class WalletSettings(IssuerSettings):
+class WalletSettings(AuditSettings):
     """Settings read from ``CERTLEDGER_*`` environment variables.
 
     Without ``CERTLEDGER_TOKEN_SECRET`` the token-signing key lives in ``<data>/keys/token.key``
@@ -20,7 +25,9 @@ class WalletSettings(IssuerSettings):
 
     environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
-    workers: int = Field(default=1, ge=1, le=64, description="API processes (each with its own workers)")
+    processes: int = Field(
+        default=1, ge=1, le=64, description="API processes, each with the background loops beside it"
+    )
     port: int = Field(default=8000, ge=0, le=65535)
     public_url: str | None = Field(
         default=None, description="base of grant links, e.g. https://wallet.example"
@@ -50,9 +57,16 @@ class WalletSettings(IssuerSettings):
     )
     unit_key_seconds: float = Field(default=5.0, ge=0, description="seconds a unit's key record is reused")
     grant_days: int = Field(default=30, ge=1, le=30, description="the longest a grant may last")
-    index_database_url: str | None = Field(
-        default=None, description="the chain index's database; <data>/chain-index-<chain id>.db by default"
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_renamed(cls, data: Any) -> Any:
+        """A variable that was renamed is refused, not ignored: the service would run otherwise
+        than its operator asked."""
+        for old, new in RENAMED_VARIABLES.items():
+            if old in os.environ:
+                raise ValueError(f"{old} is no longer read: set {new} instead")
+        return data
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

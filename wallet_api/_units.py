@@ -19,30 +19,20 @@ from wallet_api._principal import Principal
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A unit as others see it."""
+    """A unit as others see it; an inactive one was disabled by an operator."""
 
     id: str
     name: str
     credit_code: str
     created_at: datetime
-    disabled: bool
-
-    def to_json(self) -> dict[str, object]:
-        """The unit in API responses."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "creditCode": self.credit_code,
-            "createdAt": self.created_at,
-            "active": not self.disabled,
-        }
+    active: bool
 
 
 _COLUMNS = (units.c.id, units.c.name, units.c.credit_code, units.c.created_at, units.c.disabled_at)
 
 
 def _unit(row: Any) -> Unit:
-    return Unit(row.id, row.name, row.credit_code, row.created_at, row.disabled_at is not None)
+    return Unit(row.id, row.name, row.credit_code, row.created_at, active=row.disabled_at is None)
 
 
 class Units:
@@ -80,7 +70,7 @@ class Units:
             raise ConflictError(
                 f"a unit with credit code {credit_code} is registered already", code="unit.exists"
             ) from None
-        return Unit(unit_id, name, credit_code, now, disabled=False), key.text
+        return Unit(unit_id, name, credit_code, now, active=True), key.text
 
     def rotate_key(self, unit_id: str) -> str:
         """A new API key for the unit; the old one stops working at once."""

@@ -25,8 +25,8 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from audit import LogEvent, append_events
 from ledger import Clock, system_clock
-from wallet_api._accesslog import LogEvent, append_events
 
 T = TypeVar("T")
 Operation = Callable[[sa.Connection], tuple[T, Sequence[LogEvent]]]

@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, error handling, and the workers that run beside it."""
+"""The FastAPI application: routers, error handling, and the background loops that run beside it."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from audit import Reconciler
 from issuer import AnchoringWorker, StepOutcome
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
 from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob, process_holder
-from wallet_api._reconcile import Reconciler
+from wallet_api._logging import configure_logging
 from wallet_api._supervisor import LongRunning, RoundReport, Supervisor
 from wallet_api.deps import Services
 from wallet_api.pages import install_pages
@@ -157,8 +158,6 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
 
 def app_from_environment() -> FastAPI:
     """The application on the settings of the environment: what each of several API processes
-    runs (`certledger serve --workers N`)."""
-    from wallet_api.cli import configure_logging  # noqa: PLC0415 — the CLI imports this module
-
+    runs (`certledger serve --processes N`)."""
     configure_logging()
     return create_app(WalletContext(), background=True)

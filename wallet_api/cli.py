@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import secrets
 import signal
 import socket
-import sys
 import threading
 from typing import Annotated
 
@@ -19,7 +17,7 @@ from rich.console import Console
 from issuer import find_citizen
 from wallet_api._accounts import STAFF_ROLES, Accounts
 from wallet_api._context import WalletContext
-from wallet_api._http import JsonFormatter
+from wallet_api._logging import configure_logging
 from wallet_api._settings import WalletSettings
 from wallet_api.app import create_app
 
@@ -27,29 +25,20 @@ console = Console()
 staff_app = typer.Typer(help="Operators and auditors of the bureau.", no_args_is_help=True)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """JSON log lines on standard error for the service's loggers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    for name in ("certledger", "uvicorn.error"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
-
-
-def serve_context(context: WalletContext, *, workers: bool = True) -> None:
-    """Serves the API of `context` until Ctrl-C (or SIGTERM); with ``settings.workers`` above 1,
-    in that many processes, each building its own context from the same settings."""
+def serve_context(context: WalletContext, *, background: bool = True) -> None:
+    """Serves the API of `context` until Ctrl-C (or SIGTERM), with the background loops beside it
+    (unless not `background`); with ``settings.processes`` above 1, in that many processes, each
+    building its own context from the same settings."""
     configure_logging()
     settings = context.settings
-    if settings.workers > 1:
+    if settings.processes > 1:
         os.environ.update(
             {f"CERTLEDGER_{key.upper()}": str(value) for key, value in _plain(settings).items()}
         )
-        _serve_processes(settings.host, settings.port, settings.workers)
+        _serve_processes(settings.host, settings.port, settings.processes)
         return
-    uvicorn.run(create_app(context, background=workers), **_UVICORN, host=settings.host, port=settings.port)  # type: ignore[arg-type]
+    app = create_app(context, background=background)
+    uvicorn.run(app, **_UVICORN, host=settings.host, port=settings.port)  # type: ignore[arg-type]
 
 
 _UVICORN: dict[str, object] = {
@@ -119,34 +108,34 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
     processes: Annotated[
-        int | None, typer.Option("--processes", help="API processes (default 1; CERTLEDGER_WORKERS).")
+        int | None, typer.Option("--processes", help="API processes (default 1; CERTLEDGER_PROCESSES).")
     ] = None,
-    workers: Annotated[
+    background: Annotated[
         bool,
         typer.Option(
-            help="Also run the background work: the anchoring worker, the access log's anchorer, "
-            "the periodic reconciliation (one API process only for --no-workers)."
+            help="Also run the background loops: the anchoring worker, the access log's anchorer, "
+            "the periodic reconciliation (one API process only for --no-background)."
         ),
     ] = True,
 ) -> None:
     """Serve the wallet API on the configured chain and database, until Ctrl-C."""
     overrides = {
         key: value
-        for key, value in (("host", host), ("port", port), ("workers", processes))
+        for key, value in (("host", host), ("port", port), ("processes", processes))
         if value is not None
     }
     settings = WalletSettings(**overrides)  # type: ignore[arg-type]
-    if not workers and settings.workers > 1:
+    if not background and settings.processes > 1:
         raise typer.BadParameter(
-            f"it applies to one API process only, and {settings.workers} are asked for "
-            "(--processes or CERTLEDGER_WORKERS): each of several processes runs the background work, "
-            "one process at a time through database leases",
-            param_hint="--no-workers",
+            f"it applies to one API process only, and {settings.processes} are asked for "
+            "(--processes or CERTLEDGER_PROCESSES): each of several processes runs the background "
+            "loops, one process at a time through database leases",
+            param_hint="--no-background",
         )
     context = WalletContext(settings)
     context.chain.deployment()  # refuse early when nothing is deployed
     console.print(f"serving the wallet API on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
-    serve_context(context, workers=workers)
+    serve_context(context, background=background)
 
 
 def erase(

@@ -67,7 +67,7 @@ _VALID = b'"verdict":"VALID"'
 # As the service would run on this machine: one API process per core (at most four).
 API_PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 _SERVER_ENV = {
-    "CERTLEDGER_WORKERS": str(API_PROCESSES),
+    "CERTLEDGER_PROCESSES": str(API_PROCESSES),
     "CERTLEDGER_HEAD_TTL": "0.25",
     "CERTLEDGER_RATE_REDEEM": "1000000",
     "CERTLEDGER_RATE_GRANTS": "1000000",
@@ -183,9 +183,7 @@ def _start_server(folder: Path, *, port: int, settings: WalletSettings) -> subpr
     of its own, so that Ctrl-C reaches only this process, which then stops the service in order.
     No other ``CERTLEDGER_*`` variable of ours reaches it."""
     script = Path(sys.executable).with_name("certledger")
-    command = (
-        [str(script)] if script.is_file() else [sys.executable, "-c", "from scripts.cli import main; main()"]
-    )
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "certledger"]
     env = {name: value for name, value in os.environ.items() if not name.startswith("CERTLEDGER_")}
     env |= _SERVER_ENV | node_environment(settings)
     env |= {"CERTLEDGER_DATA_DIR": str(folder), "CERTLEDGER_CHAIN_PORT": str(settings.chain_port)}
@@ -205,7 +203,7 @@ def _start_server(folder: Path, *, port: int, settings: WalletSettings) -> subpr
 def _stop_server(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
-    process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully and stops the workers
+    process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully and stops the background loops
     try:
         process.wait(timeout=45)
     except subprocess.TimeoutExpired:

@@ -73,8 +73,7 @@ def measure_audit(shape: AuditShape = FULL) -> Figures:
 
 def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Figures) -> None:
     """Times a chain index's first sync, then a reconciliation from an empty index."""
-    from verifier import ChainIndex, default_index_url  # noqa: PLC0415
-    from wallet_api._reconcile import Reconciler  # noqa: PLC0415
+    from audit import ChainIndex, Reconciler, default_index_url  # noqa: PLC0415
 
     deployment = context.chain.deployment()
     index = ChainIndex(

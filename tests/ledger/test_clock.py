@@ -10,7 +10,7 @@ import pytest
 
 from ledger import BEIJING, FixedClock, beijing_date, beijing_time, system_clock
 
-PACKAGES = ("ledger", "issuer", "verifier", "wallet_api", "scripts", "migrations")
+PACKAGES = ("ledger", "issuer", "verifier", "audit", "wallet_api", "scripts", "migrations")
 _CALENDAR_READS = {
     ("datetime", "now"),
     ("datetime", "utcnow"),

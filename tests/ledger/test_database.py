@@ -14,7 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-import issuer._models  # noqa: F401 — the tables the migrations must produce
+import audit._models  # noqa: F401 — the tables the migrations must produce
+import issuer._models  # noqa: F401
 import wallet_api._models  # noqa: F401
 from issuer import certificates, citizens, data_keys
 from ledger import (

@@ -49,7 +49,7 @@ def test_importing_the_command_leaves_a_recursion_limit_the_stack_holds() -> Non
     """The outside test's reproduction: before the fix this process died of SIGSEGV (-11)."""
     program = (
         "import json, sys\n"
-        "import scripts.cli\n"
+        "import certledger\n"
         "print(sys.getrecursionlimit())\n"
         "try:\n"
         "    json.loads('[' * 100000 + ']' * 100000)\n"

@@ -17,11 +17,11 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
+from audit import Reconciler
 from issuer import Reason, batches, certificates
 from scripts.demo_data import generate
 from scripts.demo_wallet import DemoCitizen
 from tests.pages.conftest import CHROMIUM_ARGS, PHONE, Site, Tab, chromium_path
-from wallet_api._reconcile import Reconciler
 
 OFFICE_NAME = "威海市社会保险事业中心"  # as build_world registers it on chain
 DISCLOSED = ["holder_name", "pension"]

@@ -10,8 +10,8 @@ import math
 import pytest
 from typer.testing import CliRunner
 
+from certledger import app
 from scripts.bench.api import LoadResult, LoadShape, grant_plan
-from scripts.cli import app
 from tests.scripts.conftest import ExternalNode
 
 

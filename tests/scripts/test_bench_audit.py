@@ -9,8 +9,8 @@ import math
 import pytest
 from typer.testing import CliRunner
 
+from certledger import app
 from scripts.bench.audit import QUICK
-from scripts.cli import app
 from tests.scripts.conftest import ExternalNode
 
 FIGURES = {

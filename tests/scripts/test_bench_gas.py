@@ -12,9 +12,9 @@ from eth_account import Account
 from typer.testing import CliRunner
 from web3.types import TxData
 
+from certledger import app
 from ledger import ROLES
 from scripts.bench.gas import GAS
-from scripts.cli import app
 from tests.scripts.conftest import ExternalNode
 
 FIGURES = {

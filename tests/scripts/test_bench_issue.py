@@ -7,7 +7,7 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from scripts.cli import app
+from certledger import app
 from tests.scripts.conftest import ExternalNode
 
 

@@ -9,11 +9,11 @@ from eth_account import Account
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+from certledger import main
 from issuer import IssuerSettings
 from ledger import ROLES, ChainContext, LedgerConfigError, LedgerSettings, ManagedChain, max_fee_per_gas
 from scripts.bench import _node
 from scripts.bench._node import bench_settings, ensure_funded, node_environment
-from scripts.cli import main
 from tests.scripts.conftest import ExternalNode
 from wallet_api import WalletSettings
 

@@ -25,13 +25,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from web3 import Web3
 
+from audit import reconciliations
 from issuer import InputRow, batches, certificates
 from ledger import FixedClock
 from tests.databases import POSTGRES_URL, SKIP_POSTGRES, fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import WalletWorld, build_world
 from wallet_api import WalletContext, create_app
-from wallet_api._models import reconciliations
 from wallet_api._supervisor import LoopStatus, Supervisor
 
 INTERVAL = 0.2

@@ -53,7 +53,7 @@ def test_the_access_log_entry_example(project_root: Path) -> None:
     entry = blocks[1].strip().encode()
     assert canonical_json(json.loads(entry)) == entry  # the entry is stored canonical
     assert _labelled(blocks[3]) == {"leaf hash": log_leaf_hash(entry).hex()}
-    from wallet_api._accesslog import LOG_FORMAT, LogEvent  # noqa: PLC0415
+    from audit import LOG_FORMAT, LogEvent  # noqa: PLC0415
 
     written = LogEvent("grant.redeemed", "s", "g", "u", b"\x00" * 32).entry(2, NOW)
     assert json.loads(entry).keys() == written.keys()  # the example has today's fields

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from audit import log_size
 from ledger import FixedClock
 from tests.wallet_api.conftest import WalletWorld
-from wallet_api._accesslog import log_size
 
 FIELDS = ["certificate_no", "holder_name", "holder_id", "period", "pension"]
 

@@ -12,9 +12,10 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
+from audit import access_log
 from tests.wallet_api.conftest import WalletWorld, sign_typed
 from wallet_api._grants import encode_key
-from wallet_api._models import access_log, grants
+from wallet_api._models import grants
 
 
 def _signed_request(world: WalletWorld, headers: dict[str, str]) -> dict[str, Any]:

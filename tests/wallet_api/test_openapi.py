@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation, BaseSchema, Case, CheckFunction, GenerationMode, Response
 from web3 import Web3
 
+from audit import Reconciler
 from ledger import ManagedChain, personal_message_digest, sign_digest
 from tests.issuing import credit_code, identity_number
 from tests.wallet_api.conftest import DATABASES, WalletWorld, module_world, sign_typed
 from wallet_api import enrolment_message
-from wallet_api._reconcile import Reconciler
 
 Operation = APIOperation[Any, Any, Any, Any]
 Credential = Literal["citizen", "operator", "auditor", "unit", "session"]

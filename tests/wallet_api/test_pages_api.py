@@ -15,12 +15,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from audit import KINDS
 from issuer import Reason
 from issuer._derive import apply_derivations
 from ledger import TypeCatalog, load_type
 from scripts.demo_data import generate
 from tests.wallet_api.conftest import WalletWorld
-from wallet_api._reconcile import KINDS
 from wallet_api._render import document_view, yuan
 from wallet_api.pages import MESSAGES
 

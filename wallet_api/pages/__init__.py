@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from ledger import NODE_MODULES
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
+from wallet_api._problems import problem_kind
 from wallet_api.deps import AuthorizedUnit, ServicesDep
 from wallet_api.pages._i18n import LANGUAGES, MESSAGES, messages_for
 from wallet_api.routers.redemptions import redeem_link
@@ -120,7 +121,11 @@ async def redeem_for_page(body: RedeemRequest, unit: AuthorizedUnit, services: S
     except WalletError as error:
         return {
             "outcome": "refused",
-            "problem": {"status": error.http_status, "code": error.error_code, "detail": error.detail},
+            "problem": {
+                "status": problem_kind(error).status,
+                "code": error.error_code,
+                "detail": error.detail,
+            },
         }
     return {
         "outcome": "redeemed",

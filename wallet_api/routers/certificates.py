@@ -24,7 +24,20 @@ CertificateId = Path(pattern=HEX_ID, description="the certificate's random id")
 @router.get("", summary="The citizen's certificates")
 def list_certificates(citizen: CurrentCitizen, services: ServicesDep) -> list[CertificateSummaryOut]:
     """Current certificates, newest first."""
-    return [CertificateSummaryOut.model_validate(item.to_json()) for item in services.safe.list(citizen)]
+    return [
+        CertificateSummaryOut(
+            id=item.id,
+            number=item.number,
+            type=item.type_key,
+            title=item.titles["zh"],
+            titles=item.titles,
+            issued=item.issued,
+            valid_until=item.valid_until,
+            status=item.status,
+            anchored=item.anchored,
+        )
+        for item in services.safe.list(citizen)
+    ]
 
 
 @router.get("/{certificate_id}", summary="One certificate, decrypted")
@@ -90,38 +103,26 @@ def pdf(
     if body.link is not None:
         reference, _key = reference_and_key(RedeemRequest(link=body.link))
         grant = services.grants.by_reference(citizen, reference)
-        if grant["certificateId"] != certificate_id:
+        if grant.certificate_id != certificate_id:
             raise InvalidRequestError(
                 "link: that grant is for another certificate", code="grant.other_certificate"
             )
-    office, anchor = None, None
+    office = None
     if certificate.anchor is None:
         verdict, reason = "INDETERMINATE", "not anchored yet"
     else:
         verification = services.context.verifier.verify(certificate.to_json())
         verdict, reason, office = str(verification.verdict), verification.reason, verification.office_name
-        anchored = certificate.anchor
-        anchor = {
-            "batchId": anchored.batch_id,
-            "block": anchored.block,
-            "transaction": "0x" + anchored.transaction.hex() if anchored.transaction else None,
-        }
     document = certificate_pdf(
         document_view(certificate.claims, certificate_type),
         number=stored.number,
         office=office,
         verdict=verdict,
         verdict_reason=reason,
-        anchor=anchor,
+        anchor=certificate.anchor,
         link=body.link,
         checked_at=services.context.clock(),
-        grant=None
-        if grant is None
-        else {
-            "unit": grant["unit"]["name"],
-            "purpose": grant["purpose"],
-            "expires": f"{grant['expiresAt']:%Y-%m-%d %H:%M}",
-        },
+        grant=grant,
         lang=body.lang,
     )
     return Response(

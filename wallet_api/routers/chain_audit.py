@@ -11,10 +11,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
-from verifier import AuditQueryError, ChainAudit
+from audit import AuditQueryError, ChainAudit, latest_reconciliation, recent_reconciliations
 from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._http import problem_responses
-from wallet_api._reconcile import latest_reconciliation, recent_reconciliations
 from wallet_api.audit_schemas import (
     ChainAnchorsOut,
     ChainBatchesOut,

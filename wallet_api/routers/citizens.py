@@ -41,13 +41,13 @@ def enrol(body: Enrolment, request: Request, services: ServicesDep) -> Profile:
         proof=bytes.fromhex(body.wallet_proof[2:]),
         key_backup=body.key_backup,
     )
-    return Profile.model_validate(services.accounts.profile(citizen))
+    return Profile.model_validate(services.accounts.profile(citizen), from_attributes=True)
 
 
 @router.get("/me", summary="The citizen's account")
 def me(citizen: CurrentCitizen, services: ServicesDep) -> Profile:
     """Masked phone, wallet address, whether a key backup is deposited."""
-    return Profile.model_validate(services.accounts.profile(citizen))
+    return Profile.model_validate(services.accounts.profile(citizen), from_attributes=True)
 
 
 @router.get("/me/key-backup", summary="The citizen's encrypted wallet key backup")

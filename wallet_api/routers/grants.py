@@ -6,7 +6,7 @@ import base64
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from wallet_api._grants import GrantTerms
+from wallet_api._grants import GrantTerms, StoredGrant
 from wallet_api._http import problem_responses
 from wallet_api.deps import CurrentCitizen, PageSize, ServicesDep
 from wallet_api.schemas import (
@@ -23,6 +23,10 @@ router = APIRouter(
     prefix="/v1/grants", tags=["grants"], responses=problem_responses(401, 403, 404, 409, 410, 429, 503)
 )
 GrantId = Path(pattern=HEX_ID, description="the grant's id")
+
+
+def _out(grant: StoredGrant) -> GrantOut:
+    return GrantOut.model_validate(grant, from_attributes=True)
 
 
 def _terms(body: GrantTermsIn) -> GrantTerms:
@@ -58,7 +62,7 @@ def create(body: GrantCreate, citizen: CurrentCitizen, services: ServicesDep) ->
         key=body.key,
     )
     return GrantCreated(
-        grant=GrantOut.model_validate(created.grant),
+        grant=_out(created.grant),
         link=created.link,
         reference=created.reference,
         key=created.key,
@@ -75,21 +79,19 @@ def list_grants(
     after: str | None = Query(default=None, pattern=HEX_ID, description="grants older than this one"),
 ) -> list[GrantOut]:
     """Newest first, with their state and uses left."""
-    return [
-        GrantOut.model_validate(grant) for grant in services.grants.page(citizen, limit=limit, after=after)
-    ]
+    return [_out(grant) for grant in services.grants.page(citizen, limit=limit, after=after)]
 
 
 @router.get("/{grant_id}", summary="One grant")
 def get_grant(citizen: CurrentCitizen, services: ServicesDep, grant_id: str = GrantId) -> GrantOut:
     """A grant of the citizen's."""
-    return GrantOut.model_validate(services.grants.get(citizen, grant_id))
+    return _out(services.grants.get(citizen, grant_id))
 
 
 @router.post("/{grant_id}/revoke", summary="Revoke a grant")
 def revoke(citizen: CurrentCitizen, services: ServicesDep, grant_id: str = GrantId) -> GrantOut:
     """The next scan is refused. Revoking twice changes nothing."""
-    return GrantOut.model_validate(services.grants.revoke(citizen, grant_id))
+    return _out(services.grants.revoke(citizen, grant_id))
 
 
 @router.post(

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
 from wallet_api._principal import Principal
+from wallet_api._render import verification_view
 from wallet_api.deps import AuthorizedUnit, Services, ServicesDep
-from wallet_api.schemas import RedeemRequest, Redemption
+from wallet_api.schemas import RedeemedGrant, RedeemRequest, Redemption, VerificationOut
 
 router = APIRouter(
     prefix="/v1/redemptions", tags=["redemptions"], responses=problem_responses(401, 403, 404, 410, 429, 503)
@@ -37,13 +38,23 @@ def reference_and_key(body: RedeemRequest) -> tuple[str, str]:
 async def redeem_link(
     body: RedeemRequest, unit: Principal, services: Services, *, with_view: bool
 ) -> Redemption:
-    """A unit's redemption of the grant `body` names, within the unit's rate limit."""
+    """A unit's redemption of the grant `body` names, within the unit's rate limit; with
+    `with_view`, the disclosed fields laid out for reading too (the verifier page's)."""
     await services.context.limiter.take_async(
         "redeem", unit.id, per_minute=services.context.settings.rate_redeem
     )
     reference, key = reference_and_key(body)
-    redeemed = await services.grants.redeem(unit, reference=reference, key=key, with_view=with_view)
-    return Redemption.model_validate(redeemed)
+    redeemed = await services.grants.redeem(unit, reference=reference, key=key)
+    verification = redeemed.verification.to_json()
+    if with_view:
+        hidden = len(redeemed.presentation.hidden)
+        verification["view"] = verification_view(verification, services.context.catalog, hidden=hidden)
+    return Redemption(
+        grant=RedeemedGrant.model_validate(redeemed.grant, from_attributes=True),
+        presentation=redeemed.presentation.to_json(),
+        signed_grant=redeemed.signed_grant.to_json(),
+        verification=VerificationOut.model_validate(verification),
+    )
 
 
 @router.post("", summary="Redeem a grant")

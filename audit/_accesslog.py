@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from audit._models import access_log, access_log_nodes, log_anchors
 from ledger import (
     AccessLogAnchorClient,
     ChainError,
@@ -34,13 +35,13 @@ from ledger import (
     canonical_json,
     completed_subtrees,
     consistency_proof,
+    hex0x,
     inclusion_proof,
     log_leaf_hash,
     log_root,
     parse_json,
     system_clock,
 )
-from wallet_api._models import access_log, access_log_nodes, log_anchors
 
 LOG_FORMAT = 2
 """2 added `addressedTo`: the unit a grant is addressed to, beside `unit`, the one that acted."""
@@ -87,11 +88,11 @@ class LogEvent:
             "subject": self.subject,
             "grant": self.grant,
             "unit": self.unit,
-            "certificate": "0x" + self.certificate.hex(),
+            "certificate": hex0x(self.certificate),
             "fields": list(self.fields),
             "purpose": None
             if self.purpose is None
-            else "0x" + hashlib.sha256(self.purpose.encode()).hexdigest(),
+            else hex0x(hashlib.sha256(self.purpose.encode()).digest()),
             "outcome": self.outcome,
             "addressedTo": self.addressed or self.unit,
         }

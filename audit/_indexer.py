@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+from audit._errors import AuditConfigError, AuditQueryError, IndexReadError
 from ledger import (
     OPEN_END,
     ChainError,
@@ -49,7 +50,6 @@ from ledger import (
     load_artifact,
     system_clock,
 )
-from verifier._errors import AuditQueryError, ChainReadError, VerifierConfigError
 
 log = logging.getLogger("certledger.indexer")
 
@@ -216,9 +216,9 @@ class ChainIndex:
         clock: Clock = system_clock,
     ) -> None:
         if (url is None) == (engine is None):
-            raise VerifierConfigError("a chain index needs a database URL or an engine, not both")
+            raise AuditConfigError("a chain index needs a database URL or an engine, not both")
         if page_size < 1:
-            raise VerifierConfigError(f"the page size is at least one block, got {page_size}")
+            raise AuditConfigError(f"the page size is at least one block, got {page_size}")
         self.w3 = w3
         self.deployment = deployment
         self.engine = engine if engine is not None else create_database_engine(str(url))
@@ -279,13 +279,13 @@ class ChainIndex:
         """Refuses a node that is not the chain of the deployment manifest."""
         chain_id = self._read("the chain id", lambda: int(self.w3.eth.chain_id))
         if chain_id != self.deployment.chain_id:
-            raise VerifierConfigError(
+            raise AuditConfigError(
                 f"the node is chain {chain_id}, but the deployment manifest is for chain "
                 f"{self.deployment.chain_id}"
             )
         genesis = self._read("the genesis block", lambda: genesis_hash(self.w3))
         if genesis != self.deployment.genesis_hash:
-            raise VerifierConfigError(
+            raise AuditConfigError(
                 "the node's genesis block differs from the deployment manifest's: it is another chain"
             )
 
@@ -381,11 +381,11 @@ class ChainIndex:
             numbers = sorted({event.block_number for event in events} | {end})
             headers = {header.number: header for header in self._headers(numbers)}
             if len(headers) != len(numbers):
-                raise ChainReadError(f"the node does not know block {end} any more; it is being reorganized")
+                raise IndexReadError(f"the node does not know block {end} any more; it is being reorganized")
             # A page read across a reorganization mixes two chains: read it again.
             if all(headers[event.block_number].hash == event.block_hash for event in events):
                 return self._commit_page(start, end, events, headers)
-        raise ChainReadError(f"blocks {start}-{end} kept changing while they were read")
+        raise IndexReadError(f"blocks {start}-{end} kept changing while they were read")
 
     def _commit_page(
         self, start: int, end: int, events: Sequence[Event], headers: Mapping[int, BlockHeader]
@@ -478,7 +478,7 @@ class ChainIndex:
             ]
             answers = self._read("block headers", lambda: self._batch(batch))  # noqa: B023
             if not isinstance(answers, list) or len(answers) != len(chunk):
-                raise ChainReadError("the node answered a batch of block requests with something else")
+                raise IndexReadError("the node answered a batch of block requests with something else")
             for answer in answers:
                 block = answer.get("result") if isinstance(answer, dict) else None
                 if block is None:
@@ -503,9 +503,9 @@ class ChainIndex:
         try:
             return read()
         except (ChainError, requests.RequestException, ValueError, KeyError, TypeError) as error:
-            if isinstance(error, AuditQueryError | VerifierConfigError):
+            if isinstance(error, AuditQueryError | AuditConfigError):
                 raise
-            raise ChainReadError(f"could not read {what} from the chain: {error}") from error
+            raise IndexReadError(f"could not read {what} from the chain: {error}") from error
 
     # ---------------------------------------------------------------- plumbing
 

@@ -7,7 +7,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-import wallet_api._audit
+import audit._logaudit
+from audit import access_log, access_log_nodes, log_anchors, log_size
 from ledger import (
     ACCESS_LOG_ID,
     MemorySubtreeStore,
@@ -18,8 +19,6 @@ from ledger import (
     verify_inclusion,
 )
 from tests.wallet_api.conftest import WalletWorld
-from wallet_api._accesslog import log_size
-from wallet_api._models import access_log, access_log_nodes, log_anchors
 
 
 def _activity(world: WalletWorld, grants: int = 2) -> None:
@@ -179,7 +178,7 @@ def test_an_anchor_sent_but_not_recorded_is_recorded_not_sent_again(wallet: Wall
     anchorer = wallet.context.log_anchorer
     with wallet.context.engine.connect() as connection:
         size = log_size(connection)
-        from wallet_api._accesslog import root_at  # noqa: PLC0415
+        from audit import root_at  # noqa: PLC0415
 
         root = root_at(connection, size)
     anchorer.client.append(ACCESS_LOG_ID, root=root, size=size)  # sent; the process then died
@@ -200,7 +199,7 @@ def test_activity_is_counted_page_by_page_on_every_database(
     _activity(world, grants=3)
     whole = world.client.get("/v1/audit/log/activity", headers=auditor)
     assert whole.status_code == 200, whole.text
-    monkeypatch.setattr(wallet_api._audit, "_PAGE", 2)
+    monkeypatch.setattr(audit._logaudit, "_PAGE", 2)
     paged = world.client.get("/v1/audit/log/activity", headers=auditor)
     assert paged.status_code == 200, paged.text
     assert paged.json() == whole.json()

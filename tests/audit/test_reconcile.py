@@ -17,17 +17,16 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from web3 import Web3
 
+from audit import KINDS, ChainAudit, Reconciler, access_log, latest_reconciliation, log_size
 from issuer import InputRow, Reason, acquire_lease, batches, certificates, status_changes
 from ledger import ACCESS_LOG_ID, Anchored, FixedClock
 from tests.conftest import rpc_call
 from tests.databases import fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import WalletWorld, build_world
-from verifier import ChainAudit, Verdict
+from verifier import Verdict
 from wallet_api import create_app
-from wallet_api._accesslog import log_size
-from wallet_api._models import access_log, grants
-from wallet_api._reconcile import KINDS, Reconciler, latest_reconciliation
+from wallet_api._models import grants
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

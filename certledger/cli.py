@@ -1,17 +1,18 @@
-"""The ``certledger`` command: every layer's commands under one name, and the main job."""
+"""The ``certledger`` command, the composition root: every layer's commands under one name, and
+the main job (`run`)."""
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from audit.cli import audit_app
 from issuer import IssuerError
 from issuer.cli import export, issue, reinstate, revoke, safe_app, suspend, types_app, worker
 from ledger import DevnetReport, LedgerError, bootstrap_devnet
@@ -21,7 +22,6 @@ from scripts.demo_wallet import Population, seed_demo
 from verifier import VerifierError
 from verifier.cli import present, verify
 from wallet_api import WalletContext, WalletError
-from wallet_api.audit_cli import audit_app
 from wallet_api.cli import erase, serve, serve_context, staff_app
 
 console = Console()
@@ -71,12 +71,22 @@ def run(
         bool, typer.Option(help="Set up the chain and contracts and return, leaving the chain running.")
     ] = False,
     demo: Annotated[
-        bool, typer.Option(help="Populate a new data folder with demonstration citizens, units and staff.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            help="Populate a new data folder with demonstration citizens, units and staff "
+            "(the default, except with --detach).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """The main job: bring up the chain, deploy or find the contracts, register the development
     office and its keys, add the demonstration (unless --no-demo), and serve the wallet API with
     the anchoring worker and the access log's anchorer until Ctrl-C."""
+    if detach and demo:
+        raise typer.BadParameter(
+            "the demonstration is added for a service that runs, and --detach starts none",
+            param_hint="--demo",
+        )
     context = WalletContext()
     chain = context.chain.managed_chain
     started_here = False
@@ -98,7 +108,7 @@ def run(
         if detach:
             console.print(_detached_note(chain is not None, context.settings.endpoint))
             return
-        if demo:
+        if demo is not False:
             with console.status("adding the demonstration: staff, citizens and their certificates, units"):
                 population = seed_demo(context)
             console.print(render_population(population))
@@ -146,18 +156,29 @@ def render_population(population: Population) -> Table:
     return table
 
 
-def _wait_for_stop() -> None:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-
-
 def main(arguments: Sequence[str] | None = None) -> None:
     """Entry point of the ``certledger`` console script (`arguments` default to the command line's):
     errors become one readable line. Always ends in SystemExit with the command's exit code."""
+    errors = Console(stderr=True)
     try:
         app(args=arguments)
     except (LedgerError, IssuerError, VerifierError, WalletError) as error:
-        Console(stderr=True).print(f"[red]error:[/] {error}")
+        errors.print(f"[red]error:[/] {error}")
         sys.exit(1)
+    except ValidationError as error:
+        if not error.title.endswith("Settings"):
+            raise
+        for problem in settings_problems(error):
+            errors.print(f"[red]error:[/] {problem}", highlight=False)
+        sys.exit(2)
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """What is wrong with the ``CERTLEDGER_*`` settings, one sentence each, naming the variable
+    and never its value (it may be a secret)."""
+    problems = []
+    for problem in error.errors(include_url=False, include_input=False, include_context=False):
+        message = problem["msg"].removeprefix("Value error, ")
+        fields = [str(part) for part in problem["loc"]]
+        problems.append(f"CERTLEDGER_{fields[0].upper()}: {message}" if fields else message)
+    return problems

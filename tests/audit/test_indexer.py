@@ -17,6 +17,14 @@ import pytest
 import sqlalchemy as sa
 from web3 import Web3
 
+from audit import (
+    AuditQueryError,
+    ChainAudit,
+    ChainIndex,
+    chain_batches,
+    chain_registry_changes,
+    index_cursor,
+)
 from ledger import (
     BEIJING,
     MemorySubtreeStore,
@@ -30,14 +38,6 @@ from ledger import (
 from tests.conftest import rpc_call
 from tests.issuing import CERTLEDGER
 from tests.world import LOG_ID, OFFICE_A, OFFICE_B, OFFICE_C, TYPE_CONTRIBUTION, TYPE_PENSION, World
-from verifier import (
-    AuditQueryError,
-    ChainAudit,
-    ChainIndex,
-    chain_batches,
-    chain_registry_changes,
-    index_cursor,
-)
 
 _opened: list[ChainIndex] = []
 

@@ -24,6 +24,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from web3 import Web3
 
+from audit._accesslog import entry_proof, sizes_proof
+from audit._context import AuditContext
+from audit._errors import AuditConfigError, AuditQueryError
+from audit._indexer import DEFAULT_PAGE_SIZE, ChainIndex, SyncReport, default_index_url
+from audit._models import access_log
+from audit._reconcile import KINDS, REPAIRABLE, Reconciler
+from audit._reports import GROUPINGS, ChainAudit
+from audit._settings import AuditSettings
 from ledger import (
     ACCESS_LOG_ID,
     Deployment,
@@ -35,20 +43,6 @@ from ledger import (
     load_manifest,
     manifest_path,
 )
-from verifier import (
-    DEFAULT_PAGE_SIZE,
-    GROUPINGS,
-    AuditQueryError,
-    ChainAudit,
-    ChainIndex,
-    SyncReport,
-    VerifierConfigError,
-    default_index_url,
-)
-from wallet_api._accesslog import entry_proof, sizes_proof
-from wallet_api._models import access_log
-from wallet_api._reconcile import KINDS, REPAIRABLE, Reconciler
-from wallet_api._settings import WalletSettings
 
 if TYPE_CHECKING:
     from issuer import AnchoringWorker
@@ -75,20 +69,20 @@ ToOption = Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"],
 
 def open_index(manifest: Path | None, *, page_size: int = DEFAULT_PAGE_SIZE) -> ChainIndex:
     """The chain index of the manifest's deployment, on the configured node and index database."""
-    settings = WalletSettings()
+    settings = AuditSettings()
     w3 = connect(settings.endpoint, timeout=settings.rpc_timeout)
     deployment = _deployment(w3, settings, manifest)
     url = settings.index_database_url or default_index_url(settings.data_dir, deployment.chain_id)
     return ChainIndex(w3, deployment, url=url, page_size=page_size)
 
 
-def _deployment(w3: Web3, settings: WalletSettings, manifest: Path | None) -> Deployment:
+def _deployment(w3: Web3, settings: AuditSettings, manifest: Path | None) -> Deployment:
     if manifest is not None:
         return load_manifest(manifest)
     try:
         chain_id = int(w3.eth.chain_id)
     except Exception as error:
-        raise VerifierConfigError(
+        raise AuditConfigError(
             f"cannot ask the node at {settings.endpoint} for its chain id: {error}"
         ) from error
     path = manifest_path(settings.data_dir, chain_id)
@@ -380,6 +374,10 @@ def access_command(
 ) -> None:
     """The access log's anchors on chain; with --entry or --sizes, a proof from the operators' log
     checked against the roots anchored on chain."""
+    if size is not None and entry is None:
+        raise typer.BadParameter(
+            "it is the log size for --entry, and no --entry is given", param_hint="--size"
+        )
     identifier = _log_id(log_id)
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         audit = ChainAudit(index)
@@ -442,7 +440,7 @@ def _proof(build: Any) -> list[bytes]:
 @contextmanager
 def _operators_log() -> Iterator[Any]:
     """A read-only connection to the operators' database (for the log's proofs)."""
-    settings = WalletSettings()
+    settings = AuditSettings()
     url = settings.database_url or default_database_url(settings.data_dir)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise LedgerConfigError(
@@ -474,9 +472,7 @@ def reconcile_command(
 ) -> None:
     """Compare the operators' database with the chain and classify every difference; exit 1 when
     any difference remains unrepaired."""
-    from wallet_api._context import WalletContext  # noqa: PLC0415 — only this command needs the database
-
-    context = WalletContext()
+    context = AuditContext()
 
     def anchoring() -> AnchoringWorker:
         # A repair never makes a key: without the issuer's, the stuck batches stay reported.

@@ -16,9 +16,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from ledger import BEIJING, LogTreeError, Reason, log_leaf_hash, verify_consistency, verify_inclusion
-from verifier._errors import AuditQueryError
-from verifier._indexer import (
+from audit._errors import AuditQueryError
+from audit._indexer import (
     ChainIndex,
     chain_batches,
     chain_log_anchors,
@@ -26,13 +25,18 @@ from verifier._indexer import (
     chain_status_changes,
     indexed_blocks,
 )
+from ledger import (
+    BEIJING,
+    LogTreeError,
+    Reason,
+    hex0x,
+    log_leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 
 Grouping = Literal["office", "type", "day", "month"]
 GROUPINGS: tuple[Grouping, ...] = ("office", "type", "day", "month")
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + bytes(value).hex()
 
 
 def _time(seconds: int | None) -> str | None:
@@ -105,14 +109,14 @@ class BatchRow:
         """The row for JSON output."""
         return {
             "batchId": self.batch_id,
-            "root": _hex(self.root),
+            "root": hex0x(self.root),
             "officeId": self.office_id,
             "typeId": self.type_id,
             "count": self.count,
             "key": self.key,
             "block": self.block,
             "time": _time(self.time),
-            "transaction": _hex(self.transaction),
+            "transaction": hex0x(self.transaction),
         }
 
 
@@ -142,9 +146,9 @@ class StatusRow:
             "batchId": self.batch_id,
             "officeId": self.office_id,
             "certificates": self.certificates,
-            "root": _hex(self.root),
+            "root": hex0x(self.root),
             "by": self.by,
-            "transaction": _hex(self.transaction),
+            "transaction": hex0x(self.transaction),
         }
 
 
@@ -265,14 +269,14 @@ class AnchorRow:
     def to_json(self) -> dict[str, Any]:
         """The row for JSON output."""
         return {
-            "logId": _hex(self.log_id),
+            "logId": hex0x(self.log_id),
             "size": self.size,
-            "root": _hex(self.root),
+            "root": hex0x(self.root),
             "sequence": self.sequence,
             "operator": self.operator,
             "block": self.block,
             "time": _time(self.time),
-            "transaction": _hex(self.transaction),
+            "transaction": hex0x(self.transaction),
         }
 
 
@@ -291,7 +295,7 @@ class ProofCheck:
         return {
             "kind": self.kind,
             "sizes": list(self.sizes),
-            "anchoredRoots": [None if root is None else _hex(root) for root in self.anchored_roots],
+            "anchoredRoots": [None if root is None else hex0x(root) for root in self.anchored_roots],
             "verified": self.verified,
             "reason": self.reason,
         }
@@ -625,7 +629,7 @@ def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch
     elif event == "GovernanceTransferStarted":
         subject, detail = "governor", f"offered to {row['account']}"
     elif event in {"OperatorAuthorized", "OperatorRevoked"}:
-        log_id = _hex(row["log_id"])
+        log_id = hex0x(row["log_id"])
         operators = state.log_operators.setdefault(log_id, [])
         if event == "OperatorAuthorized" and row["account"] not in operators:
             operators.append(row["account"])

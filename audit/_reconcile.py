@@ -1,7 +1,7 @@
 """Reconciliation: the operators' database compared with the chain, every difference classified.
 
 The chain side comes from the chain index (which reads only the chain); the database side from
-set-based queries over the issuer's and the wallet's tables, so that 100,000 certificates take
+set-based queries over the issuer's tables and the access log, so that 100,000 certificates take
 seconds, not one RPC call each. The kinds of difference:
 
 ==========================  =================================================  =======================
@@ -60,6 +60,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from audit._accesslog import check_log
+from audit._indexer import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
+from audit._models import access_log, access_log_nodes, reconciliations
 from issuer import (
     ANCHORING_LEASE_PREFIX,
     SUPERSEDED,
@@ -79,12 +82,10 @@ from ledger import (
     CertificateStatus,
     Clock,
     LedgerError,
+    hex0x,
     system_clock,
     verify_batch_proof,
 )
-from verifier import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
-from wallet_api._accesslog import check_log
-from wallet_api._models import access_log, access_log_nodes, reconciliations
 
 log = logging.getLogger("certledger.reconcile")
 
@@ -110,10 +111,6 @@ _EXPECTED = {
     "suspended": CertificateStatus.SUSPENDED,
     "valid": CertificateStatus.VALID,
 }
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + bytes(value).hex()
 
 
 @dataclass(slots=True)
@@ -339,7 +336,7 @@ class Reconciler:
                 report.differences.append(
                     Difference(
                         "batch_not_on_chain",
-                        _hex(batch.root),
+                        hex0x(batch.root),
                         f"the database has this batch of {rows} certificates as anchored; "
                         "the chain has no such root",
                     )
@@ -348,7 +345,7 @@ class Reconciler:
                 report.differences.append(
                     Difference(
                         "count_mismatch",
-                        _hex(batch.root),
+                        hex0x(batch.root),
                         f"batch {chain.batch_id} holds {chain.count} certificates on chain; the database "
                         f"records {batch.count} and holds {rows} certificate rows for it",
                     )
@@ -359,7 +356,7 @@ class Reconciler:
                 report.differences.append(
                     Difference(
                         "batch_not_in_database",
-                        _hex(root),
+                        hex0x(root),
                         f"batch {chain.batch_id} of office {chain.office_id} ({chain.count} certificates of "
                         f"type {chain.type_id}) is anchored on chain; the database has no such batch",
                     )
@@ -397,7 +394,7 @@ class Reconciler:
                 report.differences.append(
                     Difference(
                         "batch_sent_unrecorded",
-                        _hex(batch.root),
+                        hex0x(batch.root),
                         f"the chain has this root anchored as batch {chain.batch_id} in block "
                         f"{chain.block_number}; the database has its {rows} certificates still sending, "
                         f"and {why}: --repair records it anchored",
@@ -408,7 +405,7 @@ class Reconciler:
                 report.differences.append(
                     Difference(
                         "batch_stuck_sending",
-                        _hex(batch.root),
+                        hex0x(batch.root),
                         f"the database has this batch of {rows} certificates sending, the chain does not "
                         f"have its root, and {why}: --repair sends it with the issuer key, "
                         "or start `certledger worker`",
@@ -452,7 +449,7 @@ class Reconciler:
                             "proof_mismatch",
                             certificate_id,
                             f"the stored proof of leaf {index} does not lead to "
-                            f"the root {_hex(root)} on chain",
+                            f"the root {hex0x(root)} on chain",
                         )
                     )
         report.certificates_checked = checked
@@ -508,7 +505,7 @@ class Reconciler:
                         "status_mismatch",
                         certificate_id,
                         f"the database has it {status}, the chain {actual.name.lower()} "
-                        f"(leaf {index} of {_hex(root)})",
+                        f"(leaf {index} of {hex0x(root)})",
                     )
                 )
 
@@ -538,7 +535,7 @@ class Reconciler:
         report.log_entries_checked = check.size
         for problem in check.problems:
             report.differences.append(
-                Difference("log_root_mismatch", f"log {_hex(self.log_id)[:10]}…", problem)
+                Difference("log_root_mismatch", f"log {hex0x(self.log_id)[:10]}…", problem)
             )
 
     # ---------------------------------------------------------------- repairs
@@ -553,7 +550,7 @@ class Reconciler:
                 [batch.id for batch in vanished],
                 reason="reconciliation: not on chain; re-anchoring",
             )
-        _mark_repaired(report, "batch_not_on_chain", {_hex(batch.root) for batch in vanished})
+        _mark_repaired(report, "batch_not_on_chain", {hex0x(batch.root) for batch in vanished})
 
     def _complete(
         self, report: ReconcileReport, unrecorded: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
@@ -573,7 +570,7 @@ class Reconciler:
                     confirmed_until=self.clock(),  # found on chain by this run: no worker watches it
                 )
             if done:
-                completed.add(_hex(batch.root))
+                completed.add(hex0x(batch.root))
         _mark_repaired(report, "batch_sent_unrecorded", completed)
 
     def _resend(self, report: ReconcileReport, stuck: list[_DatabaseBatch]) -> None:
@@ -588,7 +585,7 @@ class Reconciler:
                 if difference.kind == "batch_stuck_sending":
                     difference.detail += f" (this repair could not send it: {error})"
             return
-        _mark_repaired(report, "batch_stuck_sending", {_hex(b.root) for b in stuck if b.id in sent})
+        _mark_repaired(report, "batch_stuck_sending", {hex0x(b.root) for b in stuck if b.id in sent})
 
     def _rewrite_proofs(
         self, report: ReconcileReport, broken: dict[str, list[str]], on_chain: dict[bytes, _ChainBatch]

@@ -24,13 +24,13 @@ from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 from web3 import Web3
 
+from audit import log_size, root_at
+from certledger.cli import app, main
 from issuer import InputRow, Reason, batches, certificates, release_lease
 from ledger import BEIJING, ManagedChain, load_manifest, manifest_path
-from scripts.cli import app, main
 from tests.databases import fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import OFFICE, WalletWorld, build_world
-from wallet_api._accesslog import log_size, root_at
 
 OFFICE_NAME = "威海市社会保险事业中心"
 

@@ -1,0 +1,155 @@
+"""Audit: what was issued, revoked and accessed, answered from the chain alone.
+
+* the chain index (`ChainIndex`): the contracts' events, in a database of its own;
+* the reports (`ChainAudit`): issuance, status changes, the registry's history, the log's anchors;
+* the access log (`append_events`, `LogAnchorer`, `LogAudit`): every grant, revocation and
+  redemption as an append-only Merkle log in the operators' database, its roots anchored on chain;
+* reconciliation (`Reconciler`): the operators' database compared with the chain, the safe
+  differences repaired by the issuer's own functions;
+* the ``certledger audit …`` commands (`audit.cli.audit_app`), set up by `AuditSettings`.
+
+Exceptions raised here all derive from `AuditError`, itself a `VerifierError`::
+
+    AuditError (VerifierError)
+    ├── AuditConfigError (VerifierConfigError)   the chain index is set up wrongly
+    ├── IndexReadError (ChainReadError)          the chain could not answer the indexer
+    ├── AuditQueryError (ValueError)             a block beyond the index, a period ending before
+    │                                            it starts, a log size the log does not have
+    ├── LogEntryNotFoundError (LookupError)      the access log has no such entry
+    └── LogNotAnchoredError (LookupError)        the access log has no anchor on chain yet
+"""
+
+from audit._accesslog import (
+    LOG_FORMAT,
+    LogAnchorer,
+    LogCheck,
+    LogEvent,
+    Pseudonyms,
+    append_events,
+    check_log,
+    entry_proof,
+    lock_log,
+    log_size,
+    root_at,
+    sizes_proof,
+)
+from audit._context import AuditContext
+from audit._errors import (
+    AuditConfigError,
+    AuditError,
+    AuditQueryError,
+    IndexReadError,
+    LogEntryNotFoundError,
+    LogNotAnchoredError,
+)
+from audit._indexer import (
+    DEFAULT_PAGE_SIZE,
+    SCHEMA_VERSION,
+    ChainIndex,
+    SyncReport,
+    chain_batches,
+    chain_log_anchors,
+    chain_registry_changes,
+    chain_status_changes,
+    default_index_url,
+    index_cursor,
+    indexed_blocks,
+    unpack_indexes,
+)
+from audit._logaudit import Checkpoint, LogAudit
+from audit._models import (
+    AccessLogEntry,
+    AccessLogNode,
+    LogAnchorRecord,
+    ReconciliationRecord,
+    access_log,
+    access_log_nodes,
+    log_anchors,
+    reconciliations,
+)
+from audit._reconcile import (
+    KINDS,
+    REPAIRABLE,
+    STUCK_AFTER,
+    Difference,
+    Reconciler,
+    ReconcileReport,
+    latest_reconciliation,
+    recent_reconciliations,
+)
+from audit._reports import (
+    GROUPINGS,
+    AnchorRow,
+    BatchRow,
+    ChainAudit,
+    IssuanceRow,
+    ProofCheck,
+    StatusRow,
+    TrustState,
+    period_bounds,
+    reason_label,
+)
+from audit._settings import AuditSettings
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "GROUPINGS",
+    "KINDS",
+    "LOG_FORMAT",
+    "REPAIRABLE",
+    "SCHEMA_VERSION",
+    "STUCK_AFTER",
+    "AccessLogEntry",
+    "AccessLogNode",
+    "AnchorRow",
+    "AuditConfigError",
+    "AuditContext",
+    "AuditError",
+    "AuditQueryError",
+    "AuditSettings",
+    "BatchRow",
+    "ChainAudit",
+    "ChainIndex",
+    "Checkpoint",
+    "Difference",
+    "IndexReadError",
+    "IssuanceRow",
+    "LogAnchorRecord",
+    "LogAnchorer",
+    "LogAudit",
+    "LogCheck",
+    "LogEntryNotFoundError",
+    "LogEvent",
+    "LogNotAnchoredError",
+    "ProofCheck",
+    "Pseudonyms",
+    "ReconcileReport",
+    "Reconciler",
+    "ReconciliationRecord",
+    "StatusRow",
+    "SyncReport",
+    "TrustState",
+    "access_log",
+    "access_log_nodes",
+    "append_events",
+    "chain_batches",
+    "chain_log_anchors",
+    "chain_registry_changes",
+    "chain_status_changes",
+    "check_log",
+    "default_index_url",
+    "entry_proof",
+    "index_cursor",
+    "indexed_blocks",
+    "latest_reconciliation",
+    "lock_log",
+    "log_anchors",
+    "log_size",
+    "period_bounds",
+    "reason_label",
+    "recent_reconciliations",
+    "reconciliations",
+    "root_at",
+    "sizes_proof",
+    "unpack_indexes",
+]
