@@ -8,6 +8,10 @@ Exceptions raised here all derive from `LedgerError`::
     │   └── JSONTooDeepError                 nested past MAX_JSON_DEPTH, refused before parsing
     ├── CompilerError (RuntimeError)         solc missing or refusing the sources
     ├── MerkleError (ValueError)             impossible tree or proof arguments
+    ├── LogTreeError (ValueError)            impossible log sizes or proofs, a missing subtree
+    ├── CertificateTypeError (ValueError)    an unusable type schema, or a type not found
+    ├── DocumentFormatError (ValueError)     a document without the certledger format
+    │   └── GrantFormatError                 a malformed grant or signature
     ├── DeploymentError                      the contracts could not be deployed
     ├── ChainError
     │   ├── ChainUnavailableError (ConnectionError)   unreachable, timed out, not JSON-RPC

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
-BEIJING = timezone(timedelta(hours=8), "CST")
+_BEIJING_OFFSET = timedelta(hours=8)
+BEIJING = timezone(_BEIJING_OFFSET, "CST")
 """China Standard Time: the bureau's days, its certificates' validity dates and every time people read."""
+BEIJING_OFFSET = f"+{_BEIJING_OFFSET.seconds // 3600:02d}:{_BEIJING_OFFSET.seconds // 60 % 60:02d}"
+"""China Standard Time's offset as ISO 8601 writes it (``+08:00``)."""
 
 Clock = Callable[[], datetime]
 """A source of the current moment, timezone-aware."""

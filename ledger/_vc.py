@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger._clock import BEIJING_OFFSET
 from ledger._document import Certificate, DocumentFormatError, hex0x
 from ledger._types import CertificateType, CertificateTypeError, TypeCatalog
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 PROOF_TYPE = "CertledgerMerkleAnchor"
 STATUS_TYPE = "CertledgerLedgerStatus"
-TIMEZONE = "+08:00"  # validity dates are days in China Standard Time
+TIMEZONE = BEIJING_OFFSET  # validity dates are days in China Standard Time
 _PROBLEMS_SHOWN = 3
 
 

@@ -72,3 +72,11 @@ def test_the_repository_holds_no_absolute_machine_paths(project_root: Path) -> N
             text = path.read_text(encoding="utf-8", errors="replace")
             offenders += [f"{path.relative_to(project_root)}: {s}" for s in suspicious if s in text]
     assert offenders == []
+
+
+def test_the_readme_draws_the_layers_in_their_order(project_root: Path) -> None:
+    """The README's layout diagram lists the packages top down: the reverse of `LAYERS`."""
+    readme = (project_root / "README.md").read_text(encoding="utf-8")
+    diagram = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    drawn = [line.split("/", 1)[0] for line in diagram.strip().splitlines()]
+    assert drawn == list(reversed(LAYERS))

@@ -23,6 +23,8 @@ from typing import Any
 
 from ledger import (
     BEIJING,
+    CERTIFICATE_FORMAT,
+    PRESENTATION_FORMAT,
     Batch,
     CanonicalJSONError,
     Certificate,
@@ -64,9 +66,9 @@ def read_document(value: Any, *, catalog: TypeCatalog) -> tuple[Document, str]:
     credential's envelope is checked against its certificate's type in `catalog`."""
     if is_vc(value):
         return certificate_from_vc(value, catalog=catalog), "credential"
-    if isinstance(value, dict) and value.get("format") == "certledger/presentation/v1":
+    if isinstance(value, dict) and value.get("format") == PRESENTATION_FORMAT:
         return Presentation.from_json(value), "presentation"
-    if isinstance(value, dict) and value.get("format") == "certledger/certificate/v1":
+    if isinstance(value, dict) and value.get("format") == CERTIFICATE_FORMAT:
         return Certificate.from_json(value), "certificate"
     raise DocumentFormatError(
         "not a certledger certificate, presentation or Verifiable Credential (no known format field)"
