@@ -65,8 +65,10 @@ from audit._indexer import ChainIndex, chain_batches, chain_log_anchors, chain_s
 from audit._models import access_log, access_log_nodes, reconciliations
 from issuer import (
     ANCHORING_LEASE_PREFIX,
-    SUPERSEDED,
+    CHAIN_STATUS,
     AnchoringWorker,
+    BatchState,
+    CertificateState,
     IssuerError,
     batches,
     certificates,
@@ -106,11 +108,12 @@ STUCK_AFTER = 900.0
 """Seconds after which a batch still sending is stuck even while an anchoring lease runs."""
 STORED_DIFFERENCES = 1000
 _PROOF_CHUNK = 20_000
-_EXPECTED = {
+_STATUS_AFTER = {
     "revoked": CertificateStatus.REVOKED,
     "suspended": CertificateStatus.SUSPENDED,
-    "valid": CertificateStatus.VALID,
+    "reinstated": CertificateStatus.VALID,
 }
+"""The status on chain after each action of the index's status changes (`audit._indexer`)."""
 
 
 @dataclass(slots=True)
@@ -329,7 +332,7 @@ class Reconciler:
         for batch in stored:
             chain = on_chain.get(batch.root)
             rows = rows_per_batch.get(batch.id, 0)
-            if batch.state != "anchored":
+            if batch.state != BatchState.ANCHORED:
                 continue  # still being sent: the worker's business
             if chain is None:
                 findings.vanished.append(batch)
@@ -376,7 +379,7 @@ class Reconciler:
         """Finds the batches left `sending` that no worker is finishing."""
         limit = timedelta(seconds=self.stuck_after)
         for batch in stored:
-            if batch.state != "sending":
+            if batch.state != BatchState.SENDING:
                 continue
             age = report.started_at - batch.created_at
             if worker_at_work and age <= limit:
@@ -418,14 +421,16 @@ class Reconciler:
         """Checks every anchored certificate's proof against its batch's root on chain; returns
         the certificates whose proof fails, per batch id."""
         anchored = {
-            batch.id: batch.root for batch in stored if batch.state == "anchored" and batch.root in on_chain
+            batch.id: batch.root
+            for batch in stored
+            if batch.state == BatchState.ANCHORED and batch.root in on_chain
         }
         broken: dict[str, list[str]] = defaultdict(list)
         c = certificates.c
         query = (
             sa.select(c.id, c.batch_id, c.leaf_index, c.document_root, c.proof)
             .join(batches, batches.c.id == c.batch_id)
-            .where(batches.c.state == "anchored")
+            .where(batches.c.state == BatchState.ANCHORED)
         )
         checked = 0
         with self.reader.connect() as connection:
@@ -459,7 +464,9 @@ class Reconciler:
         self, report: ReconcileReport, stored: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
     ) -> None:
         roots = {
-            batch.id: batch.root for batch in stored if batch.state == "anchored" and batch.root in on_chain
+            batch.id: batch.root
+            for batch in stored
+            if batch.state == BatchState.ANCHORED and batch.root in on_chain
         }
         chain_status: dict[tuple[bytes, int], CertificateStatus] = {}
         s = chain_status_changes.c
@@ -467,11 +474,7 @@ class Reconciler:
             for root, action, packed in connection.execute(
                 sa.select(s.root, s.action, s.indexes).order_by(s.block_number, s.log_index)
             ):
-                status = {
-                    "revoked": CertificateStatus.REVOKED,
-                    "suspended": CertificateStatus.SUSPENDED,
-                    "reinstated": CertificateStatus.VALID,
-                }[action]
+                status = _STATUS_AFTER[action]
                 for index in unpack_indexes(bytes(packed)):
                     chain_status[bytes(root), index] = status
         c = certificates.c
@@ -482,7 +485,7 @@ class Reconciler:
         changed_batches = [batch_id for batch_id, root in roots.items() if root in changed_roots]
         query = sa.select(c.id, c.batch_id, c.leaf_index, c.status, settled).where(
             c.batch_id.in_(list(roots)),
-            sa.or_(c.status != "valid", c.batch_id.in_(changed_batches)),
+            sa.or_(c.status != CertificateState.VALID, c.batch_id.in_(changed_batches)),
         )
         with self.reader.connect() as connection:
             rows = connection.execute(query).all() if roots else []
@@ -491,13 +494,10 @@ class Reconciler:
                 continue
             root = roots[batch_id]
             actual = chain_status.get((root, int(index)), CertificateStatus.VALID)
-            if status == SUPERSEDED:
-                if not revoked_on_record:
-                    continue  # its revocation is still to be sent by the worker
-                expected = CertificateStatus.REVOKED
-            elif status in _EXPECTED:
-                expected = _EXPECTED[status]
-            else:
+            if status == CertificateState.SUPERSEDED and not revoked_on_record:
+                continue  # its revocation is still to be sent by the worker
+            expected = CHAIN_STATUS.get(status)
+            if expected is None:
                 continue
             if actual != expected:
                 report.differences.append(

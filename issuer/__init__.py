@@ -62,7 +62,8 @@ from issuer._safe import (
     key_id,
 )
 from issuer._settings import IssuerSettings
-from issuer._status import SUPERSEDED, StatusReport, StatusService
+from issuer._states import CHAIN_STATUS, BatchState, CertificateState
+from issuer._status import StatusReport, StatusService
 from issuer._store import (
     CertificateStore,
     RotationReport,
@@ -84,13 +85,15 @@ from ledger import Reason  # the issuer's commands and callers name reasons; the
 
 __all__ = [
     "ANCHORING_LEASE_PREFIX",
+    "CHAIN_STATUS",
     "INPUT_SUFFIXES",
-    "SUPERSEDED",
     "AnchoringWorker",
     "BatchRecord",
+    "BatchState",
     "BindReport",
     "CertificateNotFoundError",
     "CertificateRecord",
+    "CertificateState",
     "CertificateStore",
     "CitizenKey",
     "CitizenNotFoundError",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._models import batches, certificates
+from issuer._states import BatchState
 from ledger import BatchTree, bulk_update
 
 
@@ -31,9 +32,9 @@ def complete_batch(
     `sending` (someone recorded it already), and then nothing changes."""
     done = connection.execute(
         sa.update(batches)
-        .where(batches.c.id == batch_id, batches.c.state == "sending")
+        .where(batches.c.id == batch_id, batches.c.state == BatchState.SENDING)
         .values(
-            state="anchored",
+            state=BatchState.ANCHORED,
             chain_batch_id=chain_batch_id,
             transaction_hash=transaction_hash,
             block_number=block_number,
@@ -53,9 +54,9 @@ def requeue_batches(connection: sa.Connection, batch_ids: Collection[str], *, re
         return 0
     requeued = connection.execute(
         sa.update(batches)
-        .where(batches.c.id.in_(list(batch_ids)), batches.c.state == "anchored")
+        .where(batches.c.id.in_(list(batch_ids)), batches.c.state == BatchState.ANCHORED)
         .values(
-            state="sending",
+            state=BatchState.SENDING,
             chain_batch_id=None,
             transaction_hash=None,
             block_number=None,

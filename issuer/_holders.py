@@ -25,7 +25,7 @@ from issuer._errors import CitizenNotFoundError, ErasedError
 from issuer._issuing import CitizenKey, citizens_for
 from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id
 from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body
-from issuer._status import SUPERSEDED
+from issuer._states import CertificateState
 from ledger import Certificate, Clock, Reason, is_checksum_address, parse_json, seal, system_clock
 
 
@@ -104,7 +104,10 @@ class HolderBinding:
                     certificates.c.valid_until,
                     certificates.c.status,
                     certificates.c.created_at,
-                ).where(certificates.c.citizen_id == citizen_id, certificates.c.status != SUPERSEDED)
+                ).where(
+                    certificates.c.citizen_id == citizen_id,
+                    certificates.c.status != CertificateState.SUPERSEDED,
+                )
             ).all()
             erased_at = connection.execute(
                 sa.select(data_keys.c.erased_at).where(data_keys.c.citizen_id == citizen_id)
@@ -113,7 +116,7 @@ class HolderBinding:
                 if erased_at is not None and row.created_at < erased_at:
                     report.skipped.append((row.certificate_no, "it was erased"))
                     continue
-                if row.status != "valid":
+                if row.status != CertificateState.VALID:
                     report.skipped.append((row.certificate_no, f"it is {row.status}"))
                     continue
                 old = Certificate.from_json(
@@ -157,7 +160,7 @@ class HolderBinding:
                 body_version=1,
                 issued_on=row.issued_on,
                 valid_until=row.valid_until,
-                status="valid",
+                status=CertificateState.VALID,
                 created_at=now,
             )
         )
@@ -169,5 +172,9 @@ class HolderBinding:
         connection.execute(
             sa.update(certificates)
             .where(certificates.c.id == row.id)
-            .values(status=SUPERSEDED, status_reason=int(Reason.SUPERSEDED), status_changed_at=now)
+            .values(
+                status=CertificateState.SUPERSEDED,
+                status_reason=int(Reason.SUPERSEDED),
+                status_changed_at=now,
+            )
         )

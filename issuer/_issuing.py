@@ -30,6 +30,7 @@ from issuer._models import (
 )
 from issuer._pipeline import PreparedRow
 from issuer._safe import KeyedHasher, Safe, WrappedKey, encrypt_body
+from issuer._states import CertificateState
 from ledger import (
     CanonicalJSONError,
     CertificateType,
@@ -247,7 +248,7 @@ class IssuanceService:
                     "body_version": 1,
                     "issued_on": today,
                     "valid_until": date.fromisoformat(header.valid_until) if header.valid_until else None,
-                    "status": "valid",
+                    "status": CertificateState.VALID,
                     "created_at": now,
                 }
             )

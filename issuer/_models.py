@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from issuer._states import BatchState, CertificateState
 from ledger import UTCDateTime
 
 
@@ -64,7 +65,8 @@ class BatchRecord(SQLModel, table=True):
     type_id: int
     office_id: int
     count: int
-    state: str = Field(default="sending", max_length=16, index=True)
+    # Typed `str`: SQLModel would make a `BatchState` column an SQL ENUM of the names.
+    state: str = Field(default=BatchState.SENDING, max_length=16, index=True)
     chain_batch_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     transaction_hash: bytes | None = bytes_field(32, nullable=True)
     block_number: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
@@ -102,7 +104,7 @@ class CertificateRecord(SQLModel, table=True):
     batch_id: str | None = Field(default=None, foreign_key="batches.id", index=True, max_length=32)
     leaf_index: int | None = None
     proof: bytes | None = bytes_field(nullable=True)
-    status: str = Field(default="valid", max_length=16)
+    status: str = Field(default=CertificateState.VALID, max_length=16)  # `str`: see `BatchRecord.state`
     status_reason: int | None = None
     status_changed_at: datetime | None = time_field(nullable=True)
     created_at: datetime = time_field()

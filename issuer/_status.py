@@ -16,22 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._models import batches, certificates, new_id, status_changes
+from issuer._states import CHAIN_STATUS, BatchState, CertificateState
 from ledger import CertificateLedgerClient, CertificateStatus, Clock, Reason, system_clock
 
 ACTIONS = {
-    "revoke": ({CertificateStatus.VALID, CertificateStatus.SUSPENDED}, "revoked"),
-    "suspend": ({CertificateStatus.VALID}, "suspended"),
-    "reinstate": ({CertificateStatus.SUSPENDED}, "valid"),
+    "revoke": ({CertificateStatus.VALID, CertificateStatus.SUSPENDED}, CertificateState.REVOKED),
+    "suspend": ({CertificateStatus.VALID}, CertificateState.SUSPENDED),
+    "reinstate": ({CertificateStatus.SUSPENDED}, CertificateState.VALID),
 }
+"""Each action: the statuses on chain it applies to, and the state it leaves in the database."""
 _PARTICIPLE = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
-_DONE = {
-    "revoke": CertificateStatus.REVOKED,
-    "suspend": CertificateStatus.SUSPENDED,
-    "reinstate": CertificateStatus.VALID,
-}
-
-
-SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +36,10 @@ class _Target:
     root: bytes
     batch_state: str | None
     status: str
+
+    def state_after(self, done: CertificateState) -> CertificateState:
+        """The state to record once the chain has the change: a superseded revision stays so."""
+        return CertificateState.SUPERSEDED if self.status == CertificateState.SUPERSEDED else done
 
 
 _TARGETS = sa.select(
@@ -55,8 +53,8 @@ _TARGETS = sa.select(
 
 # Superseded, anchored, and no revocation recorded for it yet.
 _UNSETTLED = _TARGETS.where(
-    certificates.c.status == SUPERSEDED,
-    batches.c.state == "anchored",
+    certificates.c.status == CertificateState.SUPERSEDED,
+    batches.c.state == BatchState.ANCHORED,
     ~sa.exists().where(
         status_changes.c.certificate_id == certificates.c.id, status_changes.c.action == "revoke"
     ),
@@ -98,7 +96,10 @@ class StatusService:
         wanted = list(dict.fromkeys(number.strip() for number in numbers if number.strip()))
         with self.engine.connect() as connection:
             rows = connection.execute(
-                _TARGETS.where(certificates.c.certificate_no.in_(wanted), certificates.c.status != SUPERSEDED)
+                _TARGETS.where(
+                    certificates.c.certificate_no.in_(wanted),
+                    certificates.c.status != CertificateState.SUPERSEDED,
+                )
             ).all()
         found = {row[0]: row for row in rows}
         report = StatusReport()
@@ -107,7 +108,7 @@ class StatusService:
             row = found.get(number)
             if row is None:
                 report.refused.append((number, "no certificate has this number"))
-            elif row.state != "anchored":
+            elif row.state != BatchState.ANCHORED:
                 report.refused.append((number, "not anchored yet; try again once its batch is on chain"))
             else:
                 targets.append(_Target(*row))
@@ -142,11 +143,10 @@ class StatusService:
             for target, status in zip(members, statuses, strict=True):
                 # "Valid" on chain only means "reinstated" if we had it suspended: a crash
                 # between the transaction and the database. Otherwise it was never suspended.
-                caught_up = action != "reinstate" or target.status == "suspended"
-                recorded = SUPERSEDED if target.status == SUPERSEDED else new_status
-                if status == _DONE[action] and caught_up:
+                caught_up = action != "reinstate" or target.status == CertificateState.SUSPENDED
+                if status == CHAIN_STATUS[new_status] and caught_up:
                     report.unchanged.append(target.number)
-                    self._record(target.id, recorded, action, reason, None)
+                    self._record(target.id, target.state_after(new_status), action, reason, None)
                 elif status in allowed:
                     to_send.append(target)
                 else:
@@ -158,20 +158,26 @@ class StatusService:
             receipt = getattr(self.ledger, action)(root, [t.index for t in to_send], reason=int(reason))
             report.transactions.append(receipt.transaction_hash)
             for target in to_send:
-                recorded = SUPERSEDED if target.status == SUPERSEDED else new_status
-                self._record(target.id, recorded, action, reason, receipt.transaction_hash)
+                self._record(
+                    target.id, target.state_after(new_status), action, reason, receipt.transaction_hash
+                )
                 report.changed.append(target.number)
         return report
 
     def _record(
-        self, certificate_id: str, status: str, action: str, reason: Reason, transaction: bytes | None
+        self,
+        certificate_id: str,
+        status: CertificateState,
+        action: str,
+        reason: Reason,
+        transaction: bytes | None,
     ) -> None:
         now = self.clock()
         with self.engine.begin() as connection:
             current = connection.execute(
                 sa.select(certificates.c.status).where(certificates.c.id == certificate_id)
             ).scalar_one()
-            if current == status and transaction is None and status != SUPERSEDED:
+            if current == status and transaction is None and status != CertificateState.SUPERSEDED:
                 return
             connection.execute(
                 sa.update(certificates)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from issuer._errors import CertificateNotFoundError, CitizenNotFoundError, ErasedError
 from issuer._models import batches, certificates, citizens, data_keys
 from issuer._safe import KeyedHasher, MasterKeyring, Safe, WrappedKey, decrypt_body
+from issuer._states import BatchState
 from ledger import Anchor, Certificate, Clock, parse_json, system_clock
 
 ROTATION_CHUNK = 500
@@ -84,7 +85,7 @@ class CertificateStore:
         certificate = Certificate.from_json(
             parse_json(decrypt_body(data_key, body, record_id=record_id, version=version))
         )
-        if state == "anchored":
+        if state == BatchState.ANCHORED:
             certificate = certificate.with_anchor(
                 Anchor(
                     batch_id=chain_batch_id,

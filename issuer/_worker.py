@@ -40,6 +40,7 @@ from issuer._batches import complete_batch, requeue_batches
 from issuer._errors import IssuerError, LeaseLostError
 from issuer._lease import Lease, acquire_lease, hold_lease, release_lease
 from issuer._models import anchor_outbox, batches, certificates, new_id
+from issuer._states import BatchState
 from issuer._status import StatusService
 from ledger import (
     BatchTree,
@@ -154,7 +155,7 @@ class AnchoringWorker:
         reverted = resent = anchored = 0
         try:
             reverted = self._watch_recent()
-            for waiting in self._batches_in("sending"):
+            for waiting in self._batches_in(BatchState.SENDING):
                 self._send(waiting)
                 resent += 1
             while (formed := self._form_batch(flush=flush)) is not None:
@@ -178,7 +179,7 @@ class AnchoringWorker:
             resent=resent,
             reverted=reverted,
             pending=self.pending(),
-            sending=len(self._batches_in("sending")),
+            sending=len(self._batches_in(BatchState.SENDING)),
             superseded=len(settled.changed) + len(settled.unchanged),
             unsettled=self.statuses.unsettled(office_id=self.office_id),
         )
@@ -314,7 +315,7 @@ class AnchoringWorker:
         return StepOutcome(
             leader=False,
             pending=self.pending(),
-            sending=len(self._batches_in("sending")),
+            sending=len(self._batches_in(BatchState.SENDING)),
             unsettled=self.statuses.unsettled(office_id=self.office_id),
         )
 
@@ -359,7 +360,7 @@ class AnchoringWorker:
             )
         return self._pending
 
-    def _batches_in(self, state: str) -> list[str]:
+    def _batches_in(self, state: BatchState) -> list[str]:
         with self.engine.connect() as connection:
             return list(
                 connection.execute(
@@ -377,7 +378,7 @@ class AnchoringWorker:
         with self.engine.connect() as connection:
             recent = connection.execute(
                 sa.select(batches.c.id, batches.c.root, batches.c.chain_batch_id).where(
-                    batches.c.state == "anchored",
+                    batches.c.state == BatchState.ANCHORED,
                     batches.c.office_id == self.office_id,
                     batches.c.confirmed_until > now,
                 )
@@ -417,7 +418,7 @@ class AnchoringWorker:
                     type_id=type_id,
                     office_id=self.office_id,
                     count=tree.count,
-                    state="sending",
+                    state=BatchState.SENDING,
                     attempts=0,
                     created_at=self.clock(),
                 )

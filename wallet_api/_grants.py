@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 
 from audit import LogEvent
-from issuer import StoredCertificate, certificates
+from issuer import CertificateState, StoredCertificate, certificates
 from ledger import (
     DocumentFormatError,
     Grant,
@@ -264,7 +264,7 @@ class Grants:
         self, principal: Principal, terms: GrantTerms, grant_id: bytes
     ) -> tuple[Grant, StoredCertificate, Unit]:
         stored = self.safe.get(principal, terms.certificate_id)
-        if stored.status != "valid":
+        if stored.status != CertificateState.VALID:
             raise ConflictError(
                 f"the certificate is {stored.status}: it cannot be shared", code="certificate.not_valid"
             )

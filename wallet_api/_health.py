@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from audit import access_log, log_anchors
-from issuer import anchor_outbox, batches
+from issuer import BatchState, anchor_outbox, batches
 from wallet_api._context import WalletContext
 from wallet_api._supervisor import LoopStatus, Supervisor, describe_error
 
@@ -69,7 +69,9 @@ def read_backlogs(connection: sa.Connection, *, now: datetime) -> Backlogs:
         sa.select(sa.func.count(), sa.func.min(anchor_outbox.c.created_at))
     ).one()
     sending, first_sending = connection.execute(
-        sa.select(sa.func.count(), sa.func.min(batches.c.created_at)).where(batches.c.state == "sending")
+        sa.select(sa.func.count(), sa.func.min(batches.c.created_at)).where(
+            batches.c.state == BatchState.SENDING
+        )
     ).one()
     firsts = [moment for moment in (_aware(first_waiting), _aware(first_sending)) if moment is not None]
     entries = connection.execute(sa.select(sa.func.max(access_log.c.seq))).scalar_one()

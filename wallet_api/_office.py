@@ -16,7 +16,16 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from issuer import INPUT_SUFFIXES, IntakeError, Reason, Rejection, batches, certificates, documents_from_file
+from issuer import (
+    INPUT_SUFFIXES,
+    BatchState,
+    IntakeError,
+    Reason,
+    Rejection,
+    batches,
+    certificates,
+    documents_from_file,
+)
 from ledger import CertificateType, CertificateTypeError, TransactionError
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
@@ -274,7 +283,10 @@ class OfficeDesk:
                     connection.execute(
                         sa.select(sa.func.count())
                         .select_from(certificates.join(batches, batches.c.id == certificates.c.batch_id))
-                        .where(certificates.c.id.in_(ids[start : start + _IN]), batches.c.state == "anchored")
+                        .where(
+                            certificates.c.id.in_(ids[start : start + _IN]),
+                            batches.c.state == BatchState.ANCHORED,
+                        )
                     ).scalar_one()
                 )
         return total
@@ -323,7 +335,7 @@ class OfficeDesk:
             status=row.status,
             status_reason=Reason(row.status_reason).label if row.status_reason else None,
             status_changed_at=row.status_changed_at,
-            anchored=row.state == "anchored",
+            anchored=row.state == BatchState.ANCHORED,
             batch=row.chain_batch_id,
             index=row.leaf_index,
             transaction="0x" + row.transaction_hash.hex() if row.transaction_hash else None,

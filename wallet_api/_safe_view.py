@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from issuer import SUPERSEDED, StoredCertificate, batches, certificates, data_keys
+from issuer import BatchState, CertificateState, StoredCertificate, batches, certificates, data_keys
 from ledger import certificate_to_vc
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, NotFoundError
@@ -54,7 +54,7 @@ class SafeView:
                 .join(data_keys, data_keys.c.citizen_id == certificates.c.citizen_id)
                 .where(
                     certificates.c.citizen_id == principal.citizen_id,
-                    certificates.c.status != SUPERSEDED,
+                    certificates.c.status != CertificateState.SUPERSEDED,
                     data_keys.c.wrapped_key.is_not(None),
                     sa.or_(
                         data_keys.c.erased_at.is_(None), certificates.c.created_at >= data_keys.c.erased_at
@@ -74,7 +74,7 @@ class SafeView:
             row.issued_on,
             row.valid_until,
             row.status,
-            row.state == "anchored",
+            row.state == BatchState.ANCHORED,
         )
 
     def get(self, principal: Principal, certificate_id: str) -> StoredCertificate:
@@ -85,7 +85,11 @@ class SafeView:
                     certificates.c.id == certificate_id
                 )
             ).first()
-        if owner is None or owner.citizen_id != principal.citizen_id or owner.status == SUPERSEDED:
+        if (
+            owner is None
+            or owner.citizen_id != principal.citizen_id
+            or owner.status == CertificateState.SUPERSEDED
+        ):
             raise NotFoundError("no such certificate in your safe", code="certificate.not_found")
         return self.context.certificates.by_id(certificate_id)
 

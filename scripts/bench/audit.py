@@ -111,7 +111,15 @@ def _populate(context: Any, shape: AuditShape) -> list[bytes]:
     roots; returns the roots."""
     import sqlalchemy as sa  # noqa: PLC0415
 
-    from issuer import batch_metadata_hash, batches, certificates, citizens, new_id  # noqa: PLC0415
+    from issuer import (  # noqa: PLC0415
+        BatchState,
+        CertificateState,
+        batch_metadata_hash,
+        batches,
+        certificates,
+        citizens,
+        new_id,
+    )
     from ledger import BatchTree, beijing_date, bulk_insert  # noqa: PLC0415
 
     office_id, type_id = context.office_id, 1
@@ -148,7 +156,7 @@ def _populate(context: Any, shape: AuditShape) -> list[bytes]:
                 "batch_id": batch_id,
                 "leaf_index": index,
                 "proof": b"".join(proof),
-                "status": "valid",
+                "status": CertificateState.VALID,
                 "created_at": now,
             }
             for index, (document_root, proof) in enumerate(zip(document_roots, tree.proofs(), strict=True))
@@ -161,7 +169,7 @@ def _populate(context: Any, shape: AuditShape) -> list[bytes]:
                     type_id=type_id,
                     office_id=office_id,
                     count=tree.count,
-                    state="anchored",
+                    state=BatchState.ANCHORED,
                     chain_batch_id=anchored.batch_id,
                     transaction_hash=anchored.receipt.transaction_hash,
                     block_number=anchored.receipt.block_number,
@@ -180,7 +188,7 @@ def _revoke_one_by_one(context: Any, roots: list[bytes], count: int) -> None:
     """`count` revocations, one transaction (one event) each, recorded in the database too."""
     import sqlalchemy as sa  # noqa: PLC0415
 
-    from issuer import Reason, batches, certificates  # noqa: PLC0415
+    from issuer import CertificateState, Reason, batches, certificates  # noqa: PLC0415
 
     ledger = context.chain.ledger("issuer")
     per_root = -(-count // len(roots))
@@ -195,6 +203,6 @@ def _revoke_one_by_one(context: Any, roots: list[bytes], count: int) -> None:
                 connection.execute(
                     sa.update(certificates)
                     .where(certificates.c.batch_id == batch_id, certificates.c.leaf_index == index)
-                    .values(status="revoked", status_reason=int(Reason.ISSUED_IN_ERROR))
+                    .values(status=CertificateState.REVOKED, status_reason=int(Reason.ISSUED_IN_ERROR))
                 )
             done += 1
