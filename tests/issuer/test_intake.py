@@ -12,6 +12,7 @@ import pytest
 from issuer import InputRow, IntakeError, Rejection, read_csv, read_documents, read_json_lines
 from issuer._derive import apply_derivations
 from ledger import CertificateType, CertificateTypeError, FieldProblem, TypeCatalog
+from scripts.demo_data import CONTRIBUTION_CSV_HEADER
 
 ID = "11010519491231002X"
 BAD_ID = ID[:17] + "1"
@@ -22,19 +23,7 @@ BAD_EMPLOYER = EMPLOYER[:17] + "1"
 BAD_EMPLOYER_REASON = "the check character is 1, GB 32100 gives 3 (913*************41)"
 BAD_MONTH_REASON = "a month is written YYYY-MM, with a month from 01 to 12 (2025-13)"
 
-CONTRIBUTION_COLUMNS = (
-    "certificate_no",
-    "holder_name",
-    "holder_id",
-    "insurance",
-    "month",
-    "employer_code",
-    "employer_name",
-    "base",
-    "personal",
-    "employer",
-    "status",
-)
+CONTRIBUTION_COLUMNS = CONTRIBUTION_CSV_HEADER  # the layout the demonstration export writes
 PENSION_COLUMNS = (
     "certificate_no",
     "holder_name",
