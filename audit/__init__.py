@@ -6,7 +6,10 @@
   redemption as an append-only Merkle log in the operators' database, its roots anchored on chain;
 * reconciliation (`Reconciler`): the operators' database compared with the chain, the safe
   differences repaired by the issuer's own functions;
-* the ``certledger audit …`` commands (`audit.cli.audit_app`), set up by `AuditSettings`.
+* the ``certledger audit …`` commands (`audit.cli.audit_app`), set up by `AuditSettings`;
+* the rows all of these hand out (`Out` and its subclasses: `ChainBatchOut`, `TrustOut`,
+  `LogSummary`, `ReconciliationOut`, …): pydantic models with camelCase JSON names, printed by the
+  commands and returned as they are by the wallet's routes.
 
 Exceptions raised here all derive from `AuditError`, itself a `VerifierError`::
 
@@ -56,7 +59,15 @@ from audit._indexer import (
     indexed_blocks,
     unpack_indexes,
 )
-from audit._logaudit import Checkpoint, LogAudit
+from audit._logaudit import (
+    CheckpointOut,
+    ConsistencyOut,
+    InclusionOut,
+    LogActivityRow,
+    LogAudit,
+    LogEntryOut,
+    LogSummary,
+)
 from audit._models import (
     AccessLogEntry,
     AccessLogNode,
@@ -67,25 +78,33 @@ from audit._models import (
     log_anchors,
     reconciliations,
 )
+from audit._out import Out
 from audit._reconcile import (
     KINDS,
     REPAIRABLE,
     STUCK_AFTER,
-    Difference,
+    DifferenceOut,
     Reconciler,
     ReconcileReport,
+    ReconciliationOut,
     latest_reconciliation,
     recent_reconciliations,
 )
 from audit._reports import (
     GROUPINGS,
-    AnchorRow,
-    BatchRow,
+    ChainAnchorOut,
     ChainAudit,
-    IssuanceRow,
+    ChainBatchOut,
+    IssuanceRowOut,
+    KeyOut,
+    LogOperatorsOut,
+    OfficeOut,
     ProofCheck,
-    StatusRow,
-    TrustState,
+    RegistryEventOut,
+    StatusChangeOut,
+    StatusCountOut,
+    TrustOut,
+    TypeWindowOut,
     period_bounds,
     reason_label,
 )
@@ -101,34 +120,47 @@ __all__ = [
     "STUCK_AFTER",
     "AccessLogEntry",
     "AccessLogNode",
-    "AnchorRow",
     "AuditConfigError",
     "AuditContext",
     "AuditError",
     "AuditQueryError",
     "AuditSettings",
-    "BatchRow",
+    "ChainAnchorOut",
     "ChainAudit",
+    "ChainBatchOut",
     "ChainIndex",
-    "Checkpoint",
-    "Difference",
+    "CheckpointOut",
+    "ConsistencyOut",
+    "DifferenceOut",
+    "InclusionOut",
     "IndexReadError",
-    "IssuanceRow",
+    "IssuanceRowOut",
+    "KeyOut",
+    "LogActivityRow",
     "LogAnchorRecord",
     "LogAnchorer",
     "LogAudit",
     "LogCheck",
     "LogEntryNotFoundError",
+    "LogEntryOut",
     "LogEvent",
     "LogNotAnchoredError",
+    "LogOperatorsOut",
+    "LogSummary",
+    "OfficeOut",
+    "Out",
     "ProofCheck",
     "Pseudonyms",
     "ReconcileReport",
     "Reconciler",
+    "ReconciliationOut",
     "ReconciliationRecord",
-    "StatusRow",
+    "RegistryEventOut",
+    "StatusChangeOut",
+    "StatusCountOut",
     "SyncReport",
-    "TrustState",
+    "TrustOut",
+    "TypeWindowOut",
     "access_log",
     "access_log_nodes",
     "append_events",

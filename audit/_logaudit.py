@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,12 +16,12 @@ from sqlalchemy.engine import Engine
 from audit._accesslog import LogCheck, check_log, entry_proof, log_size, root_at, sizes_proof
 from audit._errors import AuditQueryError, LogEntryNotFoundError, LogNotAnchoredError
 from audit._models import access_log, access_log_nodes, log_anchors
+from audit._out import Hex, Row
 from ledger import (
     ACCESS_LOG_ID,
     BEIJING,
     AccessLogAnchorClient,
     LogTreeError,
-    hex0x,
     log_leaf_hash,
     verify_consistency,
     verify_inclusion,
@@ -41,23 +40,63 @@ def _china_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=BEIJING)
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """An anchored size and root of the log."""
+class CheckpointOut(Row):
+    """A size and root of the log anchored on chain."""
 
     size: int
-    root: bytes
-    transaction: bytes
+    root: Hex
+    transaction: Hex
     block: int
 
-    def to_json(self) -> dict[str, Any]:
-        """The checkpoint in API responses."""
-        return {
-            "size": self.size,
-            "root": hex0x(self.root),
-            "transaction": hex0x(self.transaction),
-            "block": self.block,
-        }
+
+class LogSummary(Row):
+    """The access log now, and its anchored checkpoints."""
+
+    log_id: Hex
+    size: int
+    root: Hex
+    anchors: list[CheckpointOut]
+
+
+class LogActivityRow(Row):
+    """Log events of one kind on one day."""
+
+    day: str
+    event: str
+    count: int
+
+
+class LogEntryOut(Row):
+    """A log entry as stored."""
+
+    seq: int
+    entry: dict[str, Any]
+    leaf_hash: Hex
+
+
+class InclusionOut(Row):
+    """The proof that an entry is in the log of a given size."""
+
+    seq: int
+    size: int
+    entry: dict[str, Any]
+    leaf_hash: Hex
+    proof: list[Hex]
+    root: Hex
+    anchored_root: Hex | None
+    verified: bool
+
+
+class ConsistencyOut(Row):
+    """The proof that the log at `second` entries extends the log at `first`."""
+
+    first: int
+    second: int
+    first_root: Hex
+    second_root: Hex
+    proof: list[Hex]
+    anchored_roots: list[Hex | None]
+    verified: bool
 
 
 class LogAudit:
@@ -75,14 +114,14 @@ class LogAudit:
         self.anchors = anchors
         self.log_id = log_id
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> LogSummary:
         """The log's size and root now, and its anchored checkpoints (newest first)."""
         with self.reader.connect() as connection:
             size = log_size(connection)
             root = root_at(connection, size)
             anchors = [
-                Checkpoint(*row).to_json()
-                for row in connection.execute(
+                CheckpointOut(size=at, root=bytes(anchored), transaction=bytes(transaction), block=block)
+                for at, anchored, transaction, block in connection.execute(
                     sa.select(
                         log_anchors.c.size,
                         log_anchors.c.root,
@@ -91,9 +130,9 @@ class LogAudit:
                     ).order_by(log_anchors.c.size.desc())
                 ).all()
             ]
-        return {"logId": hex0x(self.log_id), "size": size, "root": hex0x(root), "anchors": anchors}
+        return LogSummary(log_id=self.log_id, size=size, root=root, anchors=anchors)
 
-    def entries(self, *, start: int, limit: int) -> list[dict[str, Any]]:
+    def entries(self, *, start: int, limit: int) -> list[LogEntryOut]:
         """Entries from `start`, as stored: pseudonymous JSON and leaf hash."""
         with self.reader.connect() as connection:
             rows = connection.execute(
@@ -103,10 +142,10 @@ class LogAudit:
                 .limit(limit)
             ).all()
         return [
-            {"seq": seq, "entry": json.loads(entry), "leafHash": hex0x(leaf)} for seq, entry, leaf in rows
+            LogEntryOut(seq=seq, entry=json.loads(entry), leaf_hash=bytes(leaf)) for seq, entry, leaf in rows
         ]
 
-    def activity(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+    def activity(self, *, start: date | None = None, end: date | None = None) -> list[LogActivityRow]:
         """Log events counted per day (China time) and kind, oldest day first: grants made,
         redeemed, revoked and refused. The entries carry no personal data; only their kind and
         time are read."""
@@ -126,10 +165,11 @@ class LogAudit:
                     counts[_china_day(parsed["time"]), parsed["event"]] += 1
                 after = rows[-1][0]
         return [
-            {"day": day, "event": event, "count": count} for (day, event), count in sorted(counts.items())
+            LogActivityRow(day=day, event=event, count=count)
+            for (day, event), count in sorted(counts.items())
         ]
 
-    def inclusion(self, seq: int, size: int | None) -> dict[str, Any]:
+    def inclusion(self, seq: int, size: int | None) -> InclusionOut:
         """The proof that entry `seq` is in the log of `size` entries (the latest anchored size by
         default), with the root the chain holds for that size.
 
@@ -149,19 +189,19 @@ class LogAudit:
                 raise AuditQueryError(str(error)) from None
         anchored = self.anchors().root_at(self.log_id, size)
         leaf = log_leaf_hash(row)
-        return {
-            "seq": seq,
-            "size": size,
-            "entry": json.loads(row),
-            "leafHash": hex0x(leaf),
-            "proof": [hex0x(node) for node in proof],
-            "root": hex0x(root),
-            "anchoredRoot": hex0x(anchored) if anchored else None,
-            "verified": anchored is not None
+        return InclusionOut(
+            seq=seq,
+            size=size,
+            entry=json.loads(row),
+            leaf_hash=leaf,
+            proof=proof,
+            root=root,
+            anchored_root=anchored or None,
+            verified=anchored is not None
             and verify_inclusion(leaf, seq, size=size, proof=proof, root=anchored),
-        }
+        )
 
-    def consistency(self, first: int, second: int) -> dict[str, Any]:
+    def consistency(self, first: int, second: int) -> ConsistencyOut:
         """The proof that the log at `second` entries extends the log at `first`; `AuditQueryError`
         unless ``0 < first <= second`` and the log can prove it."""
         if not 0 < first <= second:
@@ -174,18 +214,18 @@ class LogAudit:
                 raise AuditQueryError(str(error)) from None
         client = self.anchors()
         anchored = (client.root_at(self.log_id, first), client.root_at(self.log_id, second))
-        return {
-            "first": first,
-            "second": second,
-            "firstRoot": hex0x(first_root),
-            "secondRoot": hex0x(second_root),
-            "proof": [hex0x(node) for node in proof],
-            "anchoredRoots": [hex0x(root) if root else None for root in anchored],
-            "verified": None not in anchored
+        return ConsistencyOut(
+            first=first,
+            second=second,
+            first_root=first_root,
+            second_root=second_root,
+            proof=proof,
+            anchored_roots=[root or None for root in anchored],
+            verified=None not in anchored
             and verify_consistency(
                 first, second, old_root=anchored[0] or b"", new_root=anchored[1] or b"", proof=proof
             ),
-        }
+        )
 
     def check(self) -> LogCheck:
         """Recomputes the whole log from its entries and compares it with every root on chain."""

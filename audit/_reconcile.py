@@ -58,11 +58,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import Field, computed_field
 from sqlalchemy.engine import Engine
 
 from audit._accesslog import check_log
 from audit._indexer import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
 from audit._models import access_log, access_log_nodes, reconciliations
+from audit._out import IsoTime, Out
 from issuer import (
     ANCHORING_LEASE_PREFIX,
     CHAIN_STATUS,
@@ -116,45 +118,41 @@ _STATUS_AFTER = {
 """The status on chain after each action of the index's status changes (`audit._indexer`)."""
 
 
-@dataclass(slots=True)
-class Difference:
+class DifferenceOut(Out):
     """One difference between the database and the chain."""
 
     kind: str
     subject: str
     detail: str
-    repaired: bool = False
+    repaired: bool
 
     @property
     def repairable(self) -> bool:
         """Whether ``--repair`` may fix this kind (it may still find a case it cannot)."""
         return self.kind in REPAIRABLE
 
-    def to_json(self) -> dict[str, Any]:
-        """The difference as stored and served."""
-        return {"kind": self.kind, "subject": self.subject, "detail": self.detail, "repaired": self.repaired}
 
-
-@dataclass(slots=True)
-class ReconcileReport:
+class ReconcileReport(Out):
     """What one reconciliation found and did."""
 
     id: str
-    started_at: datetime
-    finished_at: datetime | None = None
+    started_at: IsoTime
+    finished_at: IsoTime | None = None
     repair: bool = False
     indexed_to: int = -1
     batches_checked: int = 0
     certificates_checked: int = 0
     log_entries_checked: int = 0
-    differences: list[Difference] = field(default_factory=list)
+    differences: list[DifferenceOut] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def counts(self) -> dict[str, int]:
         """Differences per kind, every kind listed."""
         found = Counter(difference.kind for difference in self.differences)
         return {kind: found.get(kind, 0) for kind in KINDS}
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def repaired(self) -> int:
         """How many differences were repaired."""
@@ -165,21 +163,22 @@ class ReconcileReport:
         """Whether the database and the chain agree."""
         return not self.differences
 
-    def to_json(self) -> dict[str, Any]:
-        """The report as stored and served."""
-        return {
-            "id": self.id,
-            "startedAt": self.started_at.isoformat(),
-            "finishedAt": None if self.finished_at is None else self.finished_at.isoformat(),
-            "repair": self.repair,
-            "indexedTo": self.indexed_to,
-            "batchesChecked": self.batches_checked,
-            "certificatesChecked": self.certificates_checked,
-            "logEntriesChecked": self.log_entries_checked,
-            "counts": self.counts,
-            "repaired": self.repaired,
-            "differences": [difference.to_json() for difference in self.differences],
-        }
+
+class ReconciliationOut(Out):
+    """The stored result of the last reconciliation."""
+
+    id: str
+    started_at: IsoTime
+    finished_at: IsoTime
+    repair: bool
+    indexed_to: int
+    batches_checked: int
+    certificates_checked: int
+    log_entries_checked: int
+    differences: int
+    repaired: int
+    counts: dict[str, int]
+    details: list[DifferenceOut]
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,31 +336,40 @@ class Reconciler:
             if chain is None:
                 findings.vanished.append(batch)
                 report.differences.append(
-                    Difference(
-                        "batch_not_on_chain",
-                        hex0x(batch.root),
-                        f"the database has this batch of {rows} certificates as anchored; "
-                        "the chain has no such root",
+                    DifferenceOut(
+                        kind="batch_not_on_chain",
+                        subject=hex0x(batch.root),
+                        detail=(
+                            f"the database has this batch of {rows} certificates as anchored; "
+                            "the chain has no such root"
+                        ),
+                        repaired=False,
                     )
                 )
             elif chain.count != batch.count or rows != chain.count:
                 report.differences.append(
-                    Difference(
-                        "count_mismatch",
-                        hex0x(batch.root),
-                        f"batch {chain.batch_id} holds {chain.count} certificates on chain; the database "
-                        f"records {batch.count} and holds {rows} certificate rows for it",
+                    DifferenceOut(
+                        kind="count_mismatch",
+                        subject=hex0x(batch.root),
+                        detail=(
+                            f"batch {chain.batch_id} holds {chain.count} certificates on chain; the database "
+                            f"records {batch.count} and holds {rows} certificate rows for it"
+                        ),
+                        repaired=False,
                     )
                 )
         known = {batch.root for batch in stored}
         for root, chain in sorted(on_chain.items(), key=lambda item: item[1].batch_id):
             if chain.office_id in offices and root not in known:
                 report.differences.append(
-                    Difference(
-                        "batch_not_in_database",
-                        hex0x(root),
-                        f"batch {chain.batch_id} of office {chain.office_id} ({chain.count} certificates of "
-                        f"type {chain.type_id}) is anchored on chain; the database has no such batch",
+                    DifferenceOut(
+                        kind="batch_not_in_database",
+                        subject=hex0x(root),
+                        detail=(
+                            f"batch {chain.batch_id} of office {chain.office_id} ({chain.count} certificates "
+                            f"of type {chain.type_id}) is anchored on chain; the database has no such batch"
+                        ),
+                        repaired=False,
                     )
                 )
         return findings
@@ -395,23 +403,29 @@ class Reconciler:
             if chain is not None:
                 findings.unrecorded.append(batch)
                 report.differences.append(
-                    Difference(
-                        "batch_sent_unrecorded",
-                        hex0x(batch.root),
-                        f"the chain has this root anchored as batch {chain.batch_id} in block "
-                        f"{chain.block_number}; the database has its {rows} certificates still sending, "
-                        f"and {why}: --repair records it anchored",
+                    DifferenceOut(
+                        kind="batch_sent_unrecorded",
+                        subject=hex0x(batch.root),
+                        detail=(
+                            f"the chain has this root anchored as batch {chain.batch_id} in block "
+                            f"{chain.block_number}; the database has its {rows} certificates still sending, "
+                            f"and {why}: --repair records it anchored"
+                        ),
+                        repaired=False,
                     )
                 )
             else:
                 findings.stuck.append(batch)
                 report.differences.append(
-                    Difference(
-                        "batch_stuck_sending",
-                        hex0x(batch.root),
-                        f"the database has this batch of {rows} certificates sending, the chain does not "
-                        f"have its root, and {why}: --repair sends it with the issuer key, "
-                        "or start `certledger worker`",
+                    DifferenceOut(
+                        kind="batch_stuck_sending",
+                        subject=hex0x(batch.root),
+                        detail=(
+                            f"the database has this batch of {rows} certificates sending, the chain does not "
+                            f"have its root, and {why}: --repair sends it with the issuer key, "
+                            "or start `certledger worker`"
+                        ),
+                        repaired=False,
                     )
                 )
 
@@ -450,11 +464,14 @@ class Reconciler:
                 ):
                     broken[batch_id].append(certificate_id)
                     report.differences.append(
-                        Difference(
-                            "proof_mismatch",
-                            certificate_id,
-                            f"the stored proof of leaf {index} does not lead to "
-                            f"the root {hex0x(root)} on chain",
+                        DifferenceOut(
+                            kind="proof_mismatch",
+                            subject=certificate_id,
+                            detail=(
+                                f"the stored proof of leaf {index} does not lead to "
+                                f"the root {hex0x(root)} on chain"
+                            ),
+                            repaired=False,
                         )
                     )
         report.certificates_checked = checked
@@ -501,11 +518,14 @@ class Reconciler:
                 continue
             if actual != expected:
                 report.differences.append(
-                    Difference(
-                        "status_mismatch",
-                        certificate_id,
-                        f"the database has it {status}, the chain {actual.name.lower()} "
-                        f"(leaf {index} of {hex0x(root)})",
+                    DifferenceOut(
+                        kind="status_mismatch",
+                        subject=certificate_id,
+                        detail=(
+                            f"the database has it {status}, the chain {actual.name.lower()} "
+                            f"(leaf {index} of {hex0x(root)})"
+                        ),
+                        repaired=False,
                     )
                 )
 
@@ -535,7 +555,12 @@ class Reconciler:
         report.log_entries_checked = check.size
         for problem in check.problems:
             report.differences.append(
-                Difference("log_root_mismatch", f"log {hex0x(self.log_id)[:10]}…", problem)
+                DifferenceOut(
+                    kind="log_root_mismatch",
+                    subject=f"log {hex0x(self.log_id)[:10]}…",
+                    detail=problem,
+                    repaired=False,
+                )
             )
 
     # ---------------------------------------------------------------- repairs
@@ -606,7 +631,9 @@ class Reconciler:
     # ---------------------------------------------------------------- storage
 
     def _store(self, report: ReconcileReport) -> None:
-        details = [difference.to_json() for difference in report.differences[:STORED_DIFFERENCES]]
+        details = [
+            difference.model_dump(mode="json") for difference in report.differences[:STORED_DIFFERENCES]
+        ]
         with self.engine.begin() as connection:
             connection.execute(
                 sa.insert(reconciliations).values(
@@ -626,13 +653,13 @@ class Reconciler:
             )
 
 
-def latest_reconciliation(engine: Engine) -> dict[str, Any] | None:
+def latest_reconciliation(engine: Engine) -> ReconciliationOut | None:
     """The stored result of the last reconciliation, or None before the first."""
     found = recent_reconciliations(engine, 1)
     return found[0] if found else None
 
 
-def recent_reconciliations(engine: Engine, limit: int) -> list[dict[str, Any]]:
+def recent_reconciliations(engine: Engine, limit: int) -> list[ReconciliationOut]:
     """The stored results of the last `limit` reconciliations, newest first."""
     r = reconciliations.c
     with engine.connect() as connection:
@@ -644,21 +671,21 @@ def recent_reconciliations(engine: Engine, limit: int) -> list[dict[str, Any]]:
     return [_stored(row) for row in rows]
 
 
-def _stored(row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "startedAt": row["started_at"].isoformat(),
-        "finishedAt": row["finished_at"].isoformat(),
-        "repair": bool(row["repair"]),
-        "indexedTo": int(row["indexed_to"]),
-        "batchesChecked": int(row["batches_checked"]),
-        "certificatesChecked": int(row["certificates_checked"]),
-        "logEntriesChecked": int(row["log_entries_checked"]),
-        "differences": int(row["differences"]),
-        "repaired": int(row["repaired"]),
-        "counts": json.loads(row["counts"]),
-        "details": json.loads(row["details"]),
-    }
+def _stored(row: Any) -> ReconciliationOut:
+    return ReconciliationOut(
+        id=row["id"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        repair=bool(row["repair"]),
+        indexed_to=int(row["indexed_to"]),
+        batches_checked=int(row["batches_checked"]),
+        certificates_checked=int(row["certificates_checked"]),
+        log_entries_checked=int(row["log_entries_checked"]),
+        differences=int(row["differences"]),
+        repaired=int(row["repaired"]),
+        counts=json.loads(row["counts"]),
+        details=[DifferenceOut.model_validate(detail) for detail in json.loads(row["details"])],
+    )
 
 
 def _mark_repaired(report: ReconcileReport, kind: str, subjects: set[str]) -> None:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import Field
 
 from audit._errors import AuditQueryError
 from audit._indexer import (
@@ -25,6 +26,7 @@ from audit._indexer import (
     chain_status_changes,
     indexed_blocks,
 )
+from audit._out import ChainTime, Hex, Out, Row, chain_time
 from ledger import (
     BEIJING,
     LogTreeError,
@@ -41,9 +43,7 @@ GROUPINGS: tuple[Grouping, ...] = ("office", "type", "day", "month")
 
 def _time(seconds: int | None) -> str | None:
     """A chain time as ISO 8601 in China Standard Time."""
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, BEIJING).isoformat()
+    return None if seconds is None else chain_time(seconds)
 
 
 def reason_label(code: int) -> str:
@@ -72,233 +72,176 @@ def period_bounds(start: date | None, end: date | None) -> tuple[int | None, int
     return lower, upper
 
 
-@dataclass(frozen=True, slots=True)
-class IssuanceRow:
-    """Batches and certificates anchored in one group (an office, a type, a day or a month)."""
+class IssuanceRowOut(Row):
+    """Batches and certificates anchored in one group."""
 
     group: str
     label: str
     batches: int
     certificates: int
 
-    def to_json(self) -> dict[str, Any]:
-        """The row for JSON output."""
-        return {
-            "group": self.group,
-            "label": self.label,
-            "batches": self.batches,
-            "certificates": self.certificates,
-        }
 
-
-@dataclass(frozen=True, slots=True)
-class BatchRow:
-    """One anchored batch."""
+class ChainBatchOut(Row):
+    """A batch anchored on chain."""
 
     batch_id: int
-    root: bytes
+    root: Hex
     office_id: int
     type_id: int
     count: int
     key: str
     block: int
-    time: int
-    transaction: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        """The row for JSON output."""
-        return {
-            "batchId": self.batch_id,
-            "root": hex0x(self.root),
-            "officeId": self.office_id,
-            "typeId": self.type_id,
-            "count": self.count,
-            "key": self.key,
-            "block": self.block,
-            "time": _time(self.time),
-            "transaction": hex0x(self.transaction),
-        }
+    time: ChainTime
+    transaction: Hex
 
 
-@dataclass(frozen=True, slots=True)
-class StatusRow:
-    """One revocation, suspension or reinstatement on chain."""
+class StatusChangeOut(Row):
+    """A revocation, suspension or reinstatement on chain."""
 
     block: int
-    time: int
-    action: str
+    time: ChainTime
+    action: Literal["revoked", "suspended", "reinstated"]
     reason: int
+    reason_label: str
     batch_id: int
     office_id: int | None
     certificates: int
-    root: bytes
+    root: Hex
     by: str
-    transaction: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        """The row for JSON output."""
-        return {
-            "block": self.block,
-            "time": _time(self.time),
-            "action": self.action,
-            "reason": self.reason,
-            "reasonLabel": reason_label(self.reason),
-            "batchId": self.batch_id,
-            "officeId": self.office_id,
-            "certificates": self.certificates,
-            "root": hex0x(self.root),
-            "by": self.by,
-            "transaction": hex0x(self.transaction),
-        }
+    transaction: Hex
 
 
-@dataclass(slots=True)
-class TrustOffice:
-    """An office as the registry knew it at a block."""
+class StatusCountOut(Row):
+    """Status changes of one action and reason."""
+
+    action: str
+    reason: int
+    reason_label: str
+    changes: int
+    certificates: int
+
+
+class TypeWindowOut(Out):  # not frozen: the registry's replay (`_Registry`) updates it
+    """A window in which an office could issue a type; `until` None while open."""
+
+    type_id: int
+    start: ChainTime | None = Field(alias="from")
+    until: ChainTime | None
+
+
+class OfficeOut(Out):  # not frozen: the registry's replay (`_Registry`) updates it
+    """An office as the registry knew it."""
 
     office_id: int
     region_code: int
     display_name: str
     registered_block: int
-    registered_at: int
-    suspended_from: int | None = None
-    types: dict[int, list[tuple[int | None, int | None]]] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The office for JSON output, windows as ``[from, until)`` (None: open)."""
-        return {
-            "officeId": self.office_id,
-            "regionCode": self.region_code,
-            "displayName": self.display_name,
-            "registeredBlock": self.registered_block,
-            "registeredAt": _time(self.registered_at),
-            "suspendedFrom": _time(self.suspended_from),
-            "types": [
-                {"typeId": type_id, "from": _time(start), "until": _time(until)}
-                for type_id, windows in sorted(self.types.items())
-                for start, until in windows
-            ],
-        }
+    registered_at: ChainTime | None
+    suspended_from: ChainTime | None
+    types: list[TypeWindowOut]
 
 
-@dataclass(slots=True)
-class TrustKey:
-    """A signing key as the registry knew it at a block."""
+class KeyOut(Out):  # not frozen: the registry's replay (`_Registry`) updates it
+    """A signing key as the registry knew it."""
 
     key: str
     office_id: int
     key_id: int
-    valid_from: int | None
-    valid_until: int | None
+    valid_from: ChainTime | None
+    valid_until: ChainTime | None
     added_block: int
 
-    def to_json(self) -> dict[str, Any]:
-        """The key for JSON output."""
-        return {
-            "key": self.key,
-            "officeId": self.office_id,
-            "keyId": self.key_id,
-            "validFrom": _time(self.valid_from),
-            "validUntil": _time(self.valid_until),
-            "addedBlock": self.added_block,
-        }
+
+class LogOperatorsOut(Row):
+    """Who may append to one access log."""
+
+    log_id: str
+    operators: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryEvent:
-    """One change of the registry (or of the access log's operators)."""
+class RegistryEventOut(Row):
+    """One change of the registry."""
 
     block: int
-    time: int
+    time: ChainTime | None
     event: str
     subject: str
     detail: str
 
-    def to_json(self) -> dict[str, Any]:
-        """The change for JSON output."""
-        return {
-            "block": self.block,
-            "time": _time(self.time),
-            "event": self.event,
-            "subject": self.subject,
-            "detail": self.detail,
-        }
 
-
-@dataclass(slots=True)
-class TrustState:
-    """The issuer registry replayed up to and including `block`."""
+class TrustOut(Row):
+    """The issuer registry as of a block, and its history up to it."""
 
     block: int
-    block_time: int | None
+    block_time: ChainTime | None
     governor: str
-    offices: dict[int, TrustOffice] = field(default_factory=dict)
-    keys: dict[str, TrustKey] = field(default_factory=dict)
-    log_operators: dict[str, list[str]] = field(default_factory=dict)  # log id → operators
-    history: list[RegistryEvent] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The state for JSON output."""
-        return {
-            "block": self.block,
-            "blockTime": _time(self.block_time),
-            "governor": self.governor,
-            "offices": [office.to_json() for _, office in sorted(self.offices.items())],
-            "keys": [key.to_json() for key in sorted(self.keys.values(), key=lambda k: k.key_id)],
-            "logOperators": [
-                {"logId": log_id, "operators": sorted(operators)}
-                for log_id, operators in sorted(self.log_operators.items())
-            ],
-            "history": [event.to_json() for event in self.history],
-        }
+    offices: list[OfficeOut]
+    keys: list[KeyOut]
+    log_operators: list[LogOperatorsOut]
+    history: list[RegistryEventOut]
 
 
-@dataclass(frozen=True, slots=True)
-class AnchorRow:
+class ChainAnchorOut(Row):
     """A checkpoint of an access log anchored on chain."""
 
-    log_id: bytes
+    log_id: Hex
     size: int
-    root: bytes
+    root: Hex
     sequence: int
     operator: str
     block: int
-    time: int
-    transaction: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        """The row for JSON output."""
-        return {
-            "logId": hex0x(self.log_id),
-            "size": self.size,
-            "root": hex0x(self.root),
-            "sequence": self.sequence,
-            "operator": self.operator,
-            "block": self.block,
-            "time": _time(self.time),
-            "transaction": hex0x(self.transaction),
-        }
+    time: ChainTime
+    transaction: Hex
 
 
-@dataclass(frozen=True, slots=True)
-class ProofCheck:
+class ProofCheck(Row):
     """A log proof checked against the roots anchored on chain."""
 
     kind: Literal["inclusion", "consistency"]
     sizes: tuple[int, ...]
-    anchored_roots: tuple[bytes | None, ...]
+    anchored_roots: tuple[Hex | None, ...]
     verified: bool
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
-        """The check for JSON output."""
-        return {
-            "kind": self.kind,
-            "sizes": list(self.sizes),
-            "anchoredRoots": [None if root is None else hex0x(root) for root in self.anchored_roots],
-            "verified": self.verified,
-            "reason": self.reason,
-        }
+
+@dataclass(slots=True)
+class _Registry:
+    """The issuer registry while its events are replayed: offices and keys change as they come."""
+
+    governor: str
+    offices: dict[int, OfficeOut] = field(default_factory=dict)
+    # office id → type id → the windows in which the office could issue the type
+    windows: dict[int, dict[int, list[TypeWindowOut]]] = field(default_factory=dict)
+    keys: dict[str, KeyOut] = field(default_factory=dict)
+    log_operators: dict[str, list[str]] = field(default_factory=dict)  # log id → operators
+    history: list[RegistryEventOut] = field(default_factory=list)
+
+    def state(self, block: int, block_time: int | None) -> TrustOut:
+        """The registry as replayed, offices by id, keys by key id, windows by type."""
+        offices = [
+            office.model_copy(
+                update={
+                    "types": [
+                        window
+                        for _, windows in sorted(self.windows.get(office_id, {}).items())
+                        for window in windows
+                    ]
+                }
+            )
+            for office_id, office in sorted(self.offices.items())
+        ]
+        return TrustOut(
+            block=block,
+            block_time=block_time,
+            governor=self.governor,
+            offices=offices,
+            keys=sorted(self.keys.values(), key=lambda key: key.key_id),
+            log_operators=[
+                LogOperatorsOut(log_id=log_id, operators=sorted(operators))
+                for log_id, operators in sorted(self.log_operators.items())
+            ],
+            history=self.history,
+        )
 
 
 class ChainAudit:
@@ -317,7 +260,7 @@ class ChainAudit:
         office_id: int | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[BatchRow]:
+    ) -> list[ChainBatchOut]:
         """Batches anchored in the period, oldest first."""
         lower, upper = period_bounds(start, end)
         c = chain_batches.c
@@ -339,23 +282,23 @@ class ChainAudit:
             query = query.limit(limit).offset(offset)
         with self.index.connect() as connection:
             return [
-                BatchRow(
-                    int(r[0]),
-                    bytes(r[1]),
-                    int(r[2]),
-                    int(r[3]),
-                    int(r[4]),
-                    r[5],
-                    int(r[6]),
-                    int(r[7]),
-                    bytes(r[8]),
+                ChainBatchOut(
+                    batch_id=int(r[0]),
+                    root=bytes(r[1]),
+                    office_id=int(r[2]),
+                    type_id=int(r[3]),
+                    count=int(r[4]),
+                    key=r[5],
+                    block=int(r[6]),
+                    time=int(r[7]),
+                    transaction=bytes(r[8]),
                 )
                 for r in connection.execute(query)
             ]
 
     def issuance(
         self, *, start: date | None = None, end: date | None = None, by: Grouping = "office"
-    ) -> list[IssuanceRow]:
+    ) -> list[IssuanceRowOut]:
         """Batches and certificates anchored in the period, per office, type, day or month."""
         if by not in GROUPINGS:
             raise AuditQueryError(f"issuance is grouped by one of {', '.join(GROUPINGS)}, not {by!r}")
@@ -378,7 +321,7 @@ class ChainAudit:
                 totals[key][1] += int(count)
             names = self._office_names(connection) if by == "office" else {}
         return [
-            IssuanceRow(
+            IssuanceRowOut(
                 group=str(key),
                 label=names.get(key, "") if by == "office" else (f"type {key}" if by == "type" else str(key)),
                 batches=batches,
@@ -396,7 +339,7 @@ class ChainAudit:
         end: date | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[StatusRow]:
+    ) -> list[StatusChangeOut]:
         """Revocations, suspensions and reinstatements in the period, oldest first."""
         lower, upper = period_bounds(start, end)
         s = chain_status_changes.c
@@ -421,41 +364,42 @@ class ChainAudit:
             query = query.limit(limit).offset(offset)
         with self.index.connect() as connection:
             return [
-                StatusRow(
-                    int(r[0]),
-                    int(r[1]),
-                    r[2],
-                    int(r[3]),
-                    int(r[4]),
-                    None if r[5] is None else int(r[5]),
-                    int(r[6]),
-                    bytes(r[7]),
-                    r[8],
-                    bytes(r[9]),
+                StatusChangeOut(
+                    block=int(r[0]),
+                    time=int(r[1]),
+                    action=r[2],
+                    reason=int(r[3]),
+                    reason_label=reason_label(int(r[3])),
+                    batch_id=int(r[4]),
+                    office_id=None if r[5] is None else int(r[5]),
+                    certificates=int(r[6]),
+                    root=bytes(r[7]),
+                    by=r[8],
+                    transaction=bytes(r[9]),
                 )
                 for r in connection.execute(query)
             ]
 
-    def status_summary(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+    def status_summary(self, *, start: date | None = None, end: date | None = None) -> list[StatusCountOut]:
         """Status changes in the period counted per action and reason code."""
         totals: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
         for row in self.status_changes(start=start, end=end):
             totals[row.action, row.reason][0] += 1
             totals[row.action, row.reason][1] += row.certificates
         return [
-            {
-                "action": action,
-                "reason": reason,
-                "reasonLabel": reason_label(reason),
-                "changes": changes,
-                "certificates": certificates,
-            }
+            StatusCountOut(
+                action=action,
+                reason=reason,
+                reason_label=reason_label(reason),
+                changes=changes,
+                certificates=certificates,
+            )
             for (action, reason), (changes, certificates) in sorted(totals.items())
         ]
 
     # ---------------------------------------------------------------- trust
 
-    def trust(self, *, block: int | None = None) -> TrustState:
+    def trust(self, *, block: int | None = None) -> TrustOut:
         """The issuer registry and the access log's operators as they were after `block` (the
         last indexed block by default)."""
         indexed_to = self.index.indexed_to()
@@ -472,20 +416,20 @@ class ChainAudit:
                 .where(r.block_number <= block)
                 .order_by(r.block_number, r.log_index)
             ).mappings()
-            state = TrustState(block=block, block_time=None, governor=self.index.deployment.governor)
+            registry = _Registry(governor=self.index.deployment.governor)
             for row in rows:
-                _apply(state, row)
-            state.block_time = connection.execute(
+                _apply(registry, row)
+            block_time = connection.execute(
                 sa.select(indexed_blocks.c.timestamp)
                 .where(indexed_blocks.c.number <= block)
                 .order_by(indexed_blocks.c.number.desc())
                 .limit(1)
             ).scalar_one_or_none()
-        return state
+        return registry.state(block, block_time)
 
     # ---------------------------------------------------------------- access
 
-    def log_anchors(self, *, log_id: bytes | None = None) -> list[AnchorRow]:
+    def log_anchors(self, *, log_id: bytes | None = None) -> list[ChainAnchorOut]:
         """Checkpoints of the access logs, oldest first."""
         a = chain_log_anchors.c
         query = sa.select(
@@ -495,8 +439,15 @@ class ChainAudit:
             query = query.where(a.log_id == log_id)
         with self.index.connect() as connection:
             return [
-                AnchorRow(
-                    bytes(r[0]), int(r[1]), bytes(r[2]), int(r[3]), r[4], int(r[5]), int(r[6]), bytes(r[7])
+                ChainAnchorOut(
+                    log_id=bytes(r[0]),
+                    size=int(r[1]),
+                    root=bytes(r[2]),
+                    sequence=int(r[3]),
+                    operator=r[4],
+                    block=int(r[5]),
+                    time=int(r[6]),
+                    transaction=bytes(r[7]),
                 )
                 for r in connection.execute(query)
             ]
@@ -520,17 +471,27 @@ class ChainAudit:
         """Whether `entry` is entry `seq` of the log of `size` entries whose root is on chain."""
         anchored = self.anchored_root(log_id, size)
         if anchored is None:
-            return ProofCheck("inclusion", (size,), (None,), False, f"no root is anchored for size {size}")
+            return ProofCheck(
+                kind="inclusion",
+                sizes=(size,),
+                anchored_roots=(None,),
+                verified=False,
+                reason=f"no root is anchored for size {size}",
+            )
         try:
             verified = verify_inclusion(log_leaf_hash(entry), seq, size=size, proof=proof, root=anchored)
         except LogTreeError as error:
-            return ProofCheck("inclusion", (size,), (anchored,), False, str(error))
+            return ProofCheck(
+                kind="inclusion", sizes=(size,), anchored_roots=(anchored,), verified=False, reason=str(error)
+            )
         reason = (
             f"entry {seq} is in the first {size} entries anchored on chain"
             if verified
             else f"the proof does not lead from entry {seq} to the root anchored for size {size}"
         )
-        return ProofCheck("inclusion", (size,), (anchored,), verified, reason)
+        return ProofCheck(
+            kind="inclusion", sizes=(size,), anchored_roots=(anchored,), verified=verified, reason=reason
+        )
 
     def check_consistency(
         self, *, log_id: bytes, first: int, second: int, proof: Sequence[bytes]
@@ -541,20 +502,32 @@ class ChainAudit:
         if missing:
             sizes = " and ".join(str(size) for size in missing)
             return ProofCheck(
-                "consistency", (first, second), roots, False, f"no root is anchored for size {sizes}"
+                kind="consistency",
+                sizes=(first, second),
+                anchored_roots=roots,
+                verified=False,
+                reason=f"no root is anchored for size {sizes}",
             )
         old_root, new_root = roots
         assert old_root is not None and new_root is not None  # noqa: S101 — checked just above
         try:
             verified = verify_consistency(first, second, old_root=old_root, new_root=new_root, proof=proof)
         except LogTreeError as error:
-            return ProofCheck("consistency", (first, second), roots, False, str(error))
+            return ProofCheck(
+                kind="consistency",
+                sizes=(first, second),
+                anchored_roots=roots,
+                verified=False,
+                reason=str(error),
+            )
         reason = (
             f"the log anchored at {second} entries extends the one anchored at {first}"
             if verified
             else f"the proof does not show that the log at {second} entries extends the one at {first}"
         )
-        return ProofCheck("consistency", (first, second), roots, verified, reason)
+        return ProofCheck(
+            kind="consistency", sizes=(first, second), anchored_roots=roots, verified=verified, reason=reason
+        )
 
     # ---------------------------------------------------------------- helpers
 
@@ -577,7 +550,7 @@ def _in_period(query: sa.Select[Any], column: Any, lower: int | None, upper: int
     return query
 
 
-def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch per event
+def _apply(state: _Registry, row: Any) -> None:  # noqa: PLR0912 — one branch per event
     """Replays one registry event onto `state`."""
     event, office_id, block, moment = (
         row["event"],
@@ -587,8 +560,14 @@ def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch
     )
     subject, detail = "", ""
     if event == "OfficeRegistered":
-        state.offices[office_id] = TrustOffice(
-            office_id, row["region_code"], row["display_name"], block, moment
+        state.offices[office_id] = OfficeOut(
+            office_id=office_id,
+            region_code=row["region_code"],
+            display_name=row["display_name"],
+            registered_block=block,
+            registered_at=moment,
+            suspended_from=None,
+            types=[],
         )
         subject, detail = f"office {office_id}", f"{row['display_name']}, region {row['region_code']}"
     elif event == "OfficeSuspended":
@@ -597,22 +576,29 @@ def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch
         subject, detail = f"office {office_id}", f"not trusted from {_time(row['time_from'])}"
     elif event == "CertificateTypeAllowed":
         if office_id in state.offices:
-            state.offices[office_id].types.setdefault(row["type_id"], []).append((row["time_from"], None))
+            state.windows.setdefault(office_id, {}).setdefault(row["type_id"], []).append(
+                TypeWindowOut(type_id=row["type_id"], start=row["time_from"], until=None)
+            )
         subject, detail = (
             f"office {office_id}",
             f"type {row['type_id']} allowed from {_time(row['time_from'])}",
         )
     elif event == "CertificateTypeWithdrawn":
-        windows = state.offices[office_id].types.get(row["type_id"], []) if office_id in state.offices else []
-        if windows and windows[-1][1] is None:
-            windows[-1] = (windows[-1][0], row["time_until"])
+        windows = state.windows.get(office_id, {}).get(row["type_id"], [])
+        if windows and windows[-1].until is None:
+            windows[-1].until = row["time_until"]
         subject, detail = (
             f"office {office_id}",
             f"type {row['type_id']} withdrawn from {_time(row['time_until'])}",
         )
     elif event == "KeyAdded":
-        state.keys[row["key"]] = TrustKey(
-            row["key"], office_id, row["key_id"], row["time_from"], row["time_until"], block
+        state.keys[row["key"]] = KeyOut(
+            key=row["key"],
+            office_id=office_id,
+            key_id=row["key_id"],
+            valid_from=row["time_from"],
+            valid_until=row["time_until"],
+            added_block=block,
         )
         until = _time(row["time_until"]) or "no end"
         subject, detail = (
@@ -637,4 +623,6 @@ def _apply(state: TrustState, row: Any) -> None:  # noqa: PLR0912 — one branch
             operators.remove(row["account"])
         subject = f"log {log_id[:10]}…"
         detail = f"operator {row['account']} {'authorized' if event == 'OperatorAuthorized' else 'revoked'}"
-    state.history.append(RegistryEvent(block, moment, event, subject, detail))
+    state.history.append(
+        RegistryEventOut(block=block, time=moment, event=event, subject=subject, detail=detail)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from audit._context import AuditContext
 from audit._errors import AuditConfigError, AuditQueryError
 from audit._indexer import DEFAULT_PAGE_SIZE, ChainIndex, SyncReport, default_index_url
 from audit._models import access_log
+from audit._out import Out
 from audit._reconcile import KINDS, REPAIRABLE, Reconciler
 from audit._reports import GROUPINGS, ChainAudit
 from audit._settings import AuditSettings
@@ -121,6 +122,11 @@ def _index_for(manifest: Path | None, *, sync: bool, quiet: bool) -> Iterator[Ch
         yield index
     finally:
         index.engine.dispose()
+
+
+def _dumped(rows: Iterable[Out]) -> list[dict[str, Any]]:
+    """The rows as their JSON objects."""
+    return [row.model_dump(mode="json") for row in rows]
 
 
 def _day(value: datetime | None) -> date | None:
@@ -247,7 +253,7 @@ def issuance_command(
         raise typer.BadParameter(f"--by is one of {', '.join(GROUPINGS)}")
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         rows = ChainAudit(index).issuance(start=_day(start), end=_day(end), by=by)
-    data = [row.to_json() for row in rows]
+    data = _dumped(rows)
     total = {"batches": sum(r.batches for r in rows), "certificates": sum(r.certificates for r in rows)}
     emit(
         f"issuance by {by}", data, as_json=as_json, csv_file=csv_file, document={"rows": data, "total": total}
@@ -270,7 +276,7 @@ def batches_command(
     """Every batch anchored over a period."""
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         rows = ChainAudit(index).batches(start=_day(start), end=_day(end), office_id=office)
-    emit("anchored batches", [row.to_json() for row in rows], as_json=as_json, csv_file=csv_file)
+    emit("anchored batches", _dumped(rows), as_json=as_json, csv_file=csv_file)
 
 
 @audit_app.command("status")
@@ -286,8 +292,8 @@ def status_command(
     """Revocations, suspensions and reinstatements over a period, with their reason codes."""
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         audit = ChainAudit(index)
-        changes = [row.to_json() for row in audit.status_changes(start=_day(start), end=_day(end))]
-        summary = audit.status_summary(start=_day(start), end=_day(end))
+        changes = _dumped(audit.status_changes(start=_day(start), end=_day(end)))
+        summary = _dumped(audit.status_summary(start=_day(start), end=_day(end)))
     columns = [
         "time",
         "block",
@@ -326,7 +332,7 @@ def trust_command(
     history up to it."""
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         state = ChainAudit(index).trust(block=block)
-    document = state.to_json()
+    document = state.model_dump(mode="json")
     history = document["history"]
     if csv_file is not None:
         write_csv(csv_file, history)
@@ -381,7 +387,7 @@ def access_command(
     identifier = _log_id(log_id)
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         audit = ChainAudit(index)
-        anchors = [row.to_json() for row in audit.log_anchors(log_id=identifier)]
+        anchors = _dumped(audit.log_anchors(log_id=identifier))
         checks = []
         if entry is not None:
             at = size if size is not None else (max((a["size"] for a in anchors), default=0) or None)
@@ -404,7 +410,7 @@ def access_command(
             with _operators_log() as connection:
                 proof = _proof(lambda: sizes_proof(connection, first, second))
             checks.append(audit.check_consistency(log_id=identifier, first=first, second=second, proof=proof))
-    results = [check.to_json() for check in checks]
+    results = _dumped(checks)
     emit(
         "access log anchors",
         anchors,
@@ -492,7 +498,7 @@ def reconcile_command(
     finally:
         index.engine.dispose()
         context.engine.dispose()
-    document = report.to_json()
+    document = report.model_dump(mode="json")
     differences = document["differences"]
     if csv_file is not None:
         write_csv(csv_file, differences)

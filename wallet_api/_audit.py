@@ -86,25 +86,25 @@ class LogAudit:
         context = self.context
         return audit.LogAudit(context.reader, lambda: context.log_anchorer.client)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> audit.LogSummary:
         """The log's size and root now, and its anchored checkpoints (newest first)."""
         return self._log.summary()
 
-    def entries(self, *, start: int, limit: int) -> list[dict[str, Any]]:
+    def entries(self, *, start: int, limit: int) -> list[audit.LogEntryOut]:
         """Entries from `start`, as stored: pseudonymous JSON and leaf hash."""
         return self._log.entries(start=start, limit=limit)
 
-    def activity(self, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+    def activity(self, *, start: date | None = None, end: date | None = None) -> list[audit.LogActivityRow]:
         """Log events counted per day (China time) and kind, oldest day first."""
         return self._log.activity(start=start, end=end)
 
-    def inclusion(self, seq: int, size: int | None) -> dict[str, Any]:
+    def inclusion(self, seq: int, size: int | None) -> audit.InclusionOut:
         """The proof that entry `seq` is in the log of `size` entries (the latest anchored size by
         default), with the root the chain holds for that size."""
         with _as_wallet_errors():
             return self._log.inclusion(seq, size)
 
-    def consistency(self, first: int, second: int) -> dict[str, Any]:
+    def consistency(self, first: int, second: int) -> audit.ConsistencyOut:
         """The proof that the log at `second` entries extends the log at `first`."""
         with _as_wallet_errors():
             return self._log.consistency(first, second)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+import audit
+
 HEX_ID = r"^[0-9a-f]{32}$"
 IDENTITY_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
@@ -23,10 +25,8 @@ class Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class Out(BaseModel):
+class Out(audit.Out):
     """A JSON response: camelCase names."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 
 
 class Problem(Out):
@@ -353,69 +353,10 @@ class HistoryEntry(Out):
     outcome: str | None
 
 
-class CheckpointOut(Out):
-    """A size and root of the log anchored on chain."""
-
-    size: int
-    root: str
-    transaction: str
-    block: int
-
-
-class LogSummary(Out):
-    """The access log now, and its anchored checkpoints."""
-
-    log_id: str
-    size: int
-    root: str
-    anchors: list[CheckpointOut]
-
-
-class LogActivityRow(Out):
-    """Log events of one kind on one day."""
-
-    day: str
-    event: str
-    count: int
-
-
 class LogActivityOut(Out):
     """Log events per day (China time) and kind, oldest day first."""
 
-    rows: list[LogActivityRow]
-
-
-class LogEntryOut(Out):
-    """A log entry as stored."""
-
-    seq: int
-    entry: dict[str, Any]
-    leaf_hash: str
-
-
-class InclusionOut(Out):
-    """The proof that an entry is in the log of a given size."""
-
-    seq: int
-    size: int
-    entry: dict[str, Any]
-    leaf_hash: str
-    proof: list[str]
-    root: str
-    anchored_root: str | None
-    verified: bool
-
-
-class ConsistencyOut(Out):
-    """The proof that the log at `second` entries extends the log at `first`."""
-
-    first: int
-    second: int
-    first_root: str
-    second_root: str
-    proof: list[str]
-    anchored_roots: list[str | None]
-    verified: bool
+    rows: list[audit.LogActivityRow]
 
 
 class LogCheckOut(Out):

@@ -107,7 +107,7 @@ def test_the_index_holds_every_event_and_the_reports_agree(fresh: World, databas
         ("suspended", 10, 1, OFFICE_A),
         ("reinstated", 20, 1, OFFICE_A),
     ]
-    summary = {(s["action"], s["reasonLabel"]): s["certificates"] for s in audit.status_summary()}
+    summary = {(s.action, s.reason_label): s.certificates for s in audit.status_summary()}
     assert summary[("revoked", "issued-in-error")] == 2
     assert summary[("suspended", "under-review")] == 1
 
@@ -132,13 +132,19 @@ def test_trust_is_the_registry_as_of_any_block(fresh: World, tmp_path: Path) -> 
     index.sync()
     audit = ChainAudit(index)
     now = audit.trust()
-    assert sorted(now.offices) == [OFFICE_A, OFFICE_B, OFFICE_C]
-    assert now.offices[OFFICE_C].suspended_from == world.suspended_from
-    assert now.offices[OFFICE_A].types == {TYPE_CONTRIBUTION: [(now.offices[OFFICE_A].registered_at, None)]}
-    retired = now.keys[world.address("retired_key")]
+    offices = {office.office_id: office for office in now.offices}
+    keys = {key.key: key for key in now.keys}
+    assert list(offices) == [OFFICE_A, OFFICE_B, OFFICE_C]
+    assert offices[OFFICE_C].suspended_from == world.suspended_from
+    assert [(t.type_id, t.start, t.until) for t in offices[OFFICE_A].types] == [
+        (TYPE_CONTRIBUTION, offices[OFFICE_A].registered_at, None)
+    ]
+    retired = keys[world.address("retired_key")]
     assert (retired.valid_from, retired.valid_until) == (world.retired_from, world.retired_at)
-    assert now.keys[world.address("office_key")].valid_until is None
-    assert now.log_operators == {"0x" + LOG_ID.hex(): [world.address("operator")]}
+    assert keys[world.address("office_key")].valid_until is None
+    assert [(o.log_id, o.operators) for o in now.log_operators] == [
+        ("0x" + LOG_ID.hex(), [world.address("operator")])
+    ]
     assert now.governor == world.deployment.governor  # the transfer was offered, not accepted
     assert now.history[-1].event == "GovernanceTransferStarted"
 
@@ -149,9 +155,10 @@ def test_trust_is_the_registry_as_of_any_block(fresh: World, tmp_path: Path) -> 
             sa.select(r.block_number).where(r.event == "KeyAdded", r.key == world.address("retired_key"))
         ).scalar_one()
     earlier = audit.trust(block=key_block)
-    assert earlier.keys[world.address("retired_key")].valid_until is None
-    assert world.address("office_key") not in earlier.keys
-    assert earlier.offices[OFFICE_C].suspended_from is None
+    earlier_keys = {key.key: key for key in earlier.keys}
+    assert earlier_keys[world.address("retired_key")].valid_until is None
+    assert world.address("office_key") not in earlier_keys
+    assert {office.office_id: office for office in earlier.offices}[OFFICE_C].suspended_from is None
     with pytest.raises(AuditQueryError, match="run `certledger audit index`"):
         audit.trust(block=index.indexed_to() + 1)
 

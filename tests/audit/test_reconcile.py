@@ -186,10 +186,10 @@ def test_one_run_finds_every_kind_of_drift_and_the_repair_leaves_only_what_canno
     assert second.repaired == 0
 
     latest = latest_reconciliation(context.engine)
-    assert latest is not None and latest["id"] == second.id
-    assert latest["counts"] == second.counts
-    assert latest["differences"] == len(second.differences)
-    stored = "\n".join(d["detail"] + d["subject"] for d in latest["details"])
+    assert latest is not None and latest.id == second.id
+    assert latest.counts == second.counts
+    assert latest.differences == len(second.differences)
+    stored = "\n".join(d.detail + d.subject for d in latest.details)
     assert not any(number in stored for number in kept + vanishing)
 
 
@@ -209,7 +209,7 @@ def test_a_clean_database_reconciles_clean_and_the_figures_agree(wallet: WalletW
     _access(world, grants_count=3)
 
     result = Reconciler(context.engine, context.chain_index).run()
-    assert result.clean, [d.to_json() for d in result.differences]
+    assert result.clean, result.differences
     assert set(result.counts) == set(KINDS)
 
     audit = ChainAudit(context.chain_index)
@@ -224,7 +224,7 @@ def test_a_clean_database_reconciles_clean_and_the_figures_agree(wallet: WalletW
         entries = log_size(connection)
     assert {int(r.group): r.certificates for r in audit.issuance(by="type")} == issued
     assert sum(r.certificates for r in audit.issuance(by="day")) == sum(issued.values())
-    summary = {(s["action"], s["reason"]): s["certificates"] for s in audit.status_summary()}
+    summary = {(s.action, s.reason): s.certificates for s in audit.status_summary()}
     assert summary == {
         ("revoked", int(Reason.ISSUED_IN_ERROR)): 2,
         ("suspended", int(Reason.UNDER_REVIEW)): 1,
@@ -245,8 +245,8 @@ def test_the_service_reconciles_by_itself(w3: Web3, chain: Any, tmp_path: Path, 
         while (found := latest_reconciliation(world.context.engine)) is None and time.monotonic() < deadline:
             time.sleep(0.1)
     assert found is not None, "no reconciliation was stored"
-    assert found["differences"] == 0
-    assert found["certificatesChecked"] == sum(len(c.certificates) for c in world.citizens)
+    assert found.differences == 0
+    assert found.certificates_checked == sum(len(c.certificates) for c in world.citizens)
     world.context.engine.dispose()
 
 
@@ -345,7 +345,7 @@ def test_a_batch_anchored_by_a_killed_worker_is_found_and_recorded(
     )
     assert _verdicts(world, numbers) == {Verdict.VALID}
     again = reconciler.run()
-    assert again.clean, [d.to_json() for d in again.differences]
+    assert again.clean, again.differences
     assert context.chain.ledger().batch_count() == sent.batch_id  # anchored once, nothing sent since
 
 
@@ -393,5 +393,5 @@ def test_a_batch_a_killed_worker_never_sent_is_found_and_sent_again(
     assert (state, chain_batch_id) == ("anchored", on_chain.batch_id)
     assert _verdicts(world, numbers) == {Verdict.VALID}
     again = repairing.run(repair=True)
-    assert again.clean, [d.to_json() for d in again.differences]
+    assert again.clean, again.differences
     assert ledger.batch_count() == before + 1

@@ -11,16 +11,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
-from audit import AuditQueryError, ChainAudit, latest_reconciliation, recent_reconciliations
+from audit import (
+    AuditQueryError,
+    ChainAudit,
+    ReconciliationOut,
+    TrustOut,
+    latest_reconciliation,
+    recent_reconciliations,
+)
 from wallet_api._errors import InvalidRequestError, NotFoundError
 from wallet_api._http import problem_responses
 from wallet_api.audit_schemas import (
     ChainAnchorsOut,
     ChainBatchesOut,
     IssuanceOut,
-    ReconciliationOut,
+    IssuanceTotal,
     StatusOut,
-    TrustOut,
 )
 from wallet_api.deps import Auditor, PageSize, Services, ServicesDep
 
@@ -69,16 +75,13 @@ def issuance(
         rows = audit.issuance(start=start, end=end, by=by)
     except AuditQueryError as error:
         raise _bad_query(error) from None
-    return IssuanceOut.model_validate(
-        {
-            "indexedTo": audit.index.indexed_to(),
-            "by": by,
-            "rows": [row.to_json() for row in rows],
-            "total": {
-                "batches": sum(row.batches for row in rows),
-                "certificates": sum(row.certificates for row in rows),
-            },
-        }
+    return IssuanceOut(
+        indexed_to=audit.index.indexed_to(),
+        by=by,
+        rows=rows,
+        total=IssuanceTotal(
+            batches=sum(row.batches for row in rows), certificates=sum(row.certificates for row in rows)
+        ),
     )
 
 
@@ -100,9 +103,7 @@ def chain_batches(
         rows = audit.batches(start=start, end=end, office_id=office, limit=limit, offset=offset)
     except AuditQueryError as error:
         raise _bad_query(error) from None
-    return ChainBatchesOut.model_validate(
-        {"indexedTo": audit.index.indexed_to(), "batches": [row.to_json() for row in rows]}
-    )
+    return ChainBatchesOut(indexed_to=audit.index.indexed_to(), batches=rows)
 
 
 @router.get("/chain/status", summary="Revocations and suspensions over a period, with reasons")
@@ -124,13 +125,7 @@ def status_changes(
         summary = audit.status_summary(start=start, end=end)
     except AuditQueryError as error:
         raise _bad_query(error) from None
-    return StatusOut.model_validate(
-        {
-            "indexedTo": audit.index.indexed_to(),
-            "changes": [row.to_json() for row in changes],
-            "summary": summary,
-        }
-    )
+    return StatusOut(indexed_to=audit.index.indexed_to(), changes=changes, summary=summary)
 
 
 @router.get("/chain/trust", summary="The issuer registry as of a block")
@@ -143,10 +138,9 @@ def trust(
     del auditor
     audit = _audit(services)
     try:
-        state = audit.trust(block=block)
+        return audit.trust(block=block)
     except AuditQueryError as error:
         raise _bad_query(error) from None
-    return TrustOut.model_validate(state.to_json())
 
 
 @router.get("/chain/log-anchors", summary="The access log's checkpoints on chain")
@@ -154,19 +148,14 @@ def log_anchors(auditor: Auditor, services: ServicesDep) -> ChainAnchorsOut:
     """Every anchored size and root, oldest first; the proofs are at ``/v1/audit/log``."""
     del auditor
     audit = _audit(services)
-    return ChainAnchorsOut.model_validate(
-        {"indexedTo": audit.index.indexed_to(), "anchors": [row.to_json() for row in audit.log_anchors()]}
-    )
+    return ChainAnchorsOut(indexed_to=audit.index.indexed_to(), anchors=audit.log_anchors())
 
 
 @router.get("/reconciliations", summary="The latest reconciliations, newest first")
 def reconciliations(auditor: Auditor, services: ServicesDep, limit: PageSize = 1) -> list[ReconciliationOut]:
     """An empty list until ``certledger audit reconcile`` has run."""
     del auditor
-    return [
-        ReconciliationOut.model_validate(row)
-        for row in recent_reconciliations(services.context.reader, limit)
-    ]
+    return recent_reconciliations(services.context.reader, limit)
 
 
 @router.get(
@@ -180,4 +169,4 @@ def latest(auditor: Auditor, services: ServicesDep) -> ReconciliationOut:
     found = latest_reconciliation(services.context.reader)
     if found is None:
         raise NotFoundError("no reconciliation has run yet", code="audit.no_reconciliation")
-    return ReconciliationOut.model_validate(found)
+    return found
