@@ -297,6 +297,10 @@ class ChainIndex:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(index_cursor.c.next_block)).scalar_one())
 
+    def built(self) -> bool:
+        """Whether the index has read the chain at least once since it was created (or rebuilt)."""
+        return self.next_block() > self.deployment.start_block
+
     def indexed_to(self) -> int:
         """The last block whose events are in the index (before the deployment block at first)."""
         return self.next_block() - 1

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import sqlalchemy as sa
@@ -21,13 +21,21 @@ from ledger import (
     ACCESS_LOG_ID,
     BEIJING,
     AccessLogAnchorClient,
+    CanonicalJSONError,
     LogTreeError,
+    canonical_json,
+    hex0x,
     log_leaf_hash,
+    parse_json,
     verify_consistency,
     verify_inclusion,
 )
 
 _PAGE = 5000  # log entries read per query when counting activity
+MAX_PROOF_FILE = 65_536
+"""The largest inclusion proof file read, in bytes: an entry is a few hundred bytes and a path
+has at most 64 hashes of 32 bytes, so a real proof is a few kilobytes."""
+_MAX_PATH = 64  # a log of 2**64 entries; the API takes sizes up to 2**53
 
 
 def _china_day(stamp: str) -> str:
@@ -258,3 +266,121 @@ class LogAudit:
         if latest is None:
             raise LogNotAnchoredError
         return int(latest)
+
+
+Step = Literal["leaf hash", "path", "root not anchored"]
+"""The steps of an offline inclusion check, in order."""
+
+
+class InclusionProofIn(Row):
+    """An inclusion proof as the API hands it out (`InclusionOut`), read from a file: only what
+    the offline check recomputes is taken; its ``anchoredRoot`` and ``verified`` are not trusted."""
+
+    seq: int
+    size: int
+    entry: dict[str, Any]
+    leaf_hash: Hex
+    proof: list[Hex]
+    root: Hex
+
+
+class OfflineInclusionCheck(Row):
+    """An inclusion proof checked with nothing but itself and the root anchored on chain."""
+
+    seq: int
+    size: int
+    verified: bool
+    failed: Step | None
+    reason: str
+    root: Hex
+    anchored_root: Hex | None
+
+
+def read_inclusion_proof(data: bytes) -> InclusionProofIn:
+    """The inclusion proof in `data` (the JSON of ``/v1/audit/log/entries/{seq}/proof``);
+    `AuditQueryError` saying what is wrong when it is too large, not JSON, or lacks a field."""
+    if len(data) > MAX_PROOF_FILE:
+        raise AuditQueryError(f"it is larger than {MAX_PROOF_FILE} bytes: not an inclusion proof")
+    try:
+        document = parse_json(data)
+    except CanonicalJSONError as error:
+        raise AuditQueryError(f"it is refused as JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise AuditQueryError("it is not a JSON object")
+    missing = [name for name in ("seq", "size", "entry", "leafHash", "proof", "root") if name not in document]
+    if missing:
+        raise AuditQueryError(
+            f"it lacks {', '.join(missing)}: give the JSON of /v1/audit/log/entries/SEQ/proof"
+        )
+    seq, size, entry, path = document["seq"], document["size"], document["entry"], document["proof"]
+    if type(seq) is not int or seq < 0:
+        raise AuditQueryError("seq is not a whole number from 0")
+    if type(size) is not int or size < 1:
+        raise AuditQueryError("size is not a whole number from 1")
+    if not isinstance(entry, dict):
+        raise AuditQueryError("entry is not a JSON object")
+    if not isinstance(path, list) or len(path) > _MAX_PATH:
+        raise AuditQueryError(f"proof is not a list of at most {_MAX_PATH} hashes")
+    return InclusionProofIn(
+        seq=seq,
+        size=size,
+        entry=entry,
+        leaf_hash=_hash32(document["leafHash"], "leafHash"),
+        proof=[_hash32(node, f"proof[{i}]") for i, node in enumerate(path)],
+        root=_hash32(document["root"], "root"),
+    )
+
+
+def _hash32(value: Any, name: str) -> bytes:
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError:
+            pass
+    raise AuditQueryError(f"{name} is not a 32-byte hash written 0x and 64 hex digits")
+
+
+def check_inclusion_offline(proof: InclusionProofIn, anchored_root: bytes | None) -> OfflineInclusionCheck:
+    """Checks `proof` step by step: its entry hashes to its leaf hash, its path leads from that
+    leaf to its root, and that root is `anchored_root`, the chain's for its size. The first step
+    that fails is named."""
+    failed, reason = _proof_problem(proof) or _anchor_problem(proof, anchored_root) or (None, "")
+    return OfflineInclusionCheck(
+        seq=proof.seq,
+        size=proof.size,
+        verified=failed is None,
+        failed=failed,
+        reason=reason
+        or f"entry {proof.seq} is in the first {proof.size} entries, whose root is anchored on chain",
+        root=proof.root,
+        anchored_root=anchored_root,
+    )
+
+
+def _proof_problem(proof: InclusionProofIn) -> tuple[Step, str] | None:
+    """What is wrong with the proof in itself: its leaf hash or its path."""
+    try:
+        leaf = log_leaf_hash(canonical_json(proof.entry))
+    except CanonicalJSONError as error:
+        return "leaf hash", f"the entry cannot be canonical JSON: {error}"
+    if leaf != proof.leaf_hash:
+        return "leaf hash", f"the entry hashes to {hex0x(leaf)}, not to the leaf hash given"
+    try:
+        leads = verify_inclusion(leaf, proof.seq, size=proof.size, proof=proof.proof, root=proof.root)
+    except LogTreeError as error:
+        return "path", f"the audit path cannot be followed: {error}"
+    if not leads:
+        return "path", f"the audit path does not lead from entry {proof.seq} to the root given"
+    return None
+
+
+def _anchor_problem(proof: InclusionProofIn, anchored_root: bytes | None) -> tuple[Step, str] | None:
+    """What is wrong with the proof's root against the chain's for its size."""
+    if anchored_root is None:
+        return "root not anchored", f"no root is anchored on chain for size {proof.size}"
+    if anchored_root != proof.root:
+        return (
+            "root not anchored",
+            f"the root given is not the one anchored on chain for size {proof.size}: {hex0x(anchored_root)}",
+        )
+    return None

@@ -29,18 +29,21 @@ kind                        what it means                                      r
                             its document root to its batch's root on chain     tree rebuilt from the
                                                                                database reaches the
                                                                                root on chain
-``status_mismatch``         revoked or suspended on one side, not the other    no: run ``certledger
-                                                                               revoke`` / ``suspend``
-                                                                               again (they ask the
-                                                                               chain first)
+``status_mismatch``         revoked or suspended on one side, not the other    yes: the chain is the
+                                                                               truth; its status and
+                                                                               reason are recorded
+                                                                               (not for a superseded
+                                                                               revision, which needs
+                                                                               revoking on chain)
 ``log_root_mismatch``       a root of the access log anchored on chain that    no: the log is append
                             the database's entries cannot reproduce            only
 ==========================  =================================================  =======================
 
 Re-anchoring is exactly once: a batch goes back to ``sending`` only when its root is not on chain,
 the worker sends the same root again, and the ledger refuses a root it already has. The repairs
-are the issuer's own functions (`complete_batch`, `requeue_batches`, `rewrite_proofs`, and the
-worker's `resend`): the worker and the reconciliation change a batch one way.
+are the issuer's own functions (`complete_batch`, `requeue_batches`, `rewrite_proofs`,
+`record_chain_status`, and the worker's `resend`): the worker and the reconciliation change a
+batch one way.
 
 Every run is stored in ``reconciliations`` (time, counts per kind, the first differences) for the
 auditor's page and API. Differences name batches by root, certificates by their random id and
@@ -77,6 +80,7 @@ from issuer import (
     complete_batch,
     lease_held,
     new_id,
+    record_chain_status,
     requeue_batches,
     rewrite_proofs,
     status_changes,
@@ -104,7 +108,13 @@ KINDS: dict[str, str] = {
     "log_root_mismatch": "a root of the access log on chain that the database cannot reproduce",
 }
 REPAIRABLE = frozenset(
-    {"batch_not_on_chain", "batch_sent_unrecorded", "batch_stuck_sending", "proof_mismatch"}
+    {
+        "batch_not_on_chain",
+        "batch_sent_unrecorded",
+        "batch_stuck_sending",
+        "proof_mismatch",
+        "status_mismatch",
+    }
 )
 STUCK_AFTER = 900.0
 """Seconds after which a batch still sending is stuck even while an anchoring lease runs."""
@@ -202,6 +212,24 @@ class _DatabaseBatch:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _ChainChange:
+    """The last status change of a certificate on chain."""
+
+    status: CertificateStatus
+    reason: int
+    block_time: int
+    transaction_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _StatusMismatch:
+    certificate_id: str
+    was: CertificateState
+    status: CertificateStatus
+    change: _ChainChange | None  # None: never changed on chain, so valid
+
+
 @dataclass(slots=True)
 class _BatchFindings:
     """The batches a repair acts on."""
@@ -266,13 +294,14 @@ class Reconciler:
             report, stored, on_chain, rows_per_batch, findings, worker_at_work=worker_at_work
         )
         broken = self._compare_proofs(report, stored, on_chain)
-        self._compare_statuses(report, stored, on_chain)
+        mismatches = self._compare_statuses(report, stored, on_chain)
         self._compare_log(report)
         if repair:
             self._requeue(report, findings.vanished)
             self._complete(report, findings.unrecorded, on_chain)
             self._resend(report, findings.stuck)
             self._rewrite_proofs(report, broken, on_chain)
+            self._record_statuses(report, mismatches)
         report.finished_at = self.clock()
         self._store(report)
         log.info(
@@ -479,26 +508,30 @@ class Reconciler:
 
     def _compare_statuses(
         self, report: ReconcileReport, stored: list[_DatabaseBatch], on_chain: dict[bytes, _ChainBatch]
-    ) -> None:
+    ) -> list[_StatusMismatch]:
+        """Compares each anchored certificate's stored status with the chain's; returns the
+        differences a repair may record."""
         roots = {
             batch.id: batch.root
             for batch in stored
             if batch.state == BatchState.ANCHORED and batch.root in on_chain
         }
-        chain_status: dict[tuple[bytes, int], CertificateStatus] = {}
+        chain_changes: dict[tuple[bytes, int], _ChainChange] = {}
         s = chain_status_changes.c
         with self.index.connect() as connection:
-            for root, action, packed in connection.execute(
-                sa.select(s.root, s.action, s.indexes).order_by(s.block_number, s.log_index)
+            for root, action, reason, packed, block_time, transaction in connection.execute(
+                sa.select(s.root, s.action, s.reason, s.indexes, s.block_time, s.transaction_hash).order_by(
+                    s.block_number, s.log_index
+                )
             ):
-                status = _STATUS_AFTER[action]
+                last = _ChainChange(_STATUS_AFTER[action], int(reason), int(block_time), bytes(transaction))
                 for index in unpack_indexes(bytes(packed)):
-                    chain_status[bytes(root), index] = status
+                    chain_changes[bytes(root), index] = last
         c = certificates.c
         settled = sa.exists().where(
             status_changes.c.certificate_id == c.id, status_changes.c.action == "revoke"
         )
-        changed_roots = {root for root, _ in chain_status}
+        changed_roots = {root for root, _ in chain_changes}
         changed_batches = [batch_id for batch_id, root in roots.items() if root in changed_roots]
         query = sa.select(c.id, c.batch_id, c.leaf_index, c.status, settled).where(
             c.batch_id.in_(list(roots)),
@@ -506,28 +539,38 @@ class Reconciler:
         )
         with self.reader.connect() as connection:
             rows = connection.execute(query).all() if roots else []
+        mismatches = []
         for certificate_id, batch_id, index, status, revoked_on_record in rows:
             if index is None:
                 continue
             root = roots[batch_id]
-            actual = chain_status.get((root, int(index)), CertificateStatus.VALID)
+            change = chain_changes.get((root, int(index)))
+            actual = CertificateStatus.VALID if change is None else change.status
             if status == CertificateState.SUPERSEDED and not revoked_on_record:
                 continue  # its revocation is still to be sent by the worker
             expected = CHAIN_STATUS.get(status)
-            if expected is None:
+            if expected is None or actual == expected:
                 continue
-            if actual != expected:
-                report.differences.append(
-                    DifferenceOut(
-                        kind="status_mismatch",
-                        subject=certificate_id,
-                        detail=(
-                            f"the database has it {status}, the chain {actual.name.lower()} "
-                            f"(leaf {index} of {hex0x(root)})"
-                        ),
-                        repaired=False,
-                    )
+            state = CertificateState(status)
+            detail = (
+                f"the database has it {status}, the chain {actual.name.lower()} "
+                f"(leaf {index} of {hex0x(root)})"
+            )
+            if state == CertificateState.SUPERSEDED:
+                detail += (
+                    "; not repaired: a later revision replaced it, so it is not made current again: "
+                    "revoke it on chain (reason superseded)"
                 )
+            else:
+                detail += (
+                    "; --repair records the chain's: where the database's was meant (a change lost "
+                    "with its blocks), run `certledger revoke` / `suspend` / `reinstate` instead"
+                )
+                mismatches.append(_StatusMismatch(certificate_id, state, actual, change))
+            report.differences.append(
+                DifferenceOut(kind="status_mismatch", subject=certificate_id, detail=detail, repaired=False)
+            )
+        return mismatches
 
     def _compare_log(self, report: ReconcileReport) -> None:
         with self.index.connect() as connection:
@@ -627,6 +670,26 @@ class Reconciler:
             if rewrite_proofs(self.engine, batch_id, certificate_ids, count=count, reader=self.reader):
                 fixed |= set(certificate_ids)
         _mark_repaired(report, "proof_mismatch", fixed)
+
+    def _record_statuses(self, report: ReconcileReport, mismatches: list[_StatusMismatch]) -> None:
+        """Records the chain's status (and reason) of each certificate whose stored status differs."""
+        recorded = set()
+        with self.engine.begin() as connection:
+            for mismatch in mismatches:
+                change = mismatch.change
+                if record_chain_status(
+                    connection,
+                    mismatch.certificate_id,
+                    was=mismatch.was,
+                    status=mismatch.status,
+                    reason=None if change is None else change.reason,
+                    changed_at=self.clock()
+                    if change is None
+                    else datetime.fromtimestamp(change.block_time, UTC),
+                    transaction_hash=None if change is None else change.transaction_hash,
+                ):
+                    recorded.add(mismatch.certificate_id)
+        _mark_repaired(report, "status_mismatch", recorded)
 
     # ---------------------------------------------------------------- storage
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from web3 import Web3
@@ -28,6 +29,7 @@ from audit._accesslog import entry_proof, sizes_proof
 from audit._context import AuditContext
 from audit._errors import AuditConfigError, AuditQueryError
 from audit._indexer import DEFAULT_PAGE_SIZE, ChainIndex, SyncReport, default_index_url
+from audit._logaudit import MAX_PROOF_FILE, InclusionProofIn, check_inclusion_offline, read_inclusion_proof
 from audit._models import access_log
 from audit._out import Out
 from audit._reconcile import KINDS, REPAIRABLE, Reconciler
@@ -119,6 +121,11 @@ def _index_for(manifest: Path | None, *, sync: bool, quiet: bool) -> Iterator[Ch
     try:
         if sync:
             sync_with_progress(index, quiet=quiet)
+        elif not index.built():
+            # An empty index would answer "nothing issued, nothing revoked": a wrong answer.
+            raise AuditQueryError(
+                "the index has never been built: run `certledger audit index` first (or drop --no-sync)"
+            )
         yield index
     finally:
         index.engine.dispose()
@@ -372,6 +379,14 @@ def access_command(
         tuple[int, int] | None,
         typer.Option("--sizes", help="Prove the log at B entries extends the log at A."),
     ] = None,
+    proof_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--proof",
+            help="Check this inclusion proof (the JSON of /v1/audit/log/entries/SEQ/proof) offline: "
+            "with the chain alone, not the operators' database or API.",
+        ),
+    ] = None,
     log_id: Annotated[str | None, typer.Option("--log-id", help="The log's 32-byte id in hex.")] = None,
     manifest: ManifestOption = None,
     sync: SyncOption = True,
@@ -379,12 +394,20 @@ def access_command(
     csv_file: CsvOption = None,
 ) -> None:
     """The access log's anchors on chain; with --entry or --sizes, a proof from the operators' log
-    checked against the roots anchored on chain."""
+    checked against the roots anchored on chain; with --proof, a proof from a file checked offline."""
     if size is not None and entry is None:
         raise typer.BadParameter(
             "it is the log size for --entry, and no --entry is given", param_hint="--size"
         )
     identifier = _log_id(log_id)
+    if proof_file is not None:
+        if entry is not None or sizes is not None or csv_file is not None:
+            raise typer.BadParameter(
+                "--proof checks a proof from a file: give it without --entry, --sizes or --csv",
+                param_hint="--proof",
+            )
+        _check_proof_file(_read_proof_file(proof_file), identifier, manifest, sync=sync, as_json=as_json)
+        return
     with _index_for(manifest, sync=sync, quiet=as_json) as index:
         audit = ChainAudit(index)
         anchors = _dumped(audit.log_anchors(log_id=identifier))
@@ -421,6 +444,35 @@ def access_command(
     if results and not as_json:
         console.print(table_of("proofs checked against the roots on chain", results))
     if any(not check.verified for check in checks):
+        raise typer.Exit(1)
+
+
+def _read_proof_file(path: Path) -> InclusionProofIn:
+    """The inclusion proof in `path`, or one line on standard error and exit code 2."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PROOF_FILE + 1)  # no more than that is ever read
+        return read_inclusion_proof(data)
+    except (OSError, AuditQueryError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        errors.print(f"[red]error:[/] {escape(f'{path}: {reason}')}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _check_proof_file(
+    proof: InclusionProofIn, log_id: bytes, manifest: Path | None, *, sync: bool, as_json: bool
+) -> None:
+    """Checks `proof` against the root the chain index holds for its size; exit code 1 unless
+    every step holds."""
+    with _index_for(manifest, sync=sync, quiet=as_json) as index:
+        check = check_inclusion_offline(proof, ChainAudit(index).anchored_root(log_id, proof.size))
+    if as_json:
+        print(json.dumps(check.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif check.verified:
+        console.print(f"[green]verified:[/] {check.reason}", highlight=False)
+    else:
+        console.print(f"[red]not verified ({check.failed}):[/] {check.reason}", highlight=False)
+    if not check.verified:
         raise typer.Exit(1)
 
 
@@ -469,7 +521,8 @@ def reconcile_command(
         typer.Option(
             "--repair",
             help="Repair the safe cases: re-queue vanished batches, record or resend batches left "
-            "sending by a worker gone (resending needs the issuer key), rewrite proofs.",
+            "sending by a worker gone (resending needs the issuer key), rewrite proofs, record the "
+            "chain's status of a certificate.",
         ),
     ] = False,
     manifest: ManifestOption = None,

@@ -29,7 +29,15 @@ from issuer._errors import (
     SafeIntegrityError,
 )
 from issuer._holders import BindReport, HolderBinding
-from issuer._intake import INPUT_SUFFIXES, InputRow, Rejection, read_csv, read_documents, read_json_lines
+from issuer._intake import (
+    INPUT_SUFFIXES,
+    InputRow,
+    Rejection,
+    read_csv,
+    read_documents,
+    read_json_lines,
+    read_xlsx,
+)
 from issuer._issuing import CitizenKey, IssuanceService, IssueReport, citizens_for
 from issuer._lease import Lease, acquire_lease, hold_lease, lease_held, release_lease
 from issuer._models import (
@@ -63,7 +71,7 @@ from issuer._safe import (
 )
 from issuer._settings import IssuerSettings
 from issuer._states import CHAIN_STATUS, BatchState, CertificateState
-from issuer._status import StatusReport, StatusService
+from issuer._status import StatusReport, StatusService, record_chain_status
 from issuer._store import (
     CertificateStore,
     RotationReport,
@@ -154,6 +162,8 @@ __all__ = [
     "read_csv",
     "read_documents",
     "read_json_lines",
+    "read_xlsx",
+    "record_chain_status",
     "release_lease",
     "requeue_batches",
     "rewrite_proofs",

@@ -1,4 +1,4 @@
-"""Reading the core system's export: CSV or JSON Lines, one certificate at a time, with line numbers.
+"""Reading the core system's export: CSV, XLSX or JSON Lines, one certificate at a time, with line numbers.
 
 Every document comes out either as an `InputRow` (claims derived and checked against the type's
 schema) or as a `Rejection` naming its line and the reason; a bad row never stops the good ones.
@@ -14,6 +14,17 @@ CSV layouts, from the type's ``x-certledger.csv``:
   placeholder is filled from that line), made of the ``repeat.fields`` columns; the other
   columns must agree across the lines. Records that repeat a key the type declares unique are
   named by their lines.
+
+Text files are UTF-8 (a byte-order mark is dropped) or, as Excel on Chinese Windows writes CSV,
+GB18030 (a superset of GBK and GB2312). The encoding is told apart line by line as the file
+streams: lines are read as strict UTF-8 until one is not, and from that line on, when every line
+before it was plain ASCII (the same bytes in both encodings), as GB18030. A file whose header is
+not UTF-8 must name the type's columns once read as GB18030, or it is refused naming both
+encodings; GB18030 decodes nearly any bytes, so the header is what tells text from noise.
+
+An XLSX workbook is read from its first sheet, streamed (see `issuer._spreadsheet`), with the
+same layouts as CSV: its first non-empty row is the header, rows are numbered as Excel shows
+them, and a refusal starts with "sheet <name> row <n>".
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from typing import Any
 
 from issuer._derive import apply_derivations
 from issuer._errors import IntakeError
+from issuer._spreadsheet import ExcelDate, SheetRows, first_sheet
 from ledger import CanonicalJSONError, CertificateType, FieldProblem, RepeatedKey, parse_json
 
 _INTEGER = re.compile(r"^-?\d+$")
@@ -37,7 +49,9 @@ MAX_LINE_BYTES = 1_000_000
 NO_RECORDS = "the file holds no records"
 
 
-INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")  # what `read_documents` reads
+INPUT_SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson", ".json")  # what `read_documents` reads
+UTF8 = "UTF-8"
+GB18030 = "GB18030"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +84,26 @@ class _Draft:
 
 
 def read_documents(
-    path: Path, certificate_type: CertificateType, *, handle: Iterable[str] | None = None
+    path: Path,
+    certificate_type: CertificateType,
+    *,
+    handle: Iterable[str] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[InputRow | Rejection]:
-    """The documents of `path`, in file order; `handle` may supply the file's lines instead."""
+    """The documents of `path`, in file order; `handle` may supply a text file's lines instead.
+
+    `on_bytes` hears how many bytes of the file were read, as they are, when this function opens
+    the file itself (always for an XLSX workbook, which is read from its path).
+    """
     suffix = path.suffix.lower()
     if suffix not in INPUT_SUFFIXES:
-        raise IntakeError(f"{path.name}: the input is .csv, or .jsonl / .json with one document per line")
+        raise IntakeError(
+            f"{path.name}: the input is .csv (UTF-8 or GB18030), .xlsx, or .jsonl / .json"
+            " with one document per line"
+        )
+    if suffix == ".xlsx":
+        yield from read_xlsx(path, certificate_type, on_bytes=on_bytes)
+        return
     if handle is not None:
         yield from _read(suffix, handle, certificate_type)
         return
@@ -84,7 +112,8 @@ def read_documents(
     except OSError as error:
         raise IntakeError(f"cannot read {path}: {error.strerror}") from error
     with opened:
-        yield from _read(suffix, decoded_lines(opened), certificate_type)
+        lines = decoded_lines(opened, on_bytes, gb18030=suffix == ".csv")
+        yield from _read(suffix, lines, certificate_type)
 
 
 def _read(
@@ -96,17 +125,56 @@ def _read(
         yield from read_json_lines(lines, certificate_type)
 
 
-def decoded_lines(raw: Iterable[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
-    """The lines of a binary file as text, or an `IntakeError` naming the first line that is not
-    UTF-8. A byte-order mark at the start is dropped; `on_bytes` hears each line's size."""
-    for number, raw_line in enumerate(raw, start=1):
-        if on_bytes is not None:
-            on_bytes(len(raw_line))
+class DecodedLines:
+    """The lines of a binary file as text: UTF-8, or GB18030 when `gb18030` allows it (CSV; JSON
+    is UTF-8 by its RFC). See the module's docstring for how the two are told apart.
+
+    A byte-order mark at the start is dropped; `on_bytes` hears each line's size. A line that
+    neither encoding reads raises an `IntakeError` naming it. `encoding` is the one in use, and
+    `fallback_line` the line from which GB18030 was used (None while all was UTF-8).
+    """
+
+    def __init__(
+        self, raw: Iterable[bytes], on_bytes: Callable[[int], None] | None = None, *, gb18030: bool = False
+    ) -> None:
+        self._raw = enumerate(raw, start=1)
+        self._on_bytes = on_bytes
+        self._all_ascii = gb18030  # GB18030 may take over while every line so far was ASCII
+        self.encoding = UTF8
+        self.fallback_line: int | None = None
+
+    def __iter__(self) -> DecodedLines:
+        return self
+
+    def __next__(self) -> str:
+        number, raw_line = next(self._raw)
+        if self._on_bytes is not None:
+            self._on_bytes(len(raw_line))
+        # Splitting on b"\n" is safe in GB18030 too: its multi-byte sequences never use 0x0A.
         line = raw_line[3:] if number == 1 and raw_line.startswith(b"\xef\xbb\xbf") else raw_line
+        if self.encoding == UTF8:
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if not self._all_ascii:
+                    raise IntakeError(f"line {number}: the file is not UTF-8 text ({error.reason})") from None
+                self.encoding, self.fallback_line = GB18030, number
+            else:
+                self._all_ascii = self._all_ascii and text.isascii()
+                return text
         try:
-            yield line.decode("utf-8")
+            return line.decode("gb18030")
         except UnicodeDecodeError as error:
-            raise IntakeError(f"line {number}: the file is not UTF-8 text ({error.reason})") from None
+            raise IntakeError(
+                f"line {number}: the file is neither UTF-8 nor GB18030 text ({error.reason})"
+            ) from None
+
+
+def decoded_lines(
+    raw: Iterable[bytes], on_bytes: Callable[[int], None] | None = None, *, gb18030: bool = False
+) -> DecodedLines:
+    """The lines of a binary file as text, UTF-8 (or GB18030 when allowed); see `DecodedLines`."""
+    return DecodedLines(raw, on_bytes, gb18030=gb18030)
 
 
 def _with_text(lines: Iterable[str]) -> Iterator[str]:
@@ -147,20 +215,95 @@ def read_csv(
     handle: Iterable[str] | io.TextIOBase, certificate_type: CertificateType
 ) -> Iterator[InputRow | Rejection]:
     """CSV in the type's layout; line 1 is the header. A file without lines after it is refused."""
-    reader = csv.reader(_with_text(handle))
+    lines = iter(handle)
+    reader = csv.reader(_with_text(lines))
     try:
         header = [column.strip() for column in next(reader)]
     except csv.Error as error:
         raise IntakeError(f"line 1: not CSV ({error})") from error
+    try:
+        documents = _documents(reader, header, certificate_type)
+    except IntakeError as error:
+        if isinstance(lines, DecodedLines) and lines.fallback_line is not None:
+            why = str(error).removeprefix("line 1: ")
+            raise IntakeError(
+                f"line {lines.fallback_line}: the file is not UTF-8 text, and read as GB18030 its header"
+                f" does not name the columns of {certificate_type.key} ({why})"
+            ) from None
+        raise
+    yield from _at_least_one(documents, "it has only a header line")
+
+
+def read_xlsx(
+    path: Path, certificate_type: CertificateType, *, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[InputRow | Rejection]:
+    """The first sheet of an XLSX workbook, in the type's layout; its first non-empty row is the
+    header. Rows are numbered as Excel shows them, and refusals name the sheet and the row."""
+    with first_sheet(path, on_bytes=on_bytes) as sheet:
+        rows = _without_leading_blank_rows(sheet)
+        header = [column.strip() for column in next(rows)]
+        place = f"sheet {sheet.name} row {sheet.line_num}"
+        try:
+            documents = _documents(_Reader(sheet, rows, len(header)), header, certificate_type)
+        except IntakeError as error:
+            raise IntakeError(f"{place}: {str(error).removeprefix('line 1: ')}") from None
+        for item in _at_least_one(documents, f"sheet {sheet.name} has only a header row"):
+            yield (
+                Rejection(item.line, item.number, f"sheet {sheet.name} row {item.line}: {item.reason}")
+                if isinstance(item, Rejection)
+                else item
+            )
+
+
+def _without_leading_blank_rows(sheet: SheetRows) -> Iterator[list[str]]:
+    for row in sheet:
+        if any(cell.strip() for cell in row):
+            yield row
+            yield from sheet
+            return
+    raise IntakeError(f"{NO_RECORDS}: sheet {sheet.name} is empty")
+
+
+class _Reader:
+    """A sheet's rows after its header as `_rows` reads a csv.reader: with `line_num`, and as
+    wide as the header when their last cells are empty (a sheet stores no empty cells)."""
+
+    def __init__(self, sheet: SheetRows, rows: Iterator[list[str]], width: int) -> None:
+        self._sheet = sheet
+        self._rows = rows
+        self._width = width
+
+    @property
+    def line_num(self) -> int:
+        return self._sheet.line_num
+
+    def __iter__(self) -> _Reader:
+        return self
+
+    def __next__(self) -> list[str]:
+        row = next(self._rows)
+        if len(row) < self._width:
+            row.extend([""] * (self._width - len(row)))
+        return row
+
+
+def _documents(
+    reader: Any, header: list[str], certificate_type: CertificateType
+) -> Iterator[InputRow | Rejection]:
+    """The documents after the header, once the header is found to fit the type's layout."""
     layout = certificate_type.csv or {}
     if "groupBy" in layout:
-        documents = _grouped(reader, header, certificate_type, layout)
-    else:
-        documents = _flat(reader, header, certificate_type)
+        return _grouped(reader, _GroupedLayout.of(header, certificate_type, layout), certificate_type)
+    return _flat(reader, header, _check_columns(header, certificate_type, header), certificate_type)
+
+
+def _at_least_one(
+    documents: Iterator[InputRow | Rejection], otherwise: str
+) -> Iterator[InputRow | Rejection]:
     # Every line after the header that is not blank comes out as a document or a refusal.
     first = next(documents, None)
     if first is None:
-        raise IntakeError(f"{NO_RECORDS}: it has only a header line")
+        raise IntakeError(f"{NO_RECORDS}: {otherwise}")
     yield first
     yield from documents
 
@@ -185,9 +328,11 @@ def _rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | Rejection
 
 
 def _flat(
-    reader: Any, header: list[str], certificate_type: CertificateType
+    reader: Any,
+    header: list[str],
+    columns: list[tuple[str, list[str], dict[str, Any] | None]],
+    certificate_type: CertificateType,
 ) -> Iterator[InputRow | Rejection]:
-    columns = _check_columns(header, certificate_type, header)
     for item in _rows(reader, len(header)):
         if isinstance(item, Rejection):
             yield item
@@ -266,14 +411,13 @@ class _GroupedLayout:
 
 
 def _grouped(
-    reader: Any, header: list[str], certificate_type: CertificateType, layout: dict[str, Any]
+    reader: Any, grouped: _GroupedLayout, certificate_type: CertificateType
 ) -> Iterator[InputRow | Rejection]:
-    grouped = _GroupedLayout.of(header, certificate_type, layout)
     seen: set[str] = set()
     draft: _Draft | None = None
     first: list[str] = []
     key: str | None = None
-    for item in _rows(reader, len(header)):
+    for item in _rows(reader, len(grouped.header)):
         if isinstance(item, Rejection):
             yield item
             continue
@@ -359,6 +503,8 @@ def _put(  # noqa: PLR0917 — the cell, where it goes and its schema node
     text = cell.strip()
     if not text:
         return
+    if isinstance(cell, ExcelDate) and (node or {}).get("format") == "year-month":
+        text = cell.as_month() or text  # a month typed in Excel is stored as its first day
     kind = (node or {}).get("type")
     value: Any = text
     if kind == "integer":

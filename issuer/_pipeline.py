@@ -92,7 +92,7 @@ def _produce(
         certificate_type = TypeCatalog.load(*schema_directories).find(type_reference)
         chunk: list[PreparedRow | Rejection] = []
         with _CountingFile(path) as source:
-            for item in read_documents(path, certificate_type, handle=source):
+            for item in read_documents(path, certificate_type, handle=source, on_bytes=source.count):
                 chunk.append(prepare(item) if isinstance(item, InputRow) else item)
                 if len(chunk) >= CHUNK:
                     channel.put(("rows", chunk, source.take()))
@@ -104,7 +104,8 @@ def _produce(
 
 
 class _CountingFile:
-    """A file's lines as text, counting the bytes handed out since the last `take`."""
+    """A file's lines as text, counting the bytes handed out since the last `take`; an XLSX
+    workbook is read from its path, and its reader reports its bytes to `count`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -121,9 +122,10 @@ class _CountingFile:
         self._handle.close()
 
     def __iter__(self) -> Iterator[str]:
-        return decoded_lines(self._handle, self._count)
+        return decoded_lines(self._handle, self.count, gb18030=self.path.suffix.lower() == ".csv")
 
-    def _count(self, size: int) -> None:
+    def count(self, size: int) -> None:
+        """Adds `size` bytes read (by the lines handed out, or by an XLSX reader)."""
         self._counted += size
 
     def take(self) -> int:
@@ -154,7 +156,7 @@ def documents_from_file(
         )
         return
     with _CountingFile(path) as source:
-        for item in read_documents(path, certificate_type, handle=source):
+        for item in read_documents(path, certificate_type, handle=source, on_bytes=source.count):
             if progress is not None:
                 progress(source.take())
             yield item

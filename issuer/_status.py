@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -194,3 +195,51 @@ class StatusService:
                     created_at=now,
                 )
             )
+
+
+_CHAIN_ACTION = {  # the states the chain's status can give, and the action that leads to each
+    CertificateState.VALID: "reinstate",
+    CertificateState.REVOKED: "revoke",
+    CertificateState.SUSPENDED: "suspend",
+}
+
+
+def record_chain_status(
+    connection: sa.Connection,
+    certificate_id: str,
+    *,
+    was: CertificateState,
+    status: CertificateStatus,
+    reason: int | None,
+    changed_at: datetime,
+    transaction_hash: bytes | None,
+) -> bool:
+    """Records the chain's `status` of a certificate revision that the database has as `was`
+    (reconciliation's repair: the chain is the truth for statuses); returns whether it did.
+
+    Nothing is written when the row is no longer `was` (a status change got there first) or is
+    superseded: a later revision replaced it, and making it current again is no repair. The
+    chain's change, when there is one (`transaction_hash`), is kept as a status change.
+    """
+    state = next(s for s in _CHAIN_ACTION if CHAIN_STATUS[s] == status)
+    if was in (CertificateState.SUPERSEDED, state):
+        return False
+    updated = connection.execute(
+        sa.update(certificates)
+        .where(certificates.c.id == certificate_id, certificates.c.status == was)
+        .values(status=state, status_reason=reason, status_changed_at=changed_at)
+    )
+    if updated.rowcount != 1:
+        return False
+    if transaction_hash is not None and reason is not None:
+        connection.execute(
+            sa.insert(status_changes).values(
+                id=new_id(),
+                certificate_id=certificate_id,
+                action=_CHAIN_ACTION[state],
+                reason=reason,
+                transaction_hash=transaction_hash,
+                created_at=changed_at,
+            )
+        )
+    return True

@@ -68,7 +68,9 @@ def issue(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV, or JSON Lines (.jsonl) with one document per line.", exists=True, dir_okay=False
+            help="CSV (UTF-8 or GB18030), XLSX (first sheet), or JSON Lines (.jsonl), one document a line.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     type_: Annotated[str, typer.Option("--type", "-t", help="Certificate type: name, name/vN or id.")],

@@ -162,7 +162,8 @@ class OfficeDesk:
         suffix = Path(filename).suffix.lower()
         if suffix not in INPUT_SUFFIXES:
             raise InvalidRequestError(
-                f"file: {filename!r} is not a records file; give .csv, or .jsonl with one document per line",
+                f"file: {filename!r} is not a records file; give .csv (UTF-8 or GB18030), .xlsx,"
+                " or .jsonl with one document per line",
                 code="issuance.bad_file",
             )
         folder = self.context.settings.data_dir / "uploads"

@@ -36,10 +36,24 @@ def issue(
     as_json: JsonOption = False,
     quick: QuickOption = False,
     postgres: PostgresOption = None,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv, csv-gb18030, xlsx or all: read and issue the reference documents from such a file"
+            " instead (read per second in process, then end to end).",
+        ),
+    ] = None,
 ) -> None:
     """Certificates built per second, issued end to end per second, and peak memory for 100,000."""
-    from scripts.bench.issue import measure_issue  # noqa: PLC0415
+    from scripts.bench.issue import FORMATS, measure_formats, measure_issue  # noqa: PLC0415
 
+    if format_ is not None:
+        if format_ not in {*FORMATS, "all"}:
+            raise typer.BadParameter(f"give one of {', '.join(FORMATS)} or all", param_hint="--format")
+        forms = FORMATS if format_ == "all" else (format_,)
+        measure_formats(forms, 2_000 if quick else 20_000).emit(as_json=as_json)
+        return
     if quick:
         figures = measure_issue(
             build_counts=(1_000, 10_000), end_to_end_count=2_000, memory_count=5_000, postgres_url=postgres
@@ -78,11 +92,12 @@ def api(
 def audit(
     as_json: JsonOption = False,
     quick: QuickOption = False,
+    postgres: PostgresOption = None,
 ) -> None:
     """Chain events indexed per second, and the time to reconcile 100,000 certificates."""
     from scripts.bench.audit import FULL, QUICK, measure_audit  # noqa: PLC0415
 
-    measure_audit(QUICK if quick else FULL).emit(as_json=as_json)
+    measure_audit(QUICK if quick else FULL, postgres_url=postgres).emit(as_json=as_json)
 
 
 __all__ = ["Figure", "Figures", "Node", "bench_app"]

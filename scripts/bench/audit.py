@@ -9,11 +9,18 @@ random bytes: the reconciliation never decrypts) with their real batch trees and
 * ``index_events_per_second``: a new chain index reading every event from the deployment block;
 * ``reconcile_seconds``: a reconciliation from an empty index — indexing included — over every
   certificate (proofs checked against the roots on chain, counts, statuses, the log).
+
+It runs with the operators' database on SQLite, then, given a PostgreSQL server (``--postgres
+URL`` or ``CERTLEDGER_TEST_DATABASE_URL``), again on a scratch database of that server that it
+creates and drops — never the bureau's (`CERTLEDGER_DATABASE_URL` is not read). Each run has a
+deployment of its own, and its figures end in the database's name (``reconcile_seconds_sqlite``,
+``reconcile_seconds_postgresql``). The chain indexes stay SQLite files in the run's folder.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from scripts.bench._node import ANCHOR_GAS, DEPLOY_GAS, REVOKE_GAS, bench_node, bench_settings, ensure_funded
 from scripts.bench._report import Figures
+from scripts.bench.issue import _scratch_postgres
 
 if TYPE_CHECKING:
     from wallet_api import WalletContext
@@ -45,15 +53,30 @@ FULL = AuditShape()
 QUICK = AuditShape(batches=2, batch_size=50, extra_events=20)
 
 
-def measure_audit(shape: AuditShape = FULL) -> Figures:
-    """Builds the world of `shape` on a fresh deployment and times indexing and reconciliation."""
+def measure_audit(shape: AuditShape = FULL, *, postgres_url: str | None = None) -> Figures:
+    """The figures of `shape` with the operators' database on SQLite, and on a scratch PostgreSQL
+    database when a server URL is given (or ``CERTLEDGER_TEST_DATABASE_URL`` is set)."""
+    figures = Figures()
+    measure_audit_on(shape, database_url=None, kind="sqlite", figures=figures)
+    postgres_url = postgres_url or os.environ.get("CERTLEDGER_TEST_DATABASE_URL")
+    if postgres_url:
+        with _scratch_postgres(postgres_url) as url:
+            measure_audit_on(shape, database_url=url, kind="postgresql", figures=figures)
+    else:
+        print("no PostgreSQL URL (CERTLEDGER_TEST_DATABASE_URL or --postgres): skipping it", file=sys.stderr)
+    return figures
+
+
+def measure_audit_on(shape: AuditShape, *, database_url: str | None, kind: str, figures: Figures) -> None:
+    """Builds the world of `shape` on a fresh deployment, with the operators' database at
+    `database_url` (a SQLite file of the run's by default), and adds the figures of `kind`."""
     from ledger import bootstrap_devnet  # noqa: PLC0415 — keeps `certledger --help` fast
     from wallet_api import WalletContext, WalletSettings  # noqa: PLC0415
 
-    figures = Figures()
     with tempfile.TemporaryDirectory(prefix="certledger-bench-audit-") as folder:
         data = Path(folder)
-        context = WalletContext(bench_settings(WalletSettings, data))
+        database = {} if database_url is None else {"database_url": database_url}
+        context = WalletContext(bench_settings(WalletSettings, data, **database))
         gas = {
             "governor": DEPLOY_GAS,
             "issuer": shape.batches * ANCHOR_GAS + shape.extra_events * REVOKE_GAS,
@@ -65,13 +88,12 @@ def measure_audit(shape: AuditShape = FULL) -> Figures:
                 bootstrap_devnet(context.chain)
                 roots = _populate(context, shape)
                 _revoke_one_by_one(context, roots, shape.extra_events)
-                _measure(context, data, shape, figures)
+                _measure(context, data, shape, figures, kind=kind)
         finally:
             context.engine.dispose()
-    return figures
 
 
-def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Figures) -> None:
+def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Figures, *, kind: str) -> None:
     """Times a chain index's first sync, then a reconciliation from an empty index."""
     from audit import ChainIndex, Reconciler, default_index_url  # noqa: PLC0415
 
@@ -82,8 +104,8 @@ def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Fig
     started = time.perf_counter()
     report = index.sync()
     elapsed = time.perf_counter() - started
-    figures.add("index_events", report.events, "events")
-    figures.add("index_events_per_second", round(report.events / elapsed), "events/s")
+    figures.add(f"index_events_{kind}", report.events, "events")
+    figures.add(f"index_events_per_second_{kind}", round(report.events / elapsed), "events/s")
 
     fresh = ChainIndex(
         context.chain.w3, deployment, url=default_index_url(data / "reconcile", deployment.chain_id)
@@ -96,11 +118,11 @@ def _measure(context: WalletContext, data: Path, shape: AuditShape, figures: Fig
         raise RuntimeError(f"the benchmark's database does not reconcile clean: {kinds}")
     if result.certificates_checked != shape.certificates:
         raise RuntimeError(f"checked {result.certificates_checked} of {shape.certificates} certificates")
-    figures.add("reconcile_certificates", result.certificates_checked, "certificates")
+    figures.add(f"reconcile_certificates_{kind}", result.certificates_checked, "certificates")
     target = "< 120" if shape.certificates == FULL.certificates else None
-    figures.add("reconcile_seconds", round(elapsed, 2), "s", target=target)
+    figures.add(f"reconcile_seconds_{kind}", round(elapsed, 2), "s", target=target)
     figures.add(
-        "reconcile_certificates_per_second",
+        f"reconcile_certificates_per_second_{kind}",
         round(result.certificates_checked / elapsed),
         "certificates/s",
     )

@@ -9,7 +9,10 @@ header.
   batches of 10,000 and 100,000 (the inputs are generated first and not timed);
 * end to end: read and validate a JSON Lines file, seal, encrypt, store with the outbox, anchor
   and store the proofs — into SQLite, and into PostgreSQL when a URL is given;
-* memory: the peak resident size of a process issuing 100,000 certificates end to end.
+* memory: the peak resident size of a process issuing 100,000 certificates end to end;
+* formats (``--format``): the same documents as a UTF-8 CSV, a GB18030 CSV or an XLSX workbook
+  (numbers and months as Excel cells): read and validated per second in process, then issued end
+  to end from that file.
 
 Every end-to-end run anchors on a fresh deployment of its own, on a local chain of its own or on
 the node ``CERTLEDGER_RPC_URL`` names (see `scripts.bench._node`).
@@ -17,6 +20,8 @@ the node ``CERTLEDGER_RPC_URL`` names (see `scripts.bench._node`).
 
 from __future__ import annotations
 
+import csv
+import datetime
 import gc
 import json
 import os
@@ -32,9 +37,11 @@ import sqlalchemy as sa
 
 from scripts.bench._node import ANCHOR_GAS, DEPLOY_GAS, bench_node, bench_settings, ensure_funded
 from scripts.bench._report import Figures, Node
-from scripts.demo_data import generate, write_jsonl
+from scripts.demo_data import generate, write_contribution_csv, write_jsonl
 
 REFERENCE = "contribution-certificate"
+FORMATS = ("csv", "csv-gb18030", "xlsx")
+_NUMBERS = {"base", "personal", "employer"}
 
 
 def reference_claims(count: int, *, seed: int = 2026) -> list[dict[str, object]]:
@@ -72,16 +79,89 @@ def measure_build(count: int) -> float:
     return count / elapsed
 
 
-def measure_end_to_end(count: int, *, database_url: str | None) -> tuple[dict[str, float], Node]:
-    """Issues `count` reference certificates from a file on a fresh deployment and database;
-    with the node it anchored on."""
+def write_source(folder: Path, form: str, documents: list[dict[str, object]]) -> Path:
+    """The documents as an export file of `form` (jsonl, or one of `FORMATS`)."""
+    if form == "jsonl":
+        path = folder / "reference.jsonl"
+        write_jsonl(path, documents)
+        return path
+    text = folder / "reference.csv"
+    write_contribution_csv(text, documents)
+    if form == "csv":
+        return text
+    if form == "csv-gb18030":
+        path = folder / "reference-gb18030.csv"
+        with text.open(encoding="utf-8", newline="") as source, path.open("wb") as target:
+            for line in source:
+                target.write(line.encode("gb18030"))
+        return path
+    if form != "xlsx":
+        raise ValueError(f"unknown format {form!r}; give one of {', '.join(FORMATS)}")
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    path = folder / "reference.xlsx"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("缴费明细")
+    with text.open(encoding="utf-8", newline="") as source:
+        rows = csv.reader(source)
+        header = next(rows)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_excel_cell(column, cell) for column, cell in zip(header, row, strict=True)])
+    workbook.save(path)
+    return path
+
+
+def _excel_cell(column: str, cell: str) -> object:
+    """A cell as an operator's Excel holds it: amounts as numbers, a month as its first day."""
+    if column in _NUMBERS:
+        return int(cell)
+    if column == "month":
+        return datetime.date.fromisoformat(f"{cell}-01")
+    return cell
+
+
+def measure_reading(path: Path) -> float:
+    """Certificates read and validated per second from `path`, in process."""
+    from issuer import InputRow, read_documents  # noqa: PLC0415
+    from ledger import TypeCatalog  # noqa: PLC0415
+
+    certificate_type = TypeCatalog.load().find(REFERENCE)
+    gc.collect()
+    start = time.perf_counter()
+    valid = sum(isinstance(row, InputRow) for row in read_documents(path, certificate_type))
+    return valid / (time.perf_counter() - start)
+
+
+def measure_formats(forms: tuple[str, ...], count: int) -> Figures:
+    """For each format: certificates read per second, and issued end to end per second."""
+    figures = Figures()
+    documents = list(generate(REFERENCE, count, seed=7))
+    for form in forms:
+        with tempfile.TemporaryDirectory(prefix="certledger-bench-") as folder:
+            path = write_source(Path(folder), form, documents)
+            figures.add(f"read_per_second_{form}_{count}", round(measure_reading(path)), "certificates/s")
+        rates, figures.node = measure_end_to_end(count, database_url=None, form=form)
+        figures.add(
+            f"end_to_end_per_second_{form}_{count}",
+            round(rates["per_second"]),
+            "certificates/s",
+            target=">= 3000",
+        )
+    return figures
+
+
+def measure_end_to_end(
+    count: int, *, database_url: str | None, form: str = "jsonl"
+) -> tuple[dict[str, float], Node]:
+    """Issues `count` reference certificates from a file (of `form`) on a fresh deployment and
+    database; with the node it anchored on."""
     from issuer import IssuerContext, IssuerSettings, anchoring_alongside, documents_from_file  # noqa: PLC0415
     from ledger import bootstrap_devnet  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="certledger-bench-") as folder:
         data = Path(folder)
-        source = data / "reference.jsonl"
-        write_jsonl(source, generate(REFERENCE, count, seed=7))
+        source = write_source(data, form, list(generate(REFERENCE, count, seed=7)))
         settings = bench_settings(IssuerSettings, data, database_url=database_url, batch_size=10_000)
         context = IssuerContext(settings)
         # Batches of up to 10,000, closed early when the worker's wait runs out: one per thousand

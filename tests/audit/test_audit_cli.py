@@ -27,7 +27,7 @@ from web3 import Web3
 from audit import log_size, root_at
 from certledger.cli import app, main
 from issuer import InputRow, Reason, batches, certificates, release_lease
-from ledger import BEIJING, ManagedChain, load_manifest, manifest_path
+from ledger import BEIJING, ManagedChain, canonical_json, load_manifest, log_leaf_hash, manifest_path
 from tests.databases import fresh_database_url
 from tests.issuing import pension_claims
 from tests.wallet_api.conftest import OFFICE, WalletWorld, build_world
@@ -229,6 +229,24 @@ def test_index_reads_every_event_once(audited: AuditedWorld) -> None:
     )
     again = audited.json("index")
     assert (again["indexedTo"], again["events"], again["pages"]) == (head, 0, 0)
+
+
+@pytest.mark.parametrize("command", ["issuance", "batches", "status", "trust", "access"])
+def test_no_sync_on_an_index_never_built_refuses_to_answer(
+    audited: AuditedWorld, tmp_path: Path, command: str
+) -> None:
+    environment = audited.environment | {
+        "CERTLEDGER_INDEX_DATABASE_URL": f"sqlite:///{tmp_path / 'never-built.db'}"
+    }
+    code, out, err = _certledger(environment, "audit", command, "--no-sync", "--json")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "error: the index has never been built: run `certledger audit index` first (or drop --no-sync)"
+    )
+    assert _certledger(environment, "audit", "index", "--json")[0] == 0
+    code, out, err = _certledger(environment, "audit", command, "--no-sync", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == audited.json(command)
 
 
 # ---------------------------------------------------------------- issuance
@@ -441,6 +459,93 @@ def test_access_proofs_are_checked_against_the_anchored_roots(audited: AuditedWo
     }
 
 
+def _api_proof(audited: AuditedWorld, seq: int) -> dict[str, Any]:
+    world = audited.world
+    response = world.client.get(f"/v1/audit/log/entries/{seq}/proof", headers=world.staff_headers("auditor"))
+    assert response.status_code == 200, response.text
+    proof: dict[str, Any] = response.json()
+    assert proof["verified"] is True
+    return proof
+
+
+def _check_file(audited: AuditedWorld, folder: Path, proof: Any, *options: str) -> tuple[int, str, str]:
+    path = folder / "proof.json"
+    path.write_text(proof if isinstance(proof, str) else json.dumps(proof), encoding="utf-8")
+    return _certledger(audited.environment, "audit", "access", "--proof", str(path), *options)
+
+
+def test_an_inclusion_proof_from_the_api_is_checked_offline(audited: AuditedWorld, tmp_path: Path) -> None:
+    size = audited.anchored_sizes[1]
+    proof = _api_proof(audited, 1)
+    assert proof["size"] == size
+    code, out, err = _check_file(audited, tmp_path, proof)
+    assert (code, err.strip()) == (0, "")  # the index's progress, transient, leaves a blank line
+    assert out.strip() == f"verified: entry 1 is in the first {size} entries, whose root is anchored on chain"
+    code, out, err = _check_file(audited, tmp_path, proof, "--json", "--no-sync")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "seq": 1,
+        "size": size,
+        "verified": True,
+        "failed": None,
+        "reason": f"entry 1 is in the first {size} entries, whose root is anchored on chain",
+        "root": proof["root"],
+        "anchoredRoot": proof["anchoredRoot"],
+    }
+
+
+def _flipped(hash_hex: str) -> str:
+    return hash_hex[:-1] + ("0" if hash_hex[-1] != "0" else "1")
+
+
+def test_a_tampered_inclusion_proof_fails_at_the_step_it_breaks(
+    audited: AuditedWorld, tmp_path: Path
+) -> None:
+    proof = _api_proof(audited, 1)
+    entry_changed = proof | {"entry": proof["entry"] | {"event": "tampered"}}
+    path_changed = proof | {"proof": [_flipped(proof["proof"][0]), *proof["proof"][1:]]}
+    root_changed = proof | {"root": _flipped(proof["root"])}
+    # A proof consistent in itself, for a log of one entry whose root was never anchored.
+    leaf = "0x" + log_leaf_hash(canonical_json(entry_changed["entry"])).hex()
+    forged = entry_changed | {"seq": 0, "size": 1, "leafHash": leaf, "proof": [], "root": leaf}
+    for tampered, step, reason in [
+        (entry_changed, "leaf hash", "not to the leaf hash given"),
+        (path_changed, "path", "the audit path does not lead from entry 1 to the root given"),
+        (root_changed, "path", "the audit path does not lead from entry 1 to the root given"),
+        (forged, "root not anchored", "no root is anchored on chain for size 1"),
+    ]:
+        code, out, err = _check_file(audited, tmp_path, tampered, "--json")
+        assert (code, err) == (1, "")
+        check = json.loads(out)
+        assert (check["verified"], check["failed"]) == (False, step)
+        assert reason in check["reason"]
+        code, out, _ = _check_file(audited, tmp_path, tampered)
+        assert code == 1 and out.startswith(f"not verified ({step}): ")
+
+
+def test_a_proof_file_that_is_not_a_proof_is_one_line_and_exit_code_2(
+    audited: AuditedWorld, tmp_path: Path
+) -> None:
+    proof = _api_proof(audited, 0)
+    path = tmp_path / "proof.json"
+    for text, reason in [
+        ("{not json", "it is refused as JSON (not JSON: "),
+        (
+            "[" * 100 + "]" * 100,
+            "it is refused as JSON (the JSON nests arrays and objects more than 64 deep)",
+        ),
+        (json.dumps({k: v for k, v in proof.items() if k != "root"}), "it lacks root"),
+        (json.dumps(proof | {"proof": ["0x12"]}), "proof[0] is not a 32-byte hash"),
+        (json.dumps(proof | {"seq": -1}), "seq is not a whole number from 0"),
+        (json.dumps(proof | {"padding": "x" * 70_000}), "it is larger than 65536 bytes"),
+    ]:
+        code, out, err = _check_file(audited, tmp_path, text)
+        assert (code, out) == (2, "")
+        assert err.count("\n") == 1 and err.startswith(f"error: {path}: {reason}"), err
+    code, _, err = _certledger(audited.environment, "audit", "access", "--proof", str(tmp_path / "none.json"))
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'none.json'}: No such file")
+
+
 def test_access_refuses_a_size_that_was_never_anchored(audited: AuditedWorld) -> None:
     first, second = audited.anchored_sizes
     never = first + 1
@@ -523,6 +628,49 @@ def test_reconcile_finds_a_broken_proof_and_repairs_it(changed: AuditedWorld, tm
     again = audited.invoke("reconcile")
     assert again.exit_code == 0, again.output
     assert "the database and the chain agree" in again.stdout
+
+
+def test_reconcile_repairs_a_status_changed_behind_the_chains_back(changed: AuditedWorld) -> None:
+    audited = changed
+    with audited.connect() as connection:
+        revoked, valid = (
+            connection.execute(
+                sa.select(certificates.c.id).where(certificates.c.certificate_no == audited.revoked)
+            ).scalar_one(),
+            connection.execute(
+                sa.select(certificates.c.id)
+                .where(certificates.c.batch_id.is_not(None), certificates.c.status == "valid")
+                .order_by(certificates.c.id)
+                .limit(1)
+            ).scalar_one(),
+        )
+    with audited.world.context.engine.begin() as connection:
+        for certificate_id, status in ((revoked, "valid"), (valid, "revoked")):
+            connection.execute(
+                sa.update(certificates).where(certificates.c.id == certificate_id).values(status=status)
+            )
+
+    found = audited.json("reconcile", exit_code=1)
+    assert sorted((d["kind"], d["subject"], d["repaired"]) for d in found["differences"]) == sorted(
+        [("status_mismatch", revoked, False), ("status_mismatch", valid, False)]
+    )
+    assert found["counts"]["status_mismatch"] == 2 and found["repaired"] == 0
+
+    repaired = audited.json("reconcile", "--repair")
+    assert sorted((d["kind"], d["subject"], d["repaired"]) for d in repaired["differences"]) == sorted(
+        [("status_mismatch", revoked, True), ("status_mismatch", valid, True)]
+    )
+    assert repaired["repaired"] == 2
+    with audited.connect() as connection:
+        stored = dict(
+            connection.execute(
+                sa.select(certificates.c.id, certificates.c.status).where(
+                    certificates.c.id.in_([revoked, valid])
+                )
+            ).all()
+        )
+    assert stored == {revoked: "revoked", valid: "valid"}
+    assert audited.json("reconcile")["differences"] == []
 
 
 class _Killed(BaseException):

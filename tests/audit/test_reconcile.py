@@ -395,3 +395,72 @@ def test_a_batch_a_killed_worker_never_sent_is_found_and_sent_again(
     again = repairing.run(repair=True)
     assert again.clean, again.differences
     assert ledger.batch_count() == before + 1
+
+
+def _ids_of(world: WalletWorld, numbers: list[str]) -> list[str]:
+    with world.context.engine.connect() as connection:
+        found = dict(
+            connection.execute(
+                sa.select(certificates.c.certificate_no, certificates.c.id).where(
+                    certificates.c.certificate_no.in_(numbers)
+                )
+            ).all()
+        )
+    return [found[number] for number in numbers]
+
+
+def _stored_statuses(world: WalletWorld, ids: list[str]) -> list[tuple[str, int | None]]:
+    with world.context.engine.connect() as connection:
+        found = {
+            row[0]: (row[1], row[2])
+            for row in connection.execute(
+                sa.select(certificates.c.id, certificates.c.status, certificates.c.status_reason).where(
+                    certificates.c.id.in_(ids)
+                )
+            )
+        }
+    return [found[certificate_id] for certificate_id in ids]
+
+
+def test_a_status_changed_behind_the_chains_back_is_found_and_the_chains_status_recorded(
+    office: WalletWorld,
+) -> None:
+    world, context = office, office.context
+    numbers = _issue_pensions(world, 4, seed=4)
+    statuses = context.statuses()
+    assert statuses.change(numbers[:1], "revoke", Reason.FRAUD).changed == numbers[:1]
+    assert statuses.change(numbers[1:2], "suspend", Reason.UNDER_REVIEW).changed == numbers[1:2]
+    assert statuses.change(numbers[3:4], "revoke", Reason.SUPERSEDED).changed == numbers[3:4]
+    ids = _ids_of(world, numbers)
+    assert Reconciler(context.engine, context.chain_index).run().clean
+    with context.engine.begin() as connection:
+        for certificate_id, status in zip(ids, ["valid", "revoked", "revoked", "superseded"], strict=True):
+            connection.execute(
+                sa.update(certificates).where(certificates.c.id == certificate_id).values(status=status)
+            )
+
+    found = Reconciler(context.engine, context.chain_index).run()
+    # A superseded revision revoked on chain (its revocation on record) is no difference.
+    assert sorted((d.kind, d.subject, d.repaired) for d in found.differences) == [
+        ("status_mismatch", certificate_id, False) for certificate_id in sorted(ids[:3])
+    ]
+    details = {d.subject: d.detail.split(" (leaf")[0] for d in found.differences}
+    assert details == {
+        ids[0]: "the database has it valid, the chain revoked",
+        ids[1]: "the database has it revoked, the chain suspended",
+        ids[2]: "the database has it revoked, the chain valid",
+    }
+    assert found.counts["status_mismatch"] == 3 and found.repaired == 0
+
+    repaired = Reconciler(context.engine, context.chain_index).run(repair=True)
+    assert sorted((d.kind, d.subject, d.repaired) for d in repaired.differences) == [
+        ("status_mismatch", certificate_id, True) for certificate_id in sorted(ids[:3])
+    ]
+    assert repaired.repaired == 3
+    assert _stored_statuses(world, ids) == [
+        ("revoked", int(Reason.FRAUD)),
+        ("suspended", int(Reason.UNDER_REVIEW)),
+        ("valid", None),
+        ("superseded", int(Reason.SUPERSEDED)),
+    ]
+    assert Reconciler(context.engine, context.chain_index).run().clean

@@ -700,7 +700,7 @@ def test_a_header_naming_unknown_columns_is_still_named_before_the_missing_recor
     assert str(raised.value) == "line 1: shoe_size is not a field of pension-qualification/v1"
 
 
-@pytest.mark.parametrize("name", ["records.xlsx", "records.txt", "records"])
+@pytest.mark.parametrize("name", ["records.xls", "records.txt", "records"])
 def test_read_documents_refuses_an_unsupported_file_type(
     tmp_path: Path, pension: CertificateType, name: str
 ) -> None:
@@ -710,7 +710,9 @@ def test_read_documents_refuses_an_unsupported_file_type(
     with pytest.raises(IntakeError) as raised:
         list(read_documents(path, pension))
 
-    assert str(raised.value) == f"{name}: the input is .csv, or .jsonl / .json with one document per line"
+    assert str(raised.value) == (
+        f"{name}: the input is .csv (UTF-8 or GB18030), .xlsx, or .jsonl / .json with one document per line"
+    )
 
 
 def test_read_documents_refuses_a_missing_file(tmp_path: Path, pension: CertificateType) -> None:

@@ -3,6 +3,8 @@ streamed line by line, search, status changes), the printable PDF, the page shel
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import random
 import re
@@ -13,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 import zxingcpp
+from openpyxl import Workbook
 from PIL import Image
 
 from audit import KINDS
@@ -20,6 +23,7 @@ from issuer import Reason
 from issuer._derive import apply_derivations
 from ledger import TypeCatalog, load_type
 from scripts.demo_data import generate
+from tests.issuer.test_intake import PENSION_COLUMNS, csv_text
 from tests.wallet_api.conftest import WalletWorld
 from wallet_api._render import document_view, yuan
 from wallet_api.pages import MESSAGES
@@ -190,10 +194,71 @@ def test_issuing_a_file_streams_progress_rejections_and_anchoring(
     assert not list(wallet.context.settings.data_dir.joinpath("uploads").iterdir()), "uploads are removed"
 
 
+def _pension_upload(documents: list[dict[str, Any]], form: str) -> tuple[str, bytes]:
+    """The documents as the console receives them: a GB18030 CSV, or an XLSX with date cells."""
+    columns = list(PENSION_COLUMNS)
+
+    def cell(document: dict[str, Any], column: str) -> Any:
+        value: Any = document
+        for part in column.split("."):
+            value = value[part]
+        return value
+
+    if form == "csv-gb18030":
+        text = csv_text(PENSION_COLUMNS, *({c: cell(d, c) for c in columns} for d in documents))
+        return "records.csv", text.encode("gb18030")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "认证"
+    sheet.append(columns)
+    for document in documents:
+        sheet.append(
+            [
+                datetime.date.fromisoformat(cell(document, c))
+                if c == "authenticated_on"
+                else cell(document, c)
+                for c in columns
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return "records.xlsx", buffer.getvalue()
+
+
+@pytest.mark.parametrize("form", ["csv-gb18030", "xlsx"])
+def test_the_console_issues_a_gb18030_csv_and_an_xlsx_through_the_same_intake(
+    wallet: WalletWorld, tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("wallet_api._office.ANCHOR_WAIT", 0.0)  # no worker runs: hand over at once
+    _, documents = _records(tmp_path, 4, bad=1)
+    for document in documents:
+        document["certificate_no"] = f"{document['certificate_no']}-{form.upper()}"
+    filename, content = _pension_upload(documents, form)
+
+    events = _events(
+        wallet.client.post(
+            "/v1/office/issuance",
+            data={"type": "pension-qualification"},
+            files={"file": (filename, content)},
+            headers=wallet.staff_headers("operator"),
+        )
+    )
+
+    rejected = [event for event in events if event["event"] == "rejected"]
+    assert [(event["line"], event["number"]) for event in rejected] == [(3, documents[1]["certificate_no"])]
+    where = "sheet 认证 row 3: holder_id" if form == "xlsx" else "holder_id"
+    assert rejected[0]["reason"].startswith(f"{where}: the check character")
+    issued = next(event for event in events if event["event"] == "issued")
+    assert issued == {"event": "issued", "read": 4, "issued": 3, "alreadyIssued": 0, "refused": 1}
+    assert events[-1] == {"event": "done", "issued": 3, "anchored": 0}
+    assert not list(wallet.context.settings.data_dir.joinpath("uploads").iterdir()), "uploads are removed"
+
+
 @pytest.mark.parametrize(
     ("filename", "type_", "code"),
     [
-        ("records.xlsx", "pension-qualification", "issuance.bad_file"),
+        ("records.xls", "pension-qualification", "issuance.bad_file"),
         ("r.jsonl", "no-such-type", "issuance.unknown_type"),
     ],
 )

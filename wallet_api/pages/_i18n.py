@@ -318,8 +318,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "console.issue.type": ("证明类型", "Certificate type"),
     "console.issue.file": ("核心系统导出文件", "Export from the core system"),
     "console.issue.file_hint": (
-        "CSV，或每行一份 JSON 的 .jsonl",
-        "CSV, or .jsonl with one JSON document per line",
+        "CSV（UTF-8 或 GB18030）、Excel .xlsx（第一个工作表），或每行一份 JSON 的 .jsonl",
+        "CSV (UTF-8 or GB18030), Excel .xlsx (its first sheet), or .jsonl with one JSON document per line",
     ),
     "console.issue.need_file": ("请选择文件。", "Choose a file."),
     "console.issue.submit": ("校验并出具", "Validate and issue"),

@@ -47,7 +47,11 @@ def issue(
     operator: Operator,
     services: ServicesDep,
     file: Annotated[
-        UploadFile, File(description="the core system's export: .csv, or .jsonl with one document per line")
+        UploadFile,
+        File(
+            description="the core system's export: .csv (UTF-8 or GB18030), .xlsx (its first sheet),"
+            " or .jsonl with one document per line"
+        ),
     ],
     type: Annotated[str, Form(min_length=1, max_length=60, description="type: name, name/vN, id")],
 ) -> StreamingResponse:

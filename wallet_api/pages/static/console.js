@@ -23,7 +23,7 @@ staffSession("operator", view, async (token, expired) => {
 
 function issueCard(token, types, expired) {
   const type = el("select", { id: "type", required: true }, types.map((item) => el("option", { value: item.key }, `${tx({ zh: item.title["zh-CN"], en: item.title.en })} (${item.key})`)));
-  const file = el("input", { id: "records", type: "file", accept: ".csv,.jsonl,.ndjson,.json", required: true });
+  const file = el("input", { id: "records", type: "file", accept: ".csv,.xlsx,.jsonl,.ndjson,.json", required: true });
   const submit = el("button", { class: "btn", type: "submit", id: "issue" }, t("console.issue.submit"));
   const reading = el("progress", { id: "reading", max: "1", value: "0", "aria-label": t("console.issue.reading") });
   const anchoring = el("progress", { id: "anchoring", max: "1", value: "0", "aria-label": t("console.issue.anchoring") });
