@@ -8,6 +8,8 @@ import secrets
 import signal
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -38,7 +40,29 @@ def serve_context(context: WalletContext, *, background: bool = True) -> None:
         _serve_processes(settings.host, settings.port, settings.processes)
         return
     app = create_app(context, background=background)
-    uvicorn.run(app, **_UVICORN, host=settings.host, port=settings.port)  # type: ignore[arg-type]
+    with _sigterm_as_ctrl_c():
+        uvicorn.run(app, **_UVICORN, host=settings.host, port=settings.port)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM ends the serving as Ctrl-C does, so that what the caller started is stopped too.
+
+    Uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler it
+    found: the default one would end the process there, before `certledger run` stops the chain
+    it started (the node would live on, orphaned). Signals are the main thread's only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _UVICORN: dict[str, object] = {

@@ -74,7 +74,13 @@ def test_run_detach_sets_everything_up_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_in_the_foreground_stops_its_chain_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_run_in_the_foreground_stops_its_chain_on_ctrl_c_or_sigterm(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Ctrl-C, or SIGTERM as a service manager sends it: the service stops, then the chain it
+    started (uvicorn raises SIGTERM again after its shutdown, which once ended the process there
+    and left the node running)."""
     port = free_port()
     environment = _environment(tmp_path / "data", free_port()) | {"CERTLEDGER_PORT": str(port)}
     process = subprocess.Popen(
@@ -88,7 +94,7 @@ def test_run_in_the_foreground_stops_its_chain_on_ctrl_c(tmp_path: Path) -> None
                 process.stderr.read() if process.stderr else ""
             )
             time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         output, errors = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
