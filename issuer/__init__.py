@@ -39,7 +39,7 @@ from issuer._intake import (
     read_xlsx,
 )
 from issuer._issuing import CitizenKey, IssuanceService, IssueReport, citizens_for
-from issuer._lease import Lease, acquire_lease, hold_lease, lease_held, release_lease
+from issuer._lease import Lease, acquire_lease, hold_lease, lease_held, process_holder, release_lease
 from issuer._models import (
     BatchRecord,
     CertificateRecord,
@@ -159,6 +159,7 @@ __all__ = [
     "lease_held",
     "new_id",
     "prepared_documents",
+    "process_holder",
     "read_csv",
     "read_documents",
     "read_json_lines",

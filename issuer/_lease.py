@@ -15,6 +15,8 @@ a clock that agrees to well within the lease's length.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,10 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from issuer._errors import LeaseLostError
-from issuer._models import worker_leases
+from issuer._models import new_id, worker_leases
 
 RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
 """The expiry a released lease is given: the row (and its generation) stays, the lease is free."""
+
+
+def process_holder() -> str:
+    """A name for this process as a lease holder: host, process id and a random part."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{new_id()[:8]}"
 
 
 @dataclass(frozen=True, slots=True)

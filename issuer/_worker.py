@@ -24,8 +24,6 @@ it, records it in `health`, pauses longer each time, and steps again.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +36,7 @@ from sqlalchemy.engine import Engine
 
 from issuer._batches import complete_batch, requeue_batches
 from issuer._errors import IssuerError, LeaseLostError
-from issuer._lease import Lease, acquire_lease, hold_lease, release_lease
+from issuer._lease import Lease, acquire_lease, hold_lease, process_holder, release_lease
 from issuer._models import anchor_outbox, batches, certificates, new_id
 from issuer._states import BatchState
 from issuer._status import StatusService
@@ -130,7 +128,7 @@ class AnchoringWorker:
         self.clock = clock
         self.lease_name = f"{ANCHORING_LEASE_PREFIX}{ledger.sender.address}"
         self.statuses = StatusService(engine, ledger, clock=clock)
-        self.holder: str = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        self.holder: str = holder or process_holder()
         self.lease: Lease | None = None
         self._running = False
         self._last_success_at: datetime | None = None

@@ -18,8 +18,6 @@ Times come from the injected clock, like every time certledger stores.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -27,13 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from issuer import new_id, worker_leases
+from issuer import worker_leases
 from ledger import Clock, system_clock
-
-
-def process_holder() -> str:
-    """A name for this process as a lease holder: host, process id and a random part."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{new_id()[:8]}"
 
 
 class JobLease:

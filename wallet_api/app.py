@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from audit import Reconciler
-from issuer import AnchoringWorker, StepOutcome
+from issuer import AnchoringWorker, StepOutcome, process_holder
 from wallet_api._context import WalletContext
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
-from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob, process_holder
+from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob
 from wallet_api._logging import configure_logging
 from wallet_api._supervisor import LongRunning, RoundReport, Supervisor
 from wallet_api.deps import Services

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer import worker_leases
+from issuer import process_holder, worker_leases
 from ledger import FixedClock, create_database_engine, migrate
 from tests.conftest import NOW
-from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob, process_holder
+from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob
 
 RUNNERS = 4
 INTERVAL = 60.0
