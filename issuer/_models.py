@@ -86,6 +86,7 @@ class CertificateRecord(SQLModel, table=True):
         sa.UniqueConstraint("certificate_no", "revision", name="uq_certificates_number_revision"),
         # The worker's question each pass: superseded revisions still to revoke (migration 0005).
         sa.Index("ix_certificates_status_office", "status", "office_id"),
+        sa.Index("ix_certificates_office_name", "office_id", "holder_name_hash"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -95,6 +96,8 @@ class CertificateRecord(SQLModel, table=True):
     schema_version: int
     office_id: int
     citizen_id: str = Field(foreign_key="citizens.id", index=True, max_length=32)
+    # A keyed hash of the holder's name, for the office's search by name (migration 0008).
+    holder_name_hash: bytes | None = bytes_field(32, nullable=True)
     input_digest: bytes = bytes_field(32)
     document_root: bytes = bytes_field(32)
     body: bytes = bytes_field()

@@ -123,6 +123,25 @@ class RateBudget(SQLModel, table=True):
     updated: float
 
 
+class StaffAction(SQLModel, table=True):
+    """One entry of the staff audit trail: who did what, when (migration 0009).
+
+    `subject` names what the action was about (a unit's id, a citizen's random id, a certificate
+    number); `detail` is a JSON object of the rest. Nothing personal: no identity number, name or
+    phone, and never an enrolment code or API key.
+    """
+
+    __tablename__ = "staff_actions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    at: datetime = time_field(index=True)
+    staff_id: str = Field(foreign_key="staff_accounts.id", index=True, max_length=32)
+    username: str = Field(max_length=64)
+    action: str = Field(max_length=40)
+    subject: str | None = Field(default=None, max_length=64)
+    detail: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+
+
 citizen_accounts: sa.Table = CitizenAccount.__table__  # type: ignore[attr-defined]
 staff_accounts: sa.Table = StaffAccount.__table__  # type: ignore[attr-defined]
 sessions: sa.Table = SessionRecord.__table__  # type: ignore[attr-defined]
@@ -130,3 +149,4 @@ enrolment_codes: sa.Table = EnrolmentCode.__table__  # type: ignore[attr-defined
 units: sa.Table = UnitRecord.__table__  # type: ignore[attr-defined]
 grants: sa.Table = GrantRecord.__table__  # type: ignore[attr-defined]
 rate_budgets: sa.Table = RateBudget.__table__  # type: ignore[attr-defined]
+staff_actions: sa.Table = StaffAction.__table__  # type: ignore[attr-defined]

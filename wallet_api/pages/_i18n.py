@@ -1,9 +1,13 @@
 """The pages' words in Simplified Chinese (the default) and English.
 
-Every message has both languages; a test checks that each key the pages use is here.
+Every message has both languages; a test checks that each key the pages use is here. The words
+of the console's and the audit page's newer cards live beside this file, one module a card
+(`_text_*.py`, each a ``TEXT`` dict of the same shape); a key is defined once.
 """
 
 from __future__ import annotations
+
+from wallet_api.pages import _text_audit, _text_counter, _text_issue, _text_search
 
 LANGUAGES = ("zh", "en")
 
@@ -464,6 +468,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     "audit.col.size": ("条数", "Size"),
     "audit.col.root": ("根哈希", "Root"),
 }
+
+
+def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    merged = dict(_TEXT)
+    for area in areas:
+        twice = merged.keys() & area.keys()
+        if twice:
+            raise RuntimeError(f"page texts defined twice: {sorted(twice)}")
+        merged |= area
+    return merged
+
+
+_TEXT = _merged(_text_issue.TEXT, _text_search.TEXT, _text_counter.TEXT, _text_audit.TEXT)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _TEXT.items()} for index, language in enumerate(LANGUAGES)

@@ -1,0 +1,5 @@
+"""The pages' words for the console's issuing card: refused rows, uploads, resuming: (中文, English)."""
+
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {}
