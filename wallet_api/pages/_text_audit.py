@@ -1,4 +1,6 @@
-"""The pages' words for the auditor's page: reconciliation, differences, batches, chain state: (中文, English)."""
+"""The pages' words for the auditor's page: reconciliation, differences, batches."""
+
+# key: (中文, English)
 
 from __future__ import annotations
 

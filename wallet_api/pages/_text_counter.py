@@ -1,4 +1,6 @@
-"""The pages' words for the console's counter jobs (enrolment codes, units, resets) and the staff audit trail: (中文, English)."""
+"""The pages' words for the console's counter jobs and the staff audit trail."""
+
+# key: (中文, English)
 
 from __future__ import annotations
 

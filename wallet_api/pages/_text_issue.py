@@ -1,4 +1,6 @@
-"""The pages' words for the console's issuing card: refused rows, uploads, resuming: (中文, English)."""
+"""The pages' words for the console's issuing card: refused rows, uploads, resuming."""
+
+# key: (中文, English)
 
 from __future__ import annotations
 

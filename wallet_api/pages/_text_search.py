@@ -1,4 +1,6 @@
-"""The pages' words for the console's search card: finding a person's certificates, status dialogs: (中文, English)."""
+"""The pages' words for the console's search card: finding a person's certificates, status dialogs."""
+
+# key: (中文, English)
 
 from __future__ import annotations
 
