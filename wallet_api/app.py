@@ -20,7 +20,18 @@ from wallet_api._logging import configure_logging
 from wallet_api._supervisor import LongRunning, RoundReport, Supervisor
 from wallet_api.deps import Services
 from wallet_api.pages import install_pages
-from wallet_api.routers import audit, auth, certificates, citizens, grants, office, public, redemptions, units
+from wallet_api.routers import (
+    audit,
+    auth,
+    certificates,
+    citizens,
+    grants,
+    office,
+    office_certificates,
+    public,
+    redemptions,
+    units,
+)
 
 log = logging.getLogger("certledger.api")
 
@@ -135,7 +146,18 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     install_error_handlers(app)
     everywhere = problem_responses(400, 413, 422, 500)
     # Redemptions first: the busiest route is matched without trying the others.
-    for module in (redemptions, auth, citizens, certificates, units, grants, office, audit, public):
+    for module in (
+        redemptions,
+        auth,
+        citizens,
+        certificates,
+        units,
+        grants,
+        office,
+        office_certificates,
+        audit,
+        public,
+    ):
         app.include_router(module.router, responses=everywhere)
     app.include_router(audit.chain_router, responses=everywhere)
 

@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from wallet_api._accounts import Accounts
 from wallet_api._audit import AccessHistory, LogAudit
+from wallet_api._certificate_desk import CertificateDesk
 from wallet_api._context import WalletContext
 from wallet_api._errors import AuthenticationError, PermissionDeniedError
 from wallet_api._grants import Grants
@@ -34,6 +35,7 @@ class Services:
     history: AccessHistory
     audit: LogAudit
     office: OfficeDesk
+    certificates: CertificateDesk
     supervisor: Supervisor | None
     """the background loops, when the application runs them"""
 
@@ -49,6 +51,7 @@ class Services:
             history=AccessHistory(context),
             audit=LogAudit(context),
             office=OfficeDesk(context),
+            certificates=CertificateDesk(context),
             supervisor=supervisor,
         )
 
