@@ -5,7 +5,9 @@
 * the access log (`append_events`, `LogAnchorer`, `LogAudit`): every grant, revocation and
   redemption as an append-only Merkle log in the operators' database, its roots anchored on chain;
 * reconciliation (`Reconciler`): the operators' database compared with the chain, the safe
-  differences repaired by the issuer's own functions;
+  differences repaired by the issuer's own functions; the last run judged against now
+  (`reconciliation_standing`), a run on request (`ReconcileRunner`), a batch's certificates side
+  by side with the chain (`batch_certificates`);
 * the ``certledger audit …`` commands (`audit.cli.audit_app`), set up by `AuditSettings`;
 * the rows all of these hand out (`Out` and its subclasses: `ChainBatchOut`, `TrustOut`,
   `LogSummary`, `ReconciliationOut`, …): pydantic models with camelCase JSON names, printed by the
@@ -19,7 +21,8 @@ Exceptions raised here all derive from `AuditError`, itself a `VerifierError`::
     ├── AuditQueryError (ValueError)             a block beyond the index, a period ending before
     │                                            it starts, a log size the log does not have
     ├── LogEntryNotFoundError (LookupError)      the access log has no such entry
-    └── LogNotAnchoredError (LookupError)        the access log has no anchor on chain yet
+    ├── LogNotAnchoredError (LookupError)        the access log has no anchor on chain yet
+    └── ReconcileRunningError (RuntimeError)     a reconciliation asked for while one runs
 """
 
 from audit._accesslog import (
@@ -81,20 +84,34 @@ from audit._models import (
 from audit._out import Out
 from audit._reconcile import (
     KINDS,
+    PHASES,
+    RECONCILE_NOW_LEASE,
     REPAIRABLE,
     STUCK_AFTER,
+    BatchCertificateOut,
+    BatchCertificatesOut,
     DifferenceOut,
     Reconciler,
     ReconcileReport,
+    ReconcileRunner,
+    ReconcileRunningError,
+    ReconcileRunOut,
     ReconciliationOut,
+    ReconciliationStandingOut,
+    StalenessOut,
+    batch_certificates,
+    freshness_bound,
+    judge_reconciliation,
     latest_reconciliation,
     recent_reconciliations,
+    reconciliation_standing,
 )
 from audit._reports import (
     GROUPINGS,
     ChainAnchorOut,
     ChainAudit,
     ChainBatchOut,
+    ChainReachOut,
     IssuanceRowOut,
     KeyOut,
     LogOperatorsOut,
@@ -115,6 +132,8 @@ __all__ = [
     "GROUPINGS",
     "KINDS",
     "LOG_FORMAT",
+    "PHASES",
+    "RECONCILE_NOW_LEASE",
     "REPAIRABLE",
     "SCHEMA_VERSION",
     "STUCK_AFTER",
@@ -125,10 +144,13 @@ __all__ = [
     "AuditError",
     "AuditQueryError",
     "AuditSettings",
+    "BatchCertificateOut",
+    "BatchCertificatesOut",
     "ChainAnchorOut",
     "ChainAudit",
     "ChainBatchOut",
     "ChainIndex",
+    "ChainReachOut",
     "CheckpointOut",
     "ConsistencyOut",
     "DifferenceOut",
@@ -152,10 +174,15 @@ __all__ = [
     "ProofCheck",
     "Pseudonyms",
     "ReconcileReport",
+    "ReconcileRunOut",
+    "ReconcileRunner",
+    "ReconcileRunningError",
     "Reconciler",
     "ReconciliationOut",
     "ReconciliationRecord",
+    "ReconciliationStandingOut",
     "RegistryEventOut",
+    "StalenessOut",
     "StatusChangeOut",
     "StatusCountOut",
     "SyncReport",
@@ -164,6 +191,7 @@ __all__ = [
     "access_log",
     "access_log_nodes",
     "append_events",
+    "batch_certificates",
     "chain_batches",
     "chain_log_anchors",
     "chain_registry_changes",
@@ -171,8 +199,10 @@ __all__ = [
     "check_log",
     "default_index_url",
     "entry_proof",
+    "freshness_bound",
     "index_cursor",
     "indexed_blocks",
+    "judge_reconciliation",
     "latest_reconciliation",
     "lock_log",
     "log_anchors",
@@ -180,6 +210,7 @@ __all__ = [
     "period_bounds",
     "reason_label",
     "recent_reconciliations",
+    "reconciliation_standing",
     "reconciliations",
     "root_at",
     "sizes_proof",

@@ -54,20 +54,23 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from pydantic import Field, computed_field
 from sqlalchemy.engine import Engine
 
 from audit._accesslog import check_log
+from audit._errors import AuditError
 from audit._indexer import ChainIndex, chain_batches, chain_log_anchors, chain_status_changes, unpack_indexes
 from audit._models import access_log, access_log_nodes, reconciliations
-from audit._out import IsoTime, Out
+from audit._out import IsoTime, Out, Row
+from audit._reports import ChainAudit, ChainBatchOut, ChainReachOut, reason_label
 from issuer import (
     ANCHORING_LEASE_PREFIX,
     CHAIN_STATUS,
@@ -75,12 +78,16 @@ from issuer import (
     BatchState,
     CertificateState,
     IssuerError,
+    Lease,
+    acquire_lease,
     batches,
     certificates,
     complete_batch,
     lease_held,
     new_id,
+    process_holder,
     record_chain_status,
+    release_lease,
     requeue_batches,
     rewrite_proofs,
     status_changes,
@@ -90,6 +97,7 @@ from ledger import (
     CertificateStatus,
     Clock,
     LedgerError,
+    describe_failure,
     hex0x,
     system_clock,
     verify_batch_proof,
@@ -116,6 +124,10 @@ REPAIRABLE = frozenset(
         "status_mismatch",
     }
 )
+Phase = Literal["syncing", "batches", "proofs", "statuses", "log", "repairing", "storing"]
+"""A step of a reconciliation, as `Reconciler.run` reports it."""
+PHASES: tuple[Phase, ...] = get_args(Phase)
+"""The steps of a reconciliation, in order."""
 STUCK_AFTER = 900.0
 """Seconds after which a batch still sending is stuck even while an anchoring lease runs."""
 STORED_DIFFERENCES = 1000
@@ -266,12 +278,18 @@ class Reconciler:
         self.anchoring = anchoring
         self.stuck_after = stuck_after
 
-    def run(self, *, repair: bool = False, sync: bool = True) -> ReconcileReport:
+    def run(
+        self, *, repair: bool = False, sync: bool = True, on_phase: Callable[[Phase], object] | None = None
+    ) -> ReconcileReport:
         """One reconciliation: brings the index up to the head (unless `sync` is False), compares,
-        repairs the safe cases when `repair`, and stores the result."""
+        repairs the safe cases when `repair`, and stores the result; `on_phase` hears each step
+        as it begins."""
+        phase: Callable[[Phase], object] = on_phase or (lambda _: None)
         report = ReconcileReport(id=new_id(), started_at=self.clock(), repair=repair)
         if sync:
+            phase("syncing")
             self.index.sync()
+        phase("batches")
         report.indexed_to = self.index.indexed_to()
         on_chain = self._chain_batches()
         with self.reader.connect() as connection:
@@ -293,15 +311,20 @@ class Reconciler:
         self._compare_sending(
             report, stored, on_chain, rows_per_batch, findings, worker_at_work=worker_at_work
         )
+        phase("proofs")
         broken = self._compare_proofs(report, stored, on_chain)
+        phase("statuses")
         mismatches = self._compare_statuses(report, stored, on_chain)
+        phase("log")
         self._compare_log(report)
         if repair:
+            phase("repairing")
             self._requeue(report, findings.vanished)
             self._complete(report, findings.unrecorded, on_chain)
             self._resend(report, findings.stuck)
             self._rewrite_proofs(report, broken, on_chain)
             self._record_statuses(report, mismatches)
+        phase("storing")
         report.finished_at = self.clock()
         self._store(report)
         log.info(
@@ -749,6 +772,330 @@ def _stored(row: Any) -> ReconciliationOut:
         counts=json.loads(row["counts"]),
         details=[DifferenceOut.model_validate(detail) for detail in json.loads(row["details"])],
     )
+
+
+# ---------------------------------------------------------------- the auditor's view of the last run
+
+
+DEFAULT_FRESHNESS = 3600.0
+"""How old a reconciliation may be, in seconds, when the service does not reconcile by itself."""
+RECONCILER_POLL = 30.0
+"""The longest pause of the service's reconciler loop between two looks at whether a run is due
+(`wallet_api.app.background_loops`): a run starts at most that long after it is due."""
+StaleReason = Literal["older_than_interval", "batches_not_covered", "chain_unreachable"]
+
+
+def freshness_bound(interval: float) -> float:
+    """How old, in seconds, the last reconciliation may be before it is stale: the periodic
+    reconciliation's `interval` and the reconciler loop's pause (`RECONCILER_POLL`, or the
+    interval when shorter) — or `DEFAULT_FRESHNESS` when the periodic reconciliation is off (0)."""
+    if interval <= 0:
+        return DEFAULT_FRESHNESS
+    return interval + min(RECONCILER_POLL, interval)
+
+
+class StalenessOut(Row):
+    """Why the last reconciliation cannot be taken as the truth of now."""
+
+    code: StaleReason
+    detail: str
+
+
+class ReconciliationStandingOut(Out):
+    """The last reconciliation judged against now: when it ran, what it covered, whether it is
+    still the truth. `verdict` is what it found; `stale` (with its `reasons`) says it no longer
+    speaks for the chain as it stands — then no page may show it as an all-clear."""
+
+    latest: ReconciliationOut | None
+    verdict: Literal["none", "clean", "differences"]
+    stale: bool
+    reasons: list[StalenessOut]
+    checked_at: IsoTime
+    age_seconds: float | None
+    max_age_seconds: float
+    interval_seconds: float
+    batches_covered: int
+    """batches on chain up to the block the last reconciliation's index had reached"""
+    batches_on_chain: int
+    """batches on chain in the index now"""
+    chain: ChainReachOut
+
+
+def judge_reconciliation(
+    latest: ReconciliationOut | None,
+    *,
+    now: datetime,
+    interval: float,
+    batches_covered: int,
+    batches_on_chain: int,
+    chain: ChainReachOut,
+) -> ReconciliationStandingOut:
+    """The standing of `latest` at `now`: stale when older than `freshness_bound(interval)`, when
+    the chain has batches it did not cover, or when the chain cannot be reached to tell."""
+    bound = freshness_bound(interval)
+    reasons: list[StalenessOut] = []
+    age = None
+    if latest is not None:
+        age = max(0.0, (now - _aware(latest.finished_at)).total_seconds())
+        if age > bound:
+            reasons.append(
+                StalenessOut(
+                    code="older_than_interval",
+                    detail=f"it finished {age:.0f} s ago; a result is due every {bound:.0f} s",
+                )
+            )
+        if batches_on_chain > batches_covered:
+            reasons.append(
+                StalenessOut(
+                    code="batches_not_covered",
+                    detail=(
+                        f"it covered {batches_covered} batches on chain (up to block {latest.indexed_to}); "
+                        f"the chain has {batches_on_chain}"
+                    ),
+                )
+            )
+        if not chain.reachable:
+            reasons.append(
+                StalenessOut(
+                    code="chain_unreachable",
+                    detail="the chain cannot be reached: whether it has anchored more is unknown",
+                )
+            )
+    verdict: Literal["none", "clean", "differences"] = (
+        "none" if latest is None else ("differences" if latest.differences else "clean")
+    )
+    return ReconciliationStandingOut(
+        latest=latest,
+        verdict=verdict,
+        stale=bool(reasons),
+        reasons=reasons,
+        checked_at=now,
+        age_seconds=age,
+        max_age_seconds=bound,
+        interval_seconds=interval,
+        batches_covered=batches_covered,
+        batches_on_chain=batches_on_chain,
+        chain=chain,
+    )
+
+
+def reconciliation_standing(
+    reader: Engine, audit: ChainAudit, *, interval: float, within: float
+) -> ReconciliationStandingOut:
+    """The last reconciliation stored in `reader`, judged against the chain index brought up to
+    the head (waiting at most `within` seconds for the chain) and the index's clock."""
+    chain = audit.refresh(within=within)
+    latest = latest_reconciliation(reader)
+    covered = 0 if latest is None else audit.batch_count(up_to_block=latest.indexed_to)
+    return judge_reconciliation(
+        latest,
+        now=audit.index.clock(),
+        interval=interval,
+        batches_covered=covered,
+        batches_on_chain=audit.batch_count(),
+        chain=chain,
+    )
+
+
+# ---------------------------------------------------------------- "reconcile now"
+
+
+RECONCILE_NOW_LEASE = "audit:reconcile-now"
+"""The lease (``worker_leases``) an auditor's reconciliation holds while it runs, in any process."""
+RunState = Literal["idle", "running", "finished", "failed"]
+
+
+class ReconcileRunningError(AuditError, RuntimeError):
+    """A reconciliation asked for while one runs already (in this process or another)."""
+
+
+class ReconcileRunOut(Out):
+    """Where an auditor's reconciliation stands: `here` when this process runs (or ran) it,
+    `phase` the step it is at (`PHASES`), `reconciliation_id` the stored result once finished."""
+
+    state: RunState
+    here: bool
+    phase: Phase | None = None
+    started_at: IsoTime | None = None
+    finished_at: IsoTime | None = None
+    reconciliation_id: str | None = None
+    error: str | None = None
+
+
+class ReconcileRunner:
+    """Runs a reconciliation on request in a thread of its own, one at a time across the
+    processes that share the database: a run holds the lease `RECONCILE_NOW_LEASE` for at most
+    `longest_run` seconds (a process that dies mid-run frees it then), and gives it up when done.
+    It never repairs: that stays a deliberate ``certledger audit reconcile --repair``."""
+
+    def __init__(
+        self,
+        reconciler: Callable[[], Reconciler],
+        engine: Engine,
+        *,
+        clock: Clock = system_clock,
+        holder: str | None = None,
+        longest_run: float = STUCK_AFTER,
+    ) -> None:
+        self.reconciler = reconciler
+        self.engine = engine
+        self.clock = clock
+        self.holder = holder or process_holder()
+        self.longest_run = longest_run
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._run = ReconcileRunOut(state="idle", here=False)
+
+    def start(self) -> ReconcileRunOut:
+        """Starts a reconciliation and returns at once; `ReconcileRunningError` while one runs."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                raise ReconcileRunningError("a reconciliation is running in this process")
+            now = self.clock()
+            lease = acquire_lease(
+                self.engine, RECONCILE_NOW_LEASE, self.holder, seconds=self.longest_run, now=now
+            )
+            if lease is None:
+                raise ReconcileRunningError("a reconciliation is running in another process")
+            self._run = ReconcileRunOut(state="running", here=True, phase="syncing", started_at=now)
+            self._thread = threading.Thread(
+                target=self._work, args=(lease,), name="reconcile-now", daemon=True
+            )
+            self._thread.start()
+            return self._run
+
+    def status(self) -> ReconcileRunOut:
+        """This process's run (running or last), else whether another process runs one."""
+        with self._lock:
+            run = self._run
+        if run.state == "running":
+            return run
+        with self.engine.connect() as connection:
+            elsewhere = lease_held(connection, prefix=RECONCILE_NOW_LEASE, now=self.clock())
+        if elsewhere:
+            return ReconcileRunOut(state="running", here=False)
+        return run
+
+    def join(self, timeout: float | None = None) -> ReconcileRunOut:
+        """Waits for this process's run (if any) to end, at most `timeout` seconds."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.status()
+
+    def _phase(self, phase: Phase) -> None:
+        with self._lock:
+            self._run = self._run.model_copy(update={"phase": phase})
+
+    def _work(self, lease: Lease) -> None:
+        try:
+            report = self.reconciler().run(on_phase=self._phase)
+        except Exception as error:  # the run failed; the status says why, in words without data
+            log.warning("the requested reconciliation failed: %s", describe_failure(error, IssuerError))
+            with self._lock:
+                self._run = self._run.model_copy(
+                    update={
+                        "state": "failed",
+                        "finished_at": self.clock(),
+                        "error": describe_failure(error, IssuerError, AuditError),
+                    }
+                )
+        else:
+            with self._lock:
+                self._run = self._run.model_copy(
+                    update={"state": "finished", "finished_at": self.clock(), "reconciliation_id": report.id}
+                )
+        finally:
+            release_lease(self.engine, lease)
+
+
+# ---------------------------------------------------------------- a batch's certificates
+
+
+ChainStatus = Literal["valid", "revoked", "suspended"]
+
+
+class BatchCertificateOut(Row):
+    """One certificate of a batch, side by side in the database and on chain: its number, its
+    leaf, its status in each. Nothing personal: no name, no identity number, no content."""
+
+    number: str
+    revision: int
+    leaf_index: int | None
+    status: str
+    reason: int | None
+    reason_label: str | None
+    chain_status: ChainStatus | None
+    """None when the leaf is beyond the batch on chain"""
+    chain_reason: int | None
+    chain_reason_label: str | None
+
+
+class BatchCertificatesOut(Out):
+    """A page of a chain batch's certificates as the operators' database has them, in leaf order,
+    with each one's status on chain."""
+
+    batch: ChainBatchOut
+    total: int
+    """certificate rows the database has in this batch (the chain counts `batch.count`)"""
+    certificates: list[BatchCertificateOut]
+
+
+_CHAIN_STATUS_OF: dict[str, ChainStatus] = {
+    "revoked": "revoked",
+    "suspended": "suspended",
+    "reinstated": "valid",
+}
+
+
+def batch_certificates(
+    reader: Engine, audit: ChainAudit, batch_id: int, *, limit: int, offset: int = 0
+) -> BatchCertificatesOut | None:
+    """The certificates of the batch anchored on chain as `batch_id` (None when the index has no
+    such batch), `limit` at a time from `offset`, in leaf order."""
+    batch = audit.batch(batch_id)
+    if batch is None:
+        return None
+    on_chain = audit.leaf_statuses(batch.root)
+    c = certificates.c
+    in_batch = batches.c.root == batch.root
+    with reader.connect() as connection:
+        total = int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(certificates.join(batches)).where(in_batch)
+            ).scalar_one()
+        )
+        rows = connection.execute(
+            sa.select(c.certificate_no, c.revision, c.leaf_index, c.status, c.status_reason)
+            .select_from(certificates.join(batches))
+            .where(in_batch)
+            .order_by(c.leaf_index, c.revision, c.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    listed = []
+    for number, revision, leaf, status, reason in rows:
+        chain_status: ChainStatus | None = None
+        chain_reason = None
+        if leaf is not None and 0 <= int(leaf) < batch.count:
+            action, code = on_chain.get(int(leaf), ("reinstated", 0))
+            chain_status = _CHAIN_STATUS_OF[action]
+            chain_reason = None if chain_status == "valid" else code
+        listed.append(
+            BatchCertificateOut(
+                number=number,
+                revision=int(revision),
+                leaf_index=None if leaf is None else int(leaf),
+                status=status,
+                reason=reason,
+                reason_label=None if reason is None else reason_label(int(reason)),
+                chain_status=chain_status,
+                chain_reason=chain_reason,
+                chain_reason_label=None if chain_reason is None else reason_label(chain_reason),
+            )
+        )
+    return BatchCertificatesOut(batch=batch, total=total, certificates=listed)
 
 
 def _mark_repaired(report: ReconcileReport, kind: str, subjects: set[str]) -> None:

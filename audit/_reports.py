@@ -8,6 +8,7 @@ both included.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,25 +18,31 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import Field
 
-from audit._errors import AuditQueryError
+from audit._errors import AuditQueryError, IndexReadError
 from audit._indexer import (
     ChainIndex,
     chain_batches,
     chain_log_anchors,
     chain_registry_changes,
     chain_status_changes,
+    index_cursor,
+    index_meta,
     indexed_blocks,
+    unpack_indexes,
 )
-from audit._out import ChainTime, Hex, Out, Row, chain_time
+from audit._out import ChainTime, Hex, IsoTime, Out, Row, chain_time
+from issuer import IssuerError
 from ledger import (
     BEIJING,
     LogTreeError,
     Reason,
+    describe_failure,
     hex0x,
     log_leaf_hash,
     verify_consistency,
     verify_inclusion,
 )
+from verifier import VerifierError
 
 Grouping = Literal["office", "type", "day", "month"]
 GROUPINGS: tuple[Grouping, ...] = ("office", "type", "day", "month")
@@ -194,6 +201,30 @@ class ChainAnchorOut(Row):
     transaction: Hex
 
 
+ChainState = Literal["reachable", "syncing", "unreachable"]
+
+
+class ChainReachOut(Row):
+    """Whether the chain answered the index's last attempt to reach its head, and how far the
+    index (which every report reads) has got.
+
+    ``syncing``: the index is still reading pages of blocks (the chain answers, the reports may
+    lag it); ``unreachable``: the chain refused, failed or did not answer in time, and the reports
+    come from the index as it stands, up to `indexed_to`."""
+
+    state: ChainState
+    checked_at: IsoTime
+    last_reached_at: IsoTime | None
+    unreachable_since: IsoTime | None
+    error: str | None
+    indexed_to: int
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the index reached the chain's head (or is reading its way there)."""
+        return self.state != "unreachable"
+
+
 class ProofCheck(Row):
     """A log proof checked against the roots anchored on chain."""
 
@@ -244,11 +275,165 @@ class _Registry:
         )
 
 
+@dataclass(slots=True)
+class _Reach:
+    """What the last attempts to bring the index up to the head found."""
+
+    reached_at: datetime | None = None
+    unreachable_since: datetime | None = None
+    error: str | None = None
+    progressed_at: datetime | None = None  # the last page the running attempt committed
+
+
 class ChainAudit:
-    """Answers an auditor's questions from the chain index."""
+    """Answers an auditor's questions from the chain index.
+
+    The reports read the index as it stands and never ask the chain themselves, once the index
+    exists for this deployment; `refresh` brings it up to the chain's head within a bound, so that
+    a chain that is away makes a caller wait seconds, not the node's timeout times every read."""
 
     def __init__(self, index: ChainIndex) -> None:
         self.index = index
+        self._reach = _Reach()
+        self._reach_lock = threading.Lock()
+        self._syncing: threading.Thread | None = None
+        self._readable = False
+
+    # ---------------------------------------------------------------- the chain's head
+
+    def refresh(self, *, within: float) -> ChainReachOut:
+        """Brings the index up to the chain's head, waiting at most `within` seconds: the sync
+        runs in a thread of its own (one at a time), which goes on when the wait is over and
+        records what it found. Returns whether the chain was reached."""
+        with self._reach_lock:
+            if self._syncing is None or not self._syncing.is_alive():
+                self._syncing = threading.Thread(target=self._sync, name="chain-audit-sync", daemon=True)
+                self._syncing.start()
+            syncing = self._syncing
+        syncing.join(within)
+        if syncing.is_alive():
+            now = self.index.clock()
+            with self._reach_lock:
+                progressed = self._reach.progressed_at
+                if progressed is None or (now - progressed).total_seconds() > within:
+                    self._failed(now, f"the chain has not answered within {within:g} s")
+        return self.reach()
+
+    def reach(self) -> ChainReachOut:
+        """What the last attempt to reach the chain's head found (nothing is asked of the chain)."""
+        with self._reach_lock:
+            reach = self._reach
+            running = self._syncing is not None and self._syncing.is_alive()
+            if reach.unreachable_since is not None:
+                state: ChainState = "unreachable"
+            elif running:
+                state = "syncing"
+            else:
+                state = "reachable" if reach.reached_at is not None else "unreachable"
+            out = ChainReachOut(
+                state=state,
+                checked_at=self.index.clock(),
+                last_reached_at=reach.reached_at,
+                unreachable_since=reach.unreachable_since,
+                error=reach.error,
+                indexed_to=-1,
+            )
+        try:
+            indexed_to = self.indexed_to()
+        except IndexReadError:
+            indexed_to = -1  # never built, and the chain is away: nothing to read
+        return out.model_copy(update={"indexed_to": indexed_to})
+
+    def indexed_to(self) -> int:
+        """The last block whose events are in the index (read without asking the chain)."""
+        with self._connect() as connection:
+            return int(connection.execute(sa.select(index_cursor.c.next_block)).scalar_one()) - 1
+
+    def _sync(self) -> None:
+        def progressed(_indexed_to: int, _target: int, _events: int) -> None:
+            with self._reach_lock:
+                self._reach.progressed_at = self.index.clock()
+
+        try:
+            self.index.sync(on_page=progressed)
+        except Exception as error:  # whatever failed, the chain was not reached; the reach tells why
+            with self._reach_lock:
+                self._failed(self.index.clock(), describe_failure(error, IssuerError, VerifierError))
+        else:
+            with self._reach_lock:
+                self._reach = _Reach(reached_at=self.index.clock())
+        finally:
+            with self._reach_lock:
+                self._reach.progressed_at = None
+
+    def _failed(self, now: datetime, error: str) -> None:
+        """Records a failed attempt (the caller holds the lock); the streak keeps its start."""
+        reach = self._reach
+        self._reach = _Reach(
+            reached_at=reach.reached_at,
+            unreachable_since=reach.unreachable_since or now,
+            error=error,
+            progressed_at=reach.progressed_at,
+        )
+
+    def _connect(self) -> sa.Connection:
+        """A connection on the index. An index built for this deployment is read as it stands,
+        chain or no chain; one that is not (never built, or another deployment's) is set up by
+        the index, which asks the chain — unless the chain is known to be away."""
+        if not self._readable:
+            with self.index.engine.connect() as connection:
+                if sa.inspect(connection).has_table(index_meta.name):
+                    stored = dict(connection.execute(sa.select(index_meta.c.key, index_meta.c.value)).all())
+                    self._readable = stored == self.index.expected_meta()
+        if self._readable:
+            return self.index.engine.connect()
+        with self._reach_lock:
+            away = self._reach.unreachable_since is not None
+        if away:
+            raise IndexReadError("the chain index has never been built, and the chain does not answer")
+        return self.index.connect()
+
+    # ---------------------------------------------------------------- batches on chain
+
+    def batch_count(
+        self,
+        *,
+        up_to_block: int | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        office_id: int | None = None,
+    ) -> int:
+        """How many batches the index holds (anchored up to `up_to_block`, in the period, of the
+        office, when given)."""
+        lower, upper = period_bounds(start, end)
+        c = chain_batches.c
+        query = _in_period(sa.select(sa.func.count()).select_from(chain_batches), c.block_time, lower, upper)
+        if up_to_block is not None:
+            query = query.where(c.block_number <= up_to_block)
+        if office_id is not None:
+            query = query.where(c.office_id == office_id)
+        with self._connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def batch(self, batch_id: int) -> ChainBatchOut | None:
+        """The batch anchored with this id, if the index has it."""
+        found = self._batch_rows(sa.true(), batch_id=batch_id, limit=1, offset=0, newest_first=False)
+        return found[0] if found else None
+
+    def leaf_statuses(self, root: bytes) -> dict[int, tuple[str, int]]:
+        """The last status change on chain of each leaf of the batch `root` that has one:
+        leaf index → (action, reason code). A leaf absent has never changed: it is valid."""
+        s = chain_status_changes.c
+        statuses: dict[int, tuple[str, int]] = {}
+        with self._connect() as connection:
+            for action, reason, packed in connection.execute(
+                sa.select(s.action, s.reason, s.indexes)
+                .where(s.root == root)
+                .order_by(s.block_number, s.log_index)
+            ):
+                for index in unpack_indexes(bytes(packed)):
+                    statuses[index] = (str(action), int(reason))
+        return statuses
 
     # ---------------------------------------------------------------- issuance
 
@@ -260,27 +445,50 @@ class ChainAudit:
         office_id: int | None = None,
         limit: int | None = None,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> list[ChainBatchOut]:
-        """Batches anchored in the period, oldest first."""
+        """Batches anchored in the period, oldest first (or newest first)."""
         lower, upper = period_bounds(start, end)
         c = chain_batches.c
-        query: sa.Select[Any] = sa.select(
-            c.batch_id,
-            c.root,
-            c.office_id,
-            c.type_id,
-            c.count,
-            c.key,
-            c.block_number,
-            c.block_time,
-            c.transaction_hash,
-        ).order_by(c.block_number, c.log_index)
-        query = _in_period(query, c.block_time, lower, upper)
-        if office_id is not None:
-            query = query.where(c.office_id == office_id)
+        where = sa.and_(
+            sa.true(),
+            *([] if lower is None else [c.block_time >= lower]),
+            *([] if upper is None else [c.block_time < upper]),
+            *([] if office_id is None else [c.office_id == office_id]),
+        )
+        return self._batch_rows(where, limit=limit, offset=offset, newest_first=newest_first)
+
+    def _batch_rows(
+        self,
+        where: sa.ColumnElement[bool],
+        *,
+        batch_id: int | None = None,
+        limit: int | None,
+        offset: int,
+        newest_first: bool,
+    ) -> list[ChainBatchOut]:
+        c = chain_batches.c
+        order = (c.block_number.desc(), c.log_index.desc()) if newest_first else (c.block_number, c.log_index)
+        query: sa.Select[Any] = (
+            sa.select(
+                c.batch_id,
+                c.root,
+                c.office_id,
+                c.type_id,
+                c.count,
+                c.key,
+                c.block_number,
+                c.block_time,
+                c.transaction_hash,
+            )
+            .where(where)
+            .order_by(*order)
+        )
+        if batch_id is not None:
+            query = query.where(c.batch_id == batch_id)
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             return [
                 ChainBatchOut(
                     batch_id=int(r[0]),
@@ -308,7 +516,7 @@ class ChainAudit:
             sa.select(c.office_id, c.type_id, c.block_time, c.count), c.block_time, lower, upper
         )
         totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             for office_id, type_id, block_time, count in connection.execute(query):
                 moment = datetime.fromtimestamp(int(block_time), BEIJING)
                 key: Any = {
@@ -362,7 +570,7 @@ class ChainAudit:
         query = _in_period(query, s.block_time, lower, upper)
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             return [
                 StatusChangeOut(
                     block=int(r[0]),
@@ -402,7 +610,7 @@ class ChainAudit:
     def trust(self, *, block: int | None = None) -> TrustOut:
         """The issuer registry and the access log's operators as they were after `block` (the
         last indexed block by default)."""
-        indexed_to = self.index.indexed_to()
+        indexed_to = self.indexed_to()
         if block is None:
             block = indexed_to
         if block > indexed_to:
@@ -410,7 +618,7 @@ class ChainAudit:
                 f"the index reaches block {indexed_to}, not {block}: run `certledger audit index` first"
             )
         r = chain_registry_changes.c
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             rows = connection.execute(
                 sa.select(chain_registry_changes)
                 .where(r.block_number <= block)
@@ -437,7 +645,7 @@ class ChainAudit:
         ).order_by(a.block_number, a.log_index)
         if log_id is not None:
             query = query.where(a.log_id == log_id)
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             return [
                 ChainAnchorOut(
                     log_id=bytes(r[0]),
@@ -455,7 +663,7 @@ class ChainAudit:
     def anchored_root(self, log_id: bytes, size: int) -> bytes | None:
         """The root anchored on chain for `size` entries of the log, if any."""
         a = chain_log_anchors.c
-        with self.index.connect() as connection:
+        with self._connect() as connection:
             root = connection.execute(
                 sa.select(a.root).where(a.log_id == log_id, a.size == size)
             ).scalar_one_or_none()

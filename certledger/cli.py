@@ -14,7 +14,7 @@ from rich.table import Table
 
 from audit.cli import audit_app
 from issuer import IssuerError
-from issuer.cli import export, issue, reinstate, revoke, safe_app, suspend, types_app, worker
+from issuer.cli import export, issue, office_app, reinstate, revoke, safe_app, suspend, types_app, worker
 from ledger import DevnetReport, LedgerError, bootstrap_devnet
 from ledger.cli import chain_app, contracts_app, deploy, render_chain_status, render_deployment
 from scripts.bench import bench_app
@@ -37,6 +37,7 @@ app.add_typer(bench_app, name="bench")
 safe_app.command("erase")(erase)  # the wallet's: erasure also ends the citizen's sessions and grants
 app.add_typer(safe_app, name="safe")
 app.add_typer(types_app, name="types")
+app.add_typer(office_app, name="office")
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.command("deploy")(deploy)

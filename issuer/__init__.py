@@ -9,10 +9,13 @@ Exceptions raised here all derive from `IssuerError`::
     │   ├── ErasedError                              the citizen's data key was destroyed
     │   └── SafeIntegrityError                       a body or data key does not decrypt
     ├── LeaseLostError                               a worker's lease lapsed or was taken: it wrote nothing
+    ├── ReasonMismatchError (ValueError)             a status change's reason does not fit its action
     ├── CertificateNotFoundError (LookupError)
     └── CitizenNotFoundError (LookupError)
 
-Single bad input rows are not exceptions: they come back as `Rejection` with line and reason.
+Single bad input rows are not exceptions: they come back as `Rejection` with line and reason, in
+English and Chinese (`RowProblem` for each reason: column, label, masked value, code), and
+`RefusedRows` gives them back as a file to fix and upload again.
 """
 
 from issuer._batches import complete_batch, requeue_batches, rewrite_proofs
@@ -28,7 +31,7 @@ from issuer._errors import (
     SafeError,
     SafeIntegrityError,
 )
-from issuer._holders import BindReport, HolderBinding
+from issuer._holders import BindReport, HolderBinding, NameIndexReport, index_holder_names, unindexed_names
 from issuer._intake import (
     INPUT_SUFFIXES,
     InputRow,
@@ -60,6 +63,8 @@ from issuer._models import (
     worker_leases,
 )
 from issuer._pipeline import PreparedRow, documents_from_file, prepared_documents
+from issuer._refusals import RefusedRows
+from issuer._rejections import RowProblem
 from issuer._safe import (
     KeyedHasher,
     MasterKeyring,
@@ -67,11 +72,20 @@ from issuer._safe import (
     WrappedKey,
     decrypt_body,
     encrypt_body,
+    holder_name_hash,
     key_id,
 )
 from issuer._settings import IssuerSettings
 from issuer._states import CHAIN_STATUS, BatchState, CertificateState
-from issuer._status import StatusReport, StatusService, record_chain_status
+from issuer._status import (
+    ACTION_REASONS,
+    ReasonMismatchError,
+    StatusReport,
+    StatusService,
+    operator_reasons,
+    reason_actions,
+    record_chain_status,
+)
 from issuer._store import (
     CertificateStore,
     RotationReport,
@@ -92,6 +106,7 @@ from issuer._worker import (
 from ledger import Reason  # the issuer's commands and callers name reasons; the table is the kernel's
 
 __all__ = [
+    "ACTION_REASONS",
     "ANCHORING_LEASE_PREFIX",
     "CHAIN_STATUS",
     "INPUT_SUFFIXES",
@@ -121,11 +136,15 @@ __all__ = [
     "Lease",
     "LeaseLostError",
     "MasterKeyring",
+    "NameIndexReport",
     "OutboxEntry",
     "PreparedRow",
     "Reason",
+    "ReasonMismatchError",
+    "RefusedRows",
     "Rejection",
     "RotationReport",
+    "RowProblem",
     "Safe",
     "SafeError",
     "SafeIntegrityError",
@@ -155,15 +174,19 @@ __all__ = [
     "erase_data_key",
     "find_citizen",
     "hold_lease",
+    "holder_name_hash",
+    "index_holder_names",
     "key_id",
     "lease_held",
     "new_id",
+    "operator_reasons",
     "prepared_documents",
     "process_holder",
     "read_csv",
     "read_documents",
     "read_json_lines",
     "read_xlsx",
+    "reason_actions",
     "record_chain_status",
     "release_lease",
     "requeue_batches",
@@ -171,5 +194,6 @@ __all__ = [
     "rotate_master_key",
     "status_changes",
     "time_field",
+    "unindexed_names",
     "worker_leases",
 ]

@@ -9,6 +9,10 @@ anchoring worker revokes it on chain (reason SUPERSEDED) once it is anchored its
 
 Only current revisions that are valid are re-sealed: a revoked certificate stays revoked, and a
 suspended one is bound when it is reinstated and binding runs again (it is idempotent).
+
+The office finds a person's certificates by name through a keyed hash of the name on each
+revision (`KeyedHasher.name`), written at issuance. `index_holder_names` fills it for revisions
+issued before the hash existed (migration 0008), from their sealed bodies.
 """
 
 from __future__ import annotations
@@ -21,12 +25,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from issuer._errors import CitizenNotFoundError, ErasedError
+from issuer._errors import CitizenNotFoundError, ErasedError, SafeError
 from issuer._issuing import CitizenKey, citizens_for
 from issuer._models import anchor_outbox, certificates, citizens, data_keys, new_id
-from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body
+from issuer._safe import KeyedHasher, Safe, WrappedKey, decrypt_body, encrypt_body, holder_name_hash
 from issuer._states import CertificateState
-from ledger import Certificate, Clock, Reason, is_checksum_address, parse_json, seal, system_clock
+from ledger import (
+    Certificate,
+    CertificateTypeError,
+    Clock,
+    Reason,
+    TypeCatalog,
+    is_checksum_address,
+    parse_json,
+    seal,
+    system_clock,
+)
+
+NAME_INDEX_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -97,6 +113,7 @@ class HolderBinding:
                     certificates.c.type_id,
                     certificates.c.schema_version,
                     certificates.c.office_id,
+                    certificates.c.holder_name_hash,
                     certificates.c.input_digest,
                     certificates.c.body,
                     certificates.c.body_version,
@@ -154,6 +171,7 @@ class HolderBinding:
                 schema_version=row.schema_version,
                 office_id=row.office_id,
                 citizen_id=citizen_id,
+                holder_name_hash=row.holder_name_hash,  # the same claims, so the same name
                 input_digest=row.input_digest,
                 document_root=certificate.root,
                 body=body,
@@ -178,3 +196,106 @@ class HolderBinding:
                 status_changed_at=now,
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NameIndexReport:
+    """What filling the name hashes did: revisions `indexed`, and those left without a hash —
+    `nameless` (their type names no holder-name field, or the name is empty) and `unreadable`
+    (their citizen's data key was erased, or the body fails the safe's integrity check)."""
+
+    indexed: int
+    nameless: int
+    unreadable: int
+
+
+def unindexed_names(engine: Engine) -> int:
+    """How many certificate revisions have no name hash yet (at most: some have no name)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(certificates)
+                .where(certificates.c.holder_name_hash.is_(None))
+            ).scalar_one()
+        )
+
+
+def index_holder_names(
+    engine: Engine,
+    safe: Safe,
+    hasher: KeyedHasher,
+    catalog: TypeCatalog,
+    *,
+    chunk: int = NAME_INDEX_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> NameIndexReport:
+    """Fills `certificates.holder_name_hash` of every revision that has none, from its sealed body.
+
+    A chunk a transaction, walking the revisions by id: an interrupted run resumes where it
+    stopped, and a second run writes nothing (it reads again only the revisions that cannot have
+    a hash). A row is written only while it still has none, so a concurrent write is never
+    overwritten. Nothing is logged: the names stay in memory only as long as it takes to hash
+    them. Revisions whose body cannot be read — erased, or failing the safe's integrity check —
+    are counted `unreadable` and left without a hash.
+    """
+    indexed = nameless = unreadable = 0
+    after = ""
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(
+                    certificates.c.id,
+                    certificates.c.citizen_id,
+                    certificates.c.type_id,
+                    certificates.c.schema_version,
+                    certificates.c.body,
+                    certificates.c.body_version,
+                    certificates.c.created_at,
+                    data_keys.c.wrapped_key,
+                    data_keys.c.master_key_id,
+                    data_keys.c.erased_at,
+                )
+                .join(data_keys, data_keys.c.citizen_id == certificates.c.citizen_id)
+                .where(certificates.c.holder_name_hash.is_(None), certificates.c.id > after)
+                .order_by(certificates.c.id)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                break
+            keys: dict[str, bytes] = {}
+            for row in rows:
+                if row.wrapped_key is None or (row.erased_at is not None and row.created_at < row.erased_at):
+                    unreadable += 1
+                    continue
+                try:
+                    if row.citizen_id not in keys:
+                        keys[row.citizen_id] = safe.unwrap(
+                            row.citizen_id, WrappedKey(row.master_key_id, row.wrapped_key)
+                        )
+                    plaintext = decrypt_body(
+                        keys[row.citizen_id], row.body, record_id=row.id, version=row.body_version
+                    )
+                except SafeError:  # altered or moved: reconciliation's business, not this index's
+                    unreadable += 1
+                    continue
+                body = parse_json(plaintext)
+                try:
+                    certificate_type = catalog.get(row.type_id, row.schema_version)
+                except CertificateTypeError:
+                    nameless += 1  # a type this installation no longer knows names no field
+                    continue
+                name_hash = holder_name_hash(hasher, certificate_type, body.get("claims") or {})
+                if name_hash is None:
+                    nameless += 1
+                    continue
+                connection.execute(
+                    sa.update(certificates)
+                    .where(certificates.c.id == row.id, certificates.c.holder_name_hash.is_(None))
+                    .values(holder_name_hash=name_hash)
+                )
+                indexed += 1
+        after = rows[-1].id
+        if progress is not None:
+            progress(len(rows))
+    return NameIndexReport(indexed, nameless, unreadable)

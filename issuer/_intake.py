@@ -25,6 +25,12 @@ encodings; GB18030 decodes nearly any bytes, so the header is what tells text fr
 An XLSX workbook is read from its first sheet, streamed (see `issuer._spreadsheet`), with the
 same layouts as CSV: its first non-empty row is the header, rows are numbered as Excel shows
 them, and a refusal starts with "sheet <name> row <n>".
+
+A refusal (see `issuer._rejections`) names its column, the column's label, the value (masked when
+personal), a stable code and the reason in English and Chinese; it keeps the certificate's own
+lines for the refused-rows file, which `source_header` and `source_records` also serve. The
+columns such a file adds (``行号``, ``拒绝原因``; ``_refusal`` in JSON Lines) are ignored, so that
+it can be uploaded again once fixed.
 """
 
 from __future__ import annotations
@@ -34,17 +40,21 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from issuer._derive import apply_derivations
 from issuer._errors import IntakeError
+from issuer._rejections import MAX_PROBLEMS, REFUSAL_COLUMNS, REFUSAL_FIELD, problem_of, refused
+from issuer._rejections import Rejection as Rejection  # noqa: PLC0414 — re-exported: callers import it here
 from issuer._spreadsheet import ExcelDate, SheetRows, first_sheet
 from ledger import CanonicalJSONError, CertificateType, FieldProblem, RepeatedKey, parse_json
 
 _INTEGER = re.compile(r"^-?\d+$")
 _ARRAY_INDEX = re.compile(r"^(.*?)\[(\d+)\](.*)$")
+_ELEMENT_FIELD = re.compile(r"^.*\[\d+\]\.([^.\[\]]+)\Z")
+_DERIVED = re.compile(r"^is (.+) but (?:count|sum|min|max) of \S+ gives (.+)\Z")
 MAX_LINE_BYTES = 1_000_000
 NO_RECORDS = "the file holds no records"
 
@@ -63,21 +73,13 @@ class InputRow:
     claims: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """One refused certificate: its line, its number when known, and why."""
-
-    line: int
-    number: str | None
-    reason: str
-
-
 @dataclass(slots=True)
 class _Draft:
-    """A document being assembled from CSV lines."""
+    """A document being assembled from CSV lines, with those lines (kept for a refusal)."""
 
     line: int
     claims: dict[str, Any]
+    rows: list[tuple[int, list[str]]]
     problems: list[FieldProblem] = field(default_factory=list)
     element_lines: dict[tuple[str, int], int] = field(default_factory=dict)
     problem_lines: dict[FieldProblem, int] = field(default_factory=dict)
@@ -99,7 +101,8 @@ def read_documents(
     if suffix not in INPUT_SUFFIXES:
         raise IntakeError(
             f"{path.name}: the input is .csv (UTF-8 or GB18030), .xlsx, or .jsonl / .json"
-            " with one document per line"
+            " with one document per line",
+            code="suffix",
         )
     if suffix == ".xlsx":
         yield from read_xlsx(path, certificate_type, on_bytes=on_bytes)
@@ -110,7 +113,7 @@ def read_documents(
     try:
         opened = path.open("rb")
     except OSError as error:
-        raise IntakeError(f"cannot read {path}: {error.strerror}") from error
+        raise _unreadable(path, error) from error
     with opened:
         lines = decoded_lines(opened, on_bytes, gb18030=suffix == ".csv")
         yield from _read(suffix, lines, certificate_type)
@@ -157,7 +160,12 @@ class DecodedLines:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as error:
                 if not self._all_ascii:
-                    raise IntakeError(f"line {number}: the file is not UTF-8 text ({error.reason})") from None
+                    raise IntakeError(
+                        f"line {number}: the file is not UTF-8 text ({error.reason})",
+                        code="encoding",
+                        params={"why": error.reason},
+                        place=f"第{number}行",
+                    ) from None
                 self.encoding, self.fallback_line = GB18030, number
             else:
                 self._all_ascii = self._all_ascii and text.isascii()
@@ -166,7 +174,10 @@ class DecodedLines:
             return line.decode("gb18030")
         except UnicodeDecodeError as error:
             raise IntakeError(
-                f"line {number}: the file is neither UTF-8 nor GB18030 text ({error.reason})"
+                f"line {number}: the file is neither UTF-8 nor GB18030 text ({error.reason})",
+                code="encoding.neither",
+                params={"why": error.reason},
+                place=f"第{number}行",
             ) from None
 
 
@@ -186,7 +197,9 @@ def _with_text(lines: Iterable[str]) -> Iterator[str]:
         blank.append(line)
         if line.strip():
             return itertools.chain(blank, iterator)
-    raise IntakeError(f"{NO_RECORDS}: {'it has only blank lines' if any(blank) else 'it is empty'}")
+    if any(blank):
+        raise IntakeError(f"{NO_RECORDS}: it has only blank lines", code="no_records.blank")
+    raise IntakeError(f"{NO_RECORDS}: it is empty", code="no_records.empty")
 
 
 def read_json_lines(
@@ -196,19 +209,36 @@ def read_json_lines(
     for number, text in enumerate(_with_text(lines), start=1):
         if not text.strip():
             continue
+        rows = [(number, [text])]  # for a refusal; the refused-rows file drops the line's end
         # A character is at most 4 bytes: only long lines need their bytes counted.
         if len(text) * 4 > MAX_LINE_BYTES and len(text.encode("utf-8")) > MAX_LINE_BYTES:
-            yield Rejection(number, None, f"the line is longer than {MAX_LINE_BYTES} bytes")
+            yield refused(
+                number,
+                None,
+                f"the line is longer than {MAX_LINE_BYTES} bytes",
+                code="line_too_long",
+                params={"limit": str(MAX_LINE_BYTES)},
+                rows=rows,
+            )
             continue
         try:
             claims = parse_json(text)
         except CanonicalJSONError as error:
-            yield Rejection(number, None, f"not a JSON document: {error}")
+            yield refused(
+                number,
+                None,
+                f"not a JSON document: {error}",
+                code="not_json",
+                params={"why": str(error)},
+                rows=rows,
+            )
             continue
         if not isinstance(claims, dict):
-            yield Rejection(number, None, "a line holds one JSON object")
+            yield refused(number, None, "a line holds one JSON object", code="not_object", rows=rows)
             continue
-        yield finish(_Draft(number, claims), certificate_type)
+        if REFUSAL_FIELD in claims:  # a refused-rows file, fixed and uploaded again
+            del claims[REFUSAL_FIELD]
+        yield finish(_Draft(number, claims, rows), certificate_type, column_of=str)
 
 
 def read_csv(
@@ -220,7 +250,9 @@ def read_csv(
     try:
         header = [column.strip() for column in next(reader)]
     except csv.Error as error:
-        raise IntakeError(f"line 1: not CSV ({error})") from error
+        raise IntakeError(
+            f"line 1: not CSV ({error})", code="header.not_csv", params={"why": str(error)}, place="第1行"
+        ) from error
     try:
         documents = _documents(reader, header, certificate_type)
     except IntakeError as error:
@@ -228,10 +260,13 @@ def read_csv(
             why = str(error).removeprefix("line 1: ")
             raise IntakeError(
                 f"line {lines.fallback_line}: the file is not UTF-8 text, and read as GB18030 its header"
-                f" does not name the columns of {certificate_type.key} ({why})"
+                f" does not name the columns of {certificate_type.key} ({why})",
+                code="encoding.header",
+                params={"type": certificate_type.key, "why": error.reason_zh.removeprefix("第1行 ")},
+                place=f"第{lines.fallback_line}行",
             ) from None
         raise
-    yield from _at_least_one(documents, "it has only a header line")
+    yield from _at_least_one(documents, "it has only a header line", code="no_records.header")
 
 
 def read_xlsx(
@@ -243,13 +278,15 @@ def read_xlsx(
         rows = _without_leading_blank_rows(sheet)
         header = [column.strip() for column in next(rows)]
         place = f"sheet {sheet.name} row {sheet.line_num}"
+        place_zh = f"工作表 {sheet.name} 第{sheet.line_num}行"
         try:
             documents = _documents(_Reader(sheet, rows, len(header)), header, certificate_type)
         except IntakeError as error:
-            raise IntakeError(f"{place}: {str(error).removeprefix('line 1: ')}") from None
-        for item in _at_least_one(documents, f"sheet {sheet.name} has only a header row"):
+            raise error.at(f"{place}: {str(error).removeprefix('line 1: ')}", place_zh) from None
+        only_header = f"sheet {sheet.name} has only a header row"
+        for item in _at_least_one(documents, only_header, code="no_records.sheet_header", sheet=sheet.name):
             yield (
-                Rejection(item.line, item.number, f"sheet {sheet.name} row {item.line}: {item.reason}")
+                replace(item, reason=f"sheet {sheet.name} row {item.line}: {item.reason}", sheet=sheet.name)
                 if isinstance(item, Rejection)
                 else item
             )
@@ -261,7 +298,9 @@ def _without_leading_blank_rows(sheet: SheetRows) -> Iterator[list[str]]:
             yield row
             yield from sheet
             return
-    raise IntakeError(f"{NO_RECORDS}: sheet {sheet.name} is empty")
+    raise IntakeError(
+        f"{NO_RECORDS}: sheet {sheet.name} is empty", code="no_records.sheet", params={"sheet": sheet.name}
+    )
 
 
 class _Reader:
@@ -291,19 +330,41 @@ def _documents(
     reader: Any, header: list[str], certificate_type: CertificateType
 ) -> Iterator[InputRow | Rejection]:
     """The documents after the header, once the header is found to fit the type's layout."""
+    ignored = {index for index, column in enumerate(header) if column in REFUSAL_COLUMNS}
+    if ignored:  # a refused-rows file, fixed and uploaded again: its line and reason are not claims
+        header = [column for index, column in enumerate(header) if index not in ignored]
+        reader = _Without(reader, ignored)
     layout = certificate_type.csv or {}
     if "groupBy" in layout:
         return _grouped(reader, _GroupedLayout.of(header, certificate_type, layout), certificate_type)
     return _flat(reader, header, _check_columns(header, certificate_type, header), certificate_type)
 
 
+class _Without:
+    """A reader's rows without the cells at `ignored`, and its `line_num`."""
+
+    def __init__(self, reader: Any, ignored: set[int]) -> None:
+        self._reader = reader
+        self._ignored = ignored
+
+    @property
+    def line_num(self) -> int:
+        return int(self._reader.line_num)
+
+    def __iter__(self) -> _Without:
+        return self
+
+    def __next__(self) -> list[str]:
+        return [cell for index, cell in enumerate(next(self._reader)) if index not in self._ignored]
+
+
 def _at_least_one(
-    documents: Iterator[InputRow | Rejection], otherwise: str
+    documents: Iterator[InputRow | Rejection], otherwise: str, *, code: str, sheet: str = ""
 ) -> Iterator[InputRow | Rejection]:
     # Every line after the header that is not blank comes out as a document or a refusal.
     first = next(documents, None)
     if first is None:
-        raise IntakeError(f"{NO_RECORDS}: {otherwise}")
+        raise IntakeError(f"{NO_RECORDS}: {otherwise}", code=code, params={"sheet": sheet})
     yield first
     yield from documents
 
@@ -317,12 +378,26 @@ def _rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | Rejection
         except StopIteration:
             return
         except csv.Error as error:
-            yield Rejection(reader.line_num, None, f"not CSV: {error}")
+            yield refused(
+                reader.line_num,
+                None,
+                f"not CSV: {error}",
+                code="not_csv",
+                params={"why": str(error)},
+                rows=(),
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            yield Rejection(start, None, f"{len(row)} columns where the header has {width}")
+            yield refused(
+                start,
+                None,
+                f"{len(row)} columns where the header has {width}",
+                code="columns",
+                params={"count": str(len(row)), "width": str(width)},
+                rows=[(start, row)],
+            )
             continue
         yield start, row
 
@@ -338,10 +413,10 @@ def _flat(
             yield item
             continue
         line, row = item
-        draft = _Draft(line, {})
+        draft = _Draft(line, {}, [item])
         for (column, path, node), cell in zip(columns, row, strict=True):
             _put(draft, draft.claims, path, column, cell, node)
-        yield finish(draft, certificate_type)
+        yield finish(draft, certificate_type, column_of=str)
 
 
 @dataclass(slots=True)
@@ -370,7 +445,10 @@ class _GroupedLayout:
         missing = [column for column in needed if column not in header]
         if missing:
             raise IntakeError(
-                f"line 1: the {certificate_type.key} layout needs the columns {', '.join(missing)}"
+                f"line 1: the {certificate_type.key} layout needs the columns {', '.join(missing)}",
+                code="columns.missing",
+                params={"columns": "、".join(missing), "type": certificate_type.key},
+                place="第1行",
             )
         scalar_header = [c for c in header if c not in element_fields and c != selector]
         return cls(
@@ -387,9 +465,16 @@ class _GroupedLayout:
     def cell(self, row: list[str], column: str) -> str:
         return row[self.position[column]].strip()
 
+    def column_of(self, subject: str) -> str:
+        """The column a problem's field comes from: an element's field is its own column."""
+        match = _ELEMENT_FIELD.match(subject)
+        if match and match.group(1) in self.element_fields:
+            return match.group(1)
+        return subject
+
     def start(self, line: int, row: list[str]) -> _Draft:
         """A new certificate from its first line's certificate-wide columns."""
-        draft = _Draft(line, {})
+        draft = _Draft(line, {}, [])
         for column, path, node in self.scalars:
             _put(draft, draft.claims, path, column, row[self.position[column]], node)
         return draft
@@ -398,7 +483,13 @@ class _GroupedLayout:
         """Certificate-wide columns must say the same on every line of the certificate."""
         for column, _path, _node in self.scalars:
             if self.cell(row, column) != self.cell(first, column):
-                problem = FieldProblem(column, f"differs between line {draft.line} and line {line}")
+                problem = FieldProblem(
+                    column,
+                    f"differs between line {draft.line} and line {line}",
+                    code="differs",
+                    params={"first": str(draft.line)},
+                    value=self.cell(row, column),
+                )
                 draft.problems.append(problem)
                 draft.problem_lines[problem] = line
 
@@ -407,7 +498,16 @@ class _GroupedLayout:
         target = (
             self.into.format(**{self.selector: self.cell(row, self.selector)}) if self.selector else self.into
         )
-        _add_element(draft, self.certificate_type, target, row, self.position, self.element_fields, line=line)
+        _add_element(
+            draft,
+            self.certificate_type,
+            target,
+            row,
+            self.position,
+            self.element_fields,
+            line=line,
+            selector=self,
+        )
 
 
 def _grouped(
@@ -415,6 +515,7 @@ def _grouped(
 ) -> Iterator[InputRow | Rejection]:
     seen: set[str] = set()
     draft: _Draft | None = None
+    repeated: Rejection | None = None  # a certificate whose lines are not together, with its lines
     first: list[str] = []
     key: str | None = None
     for item in _rows(reader, len(grouped.header)):
@@ -425,22 +526,34 @@ def _grouped(
         group = grouped.cell(row, grouped.group_column)
         if group != key:
             if draft is not None:
-                yield finish(draft, certificate_type)
-            draft, key, first = None, group, row
+                yield finish(draft, certificate_type, column_of=grouped.column_of)
+            if repeated is not None:
+                yield repeated
+            draft, repeated, key, first = None, None, group, row
             if group in seen:
-                yield Rejection(
-                    line, group or None, f"the lines of {grouped.group_column} {group} must be consecutive"
+                repeated = refused(
+                    line,
+                    group or None,
+                    f"the lines of {grouped.group_column} {group} must be consecutive",
+                    code="consecutive",
+                    params={"subject": f"{certificate_type.field_label(grouped.group_column)} {group}"},
+                    rows=[item],
                 )
                 continue
             seen.add(group)
             draft = grouped.start(line, row)
         elif draft is None:
+            if repeated is not None and repeated.rows is not None:
+                repeated = replace(repeated, rows=(*repeated.rows, (line, tuple(row))))
             continue  # the rest of a refused certificate
         else:
             grouped.check_agreement(draft, first, row, line)
+        draft.rows.append(item)
         grouped.add_element(draft, row, line)
     if draft is not None:
-        yield finish(draft, certificate_type)
+        yield finish(draft, certificate_type, column_of=grouped.column_of)
+    if repeated is not None:
+        yield repeated
 
 
 def _add_element(  # noqa: PLR0917 — the line's cells and where their element goes
@@ -452,11 +565,22 @@ def _add_element(  # noqa: PLR0917 — the line's cells and where their element 
     element_fields: list[str],
     *,
     line: int,
+    selector: _GroupedLayout,
 ) -> None:
     path = target.split(".")
     node = certificate_type.node_at(path)
     if node is None or node.get("type") != "array":
-        problem = FieldProblem(target, f"is not a list this type has (line {line})")
+        column = selector.selector or selector.into
+        problem = FieldProblem(
+            target,
+            f"is not a list this type has (line {line})",
+            code="unknown_list",
+            params={
+                "target": target,
+                "column": column,
+                "shown": selector.cell(row, column) if selector.selector else "",
+            },
+        )
         draft.problems.append(problem)
         draft.problem_lines[problem] = line
         return
@@ -485,9 +609,14 @@ def _check_columns(
             unknown.append(column)
         checked.append((column, path, node))
     if unknown:
-        raise IntakeError(f"line 1: {', '.join(unknown)} is not a field of {certificate_type.key}")
+        raise IntakeError(
+            f"line 1: {', '.join(unknown)} is not a field of {certificate_type.key}",
+            code="columns.unknown",
+            params={"columns": "、".join(unknown), "type": certificate_type.key},
+            place="第1行",
+        )
     if len(set(header)) != len(header):
-        raise IntakeError("line 1: a column name appears twice")
+        raise IntakeError("line 1: a column name appears twice", code="columns.twice", place="第1行")
     return checked
 
 
@@ -510,13 +639,20 @@ def _put(  # noqa: PLR0917 — the cell, where it goes and its schema node
     if kind == "integer":
         if not _INTEGER.match(text):
             draft.problems.append(
-                FieldProblem(column, f"must be a whole number (amounts are in fen), got {text!r}")
+                FieldProblem(
+                    column,
+                    f"must be a whole number (amounts are in fen), got {text!r}",
+                    code="integer",
+                    value=text,
+                )
             )
             return
         value = int(text)
     elif kind == "boolean":
         if text not in {"true", "false"}:
-            draft.problems.append(FieldProblem(column, f"must be true or false, got {text!r}"))
+            draft.problems.append(
+                FieldProblem(column, f"must be true or false, got {text!r}", code="boolean", value=text)
+            )
             return
         value = text == "true"
     for segment in path[:-1]:
@@ -524,21 +660,63 @@ def _put(  # noqa: PLR0917 — the cell, where it goes and its schema node
     holder[path[-1]] = value
 
 
-def finish(draft: _Draft, certificate_type: CertificateType) -> InputRow | Rejection:
-    """Derives, validates and numbers one assembled document."""
+def finish(
+    draft: _Draft, certificate_type: CertificateType, *, column_of: Callable[[str], str]
+) -> InputRow | Rejection:
+    """Derives, validates and numbers one assembled document; `column_of` names the column of a
+    problem's field as the file does."""
     claims = draft.claims
     raw_number = claims.get(certificate_type.number_field)
     number = raw_number if isinstance(raw_number, str) else None
     problems = list(draft.problems)
     if not problems:
-        problems = apply_derivations(claims, certificate_type.derive)
+        problems = [
+            _derivation_coded(problem) for problem in apply_derivations(claims, certificate_type.derive)
+        ]
     if not problems:
         problems = _without_underived(certificate_type.problems(claims), certificate_type)
     if problems:
-        problems = [_on_lines(draft, problem) for problem in problems]
-        return Rejection(_line_of(draft, problems[0]), number, "; ".join(str(p) for p in problems[:5]))
+        return _refusal(draft, certificate_type, number, problems, column_of)
     assert number is not None  # the schema requires the number field  # noqa: S101
     return InputRow(draft.line, number, claims)
+
+
+def _refusal(
+    draft: _Draft,
+    certificate_type: CertificateType,
+    number: str | None,
+    problems: list[FieldProblem],
+    column_of: Callable[[str], str],
+) -> Rejection:
+    shown = [_on_lines(draft, problem) for problem in problems][:MAX_PROBLEMS]
+    lines = [_line_of(draft, problem) for problem in shown]
+    return Rejection(
+        lines[0],
+        number,
+        "; ".join(str(problem) for problem in shown),
+        problems=tuple(
+            problem_of(certificate_type, problem, line=line, column=_column(problem, column_of))
+            for problem, line in zip(shown, lines, strict=True)
+        ),
+        rows=tuple((line, tuple(row)) for line, row in draft.rows),
+    )
+
+
+def _column(problem: FieldProblem, column_of: Callable[[str], str]) -> str:
+    if problem.code == "unknown_list":
+        return problem.params["column"]
+    return column_of(problem.subject)
+
+
+def _derivation_coded(problem: FieldProblem) -> FieldProblem:
+    """A derivation's problem with its code: a supplied total that the records do not give."""
+    if problem.message == "must be an object":
+        return FieldProblem(problem.path, problem.message, code="derived.not_object")
+    match = _DERIVED.match(problem.message)
+    if match is None:
+        return problem
+    params = {"given": match.group(1).strip("'"), "derived": match.group(2).strip("'")}
+    return FieldProblem(problem.path, problem.message, code="derived.mismatch", params=params)
 
 
 def _without_underived(problems: list[FieldProblem], certificate_type: CertificateType) -> list[FieldProblem]:
@@ -556,7 +734,13 @@ def _on_lines(draft: _Draft, problem: FieldProblem) -> FieldProblem:
     known = [line for line in lines if line is not None]
     if len(known) < len(lines):
         return problem  # JSON Lines: the document is one line, its indexes say where
-    on_lines = FieldProblem(problem.path, problem.described(known, lead="lines"))
+    places = [f"第{line}行" for line in known]
+    on_lines = FieldProblem(
+        problem.path,
+        problem.described(known, lead="lines"),
+        code=problem.code,
+        params={**problem.params, "places": "、".join(places[:-1]) + "和" + places[-1]},
+    )
     draft.problem_lines[on_lines] = known[1]
     return on_lines
 
@@ -571,3 +755,76 @@ def _line_of(draft: _Draft, problem: FieldProblem) -> int:
         if line is not None:
             return line
     return draft.line
+
+
+def _unreadable(path: Path, error: OSError) -> IntakeError:
+    return IntakeError(
+        f"cannot read {path}: {error.strerror}",
+        code="unreadable",
+        params={"name": path.name, "why": str(error.strerror)},
+    )
+
+
+def source_header(path: Path) -> list[str]:
+    """The header of a CSV or XLSX source as the file has it, without a refused-rows file's
+    columns (``行号``, ``拒绝原因``)."""
+    header = next(_source_lines(path), (0, []))[1]
+    return [column for column in header if column.strip() not in REFUSAL_COLUMNS]
+
+
+def source_records(
+    path: Path, certificate_type: CertificateType, starts: set[int]
+) -> Iterator[tuple[int, list[tuple[int, list[str]]]]]:
+    """The lines of the certificates that start at `starts` (each line with its number), read again
+    from the source in one pass: one line each in a flat layout or JSON Lines, in a grouped layout
+    the line and those after it of the same certificate."""
+    if path.suffix.lower() != ".csv" and path.suffix.lower() != ".xlsx":
+        with path.open("rb") as handle:
+            for number, text in enumerate(decoded_lines(handle), start=1):
+                if number in starts:
+                    yield number, [(number, [text.rstrip("\r\n")])]
+        return
+    lines = _source_lines(path)
+    header = next(lines, (0, []))[1]
+    kept = [index for index, column in enumerate(header) if column.strip() not in REFUSAL_COLUMNS]
+    names = [header[index].strip() for index in kept]
+    group = str((certificate_type.csv or {}).get("groupBy", ""))
+    at = names.index(group) if group in names else None
+    current: tuple[int, str, list[tuple[int, list[str]]]] | None = None
+    for line, row in lines:
+        cells = [row[index] if index < len(row) else "" for index in kept]
+        if current is not None and at is not None and cells[at].strip() == current[1]:
+            current[2].append((line, cells))
+            continue
+        if current is not None:
+            yield current[0], current[2]
+            current = None
+        if line in starts:
+            current = (line, cells[at].strip() if at is not None else "", [(line, cells)])
+            if at is None:
+                yield current[0], current[2]
+                current = None
+    if current is not None:
+        yield current[0], current[2]
+
+
+def _source_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank row of a CSV or XLSX source, the header first, each with its line (or row)."""
+    if path.suffix.lower() == ".xlsx":
+        with first_sheet(path) as sheet:
+            for row in sheet:
+                if any(cell.strip() for cell in row):
+                    yield sheet.line_num, row
+        return
+    with path.open("rb") as handle:
+        reader = csv.reader(decoded_lines(handle, gb18030=True))
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                continue
+            if any(cell.strip() for cell in row):
+                yield start, row

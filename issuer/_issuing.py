@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from issuer._intake import InputRow, Rejection
+from issuer._intake import InputRow
 from issuer._models import (
     anchor_outbox,
     certificates,
@@ -29,7 +29,8 @@ from issuer._models import (
     new_id,
 )
 from issuer._pipeline import PreparedRow
-from issuer._safe import KeyedHasher, Safe, WrappedKey, encrypt_body
+from issuer._rejections import Rejection, refused, without_rows
+from issuer._safe import KeyedHasher, Safe, WrappedKey, encrypt_body, holder_name_hash
 from issuer._states import CertificateState
 from ledger import (
     CanonicalJSONError,
@@ -99,7 +100,8 @@ class IssuanceService:
         chunk_size: int = CHUNK,
     ) -> IssueReport:
         """Issues every valid document; rejected ones are reported with their line and reason —
-        in the report, and to `on_rejection` as each chunk is done."""
+        in the report, and to `on_rejection` as each chunk is done (with the file's lines that a
+        `RefusedRows` writes back, which the report does not keep)."""
         report = IssueReport()
         digests_this_run: dict[str, bytes] = {}
         for chunk in _chunks(documents, chunk_size):
@@ -116,6 +118,9 @@ class IssuanceService:
             if on_rejection is not None:
                 for rejection in report.rejected[reported:]:
                     on_rejection(rejection)
+            # The report keeps every refusal, but not the lines of the file it carried for
+            # `on_rejection`: thousands of refused rows must not stay in memory.
+            report.rejected[reported:] = [without_rows(rejection) for rejection in report.rejected[reported:]]
             if progress is not None:
                 progress(len(chunk))
         return report
@@ -169,7 +174,13 @@ class IssuanceService:
                 encodable.append(row)
             except CanonicalJSONError as error:  # e.g. a lone surrogate escaped in a JSON string
                 report.rejected.append(
-                    Rejection(row.line, row.number, f"cannot be hashed as canonical JSON: {error}")
+                    refused(
+                        row.line,
+                        row.number,
+                        f"cannot be hashed as canonical JSON: {error}",
+                        code="canonical_json",
+                        params={"why": str(error)},
+                    )
                 )
         rows = encodable
         digests = {
@@ -197,11 +208,13 @@ class IssuanceService:
                 report.already_issued += 1
             else:
                 report.rejected.append(
-                    Rejection(
+                    refused(
                         row.line,
                         row.number,
                         "certificate number already issued with different content; "
                         "revoke it and issue a new number instead of changing it",
+                        code="different_content",
+                        params={"number": row.number},
                     )
                 )
         if not fresh:
@@ -242,6 +255,7 @@ class IssuanceService:
                     "schema_version": certificate_type.version,
                     "office_id": self.office_id,
                     "citizen_id": citizen.id,
+                    "holder_name_hash": holder_name_hash(self.hasher, certificate_type, row.claims),
                     "input_digest": digests[id(row)],
                     "document_root": certificate.root,
                     "body": body,

@@ -74,7 +74,8 @@ def prepared_documents(
             if kind == _DONE:
                 return
             if kind == _FAILED:
-                raise IntakeError(payload)
+                message, code, params, place = payload
+                raise IntakeError(message, code=code, params=params, place=place)
             yield from payload
     finally:
         if child.is_alive():
@@ -99,8 +100,10 @@ def _produce(
                     chunk = []
             channel.put(("rows", chunk, source.take()))
         channel.put((_DONE, None, 0))
+    except IntakeError as error:  # its code goes too, so that the refusal reads in Chinese
+        channel.put((_FAILED, (str(error), error.code, error.params, error.place), 0))
     except Exception as error:
-        channel.put((_FAILED, str(error), 0))
+        channel.put((_FAILED, (str(error), "file", {}, ""), 0))
 
 
 class _CountingFile:

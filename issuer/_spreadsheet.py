@@ -57,7 +57,10 @@ class SheetRows:
             raise
         except Exception as error:  # openpyxl raises anything on broken XML
             raise IntakeError(
-                f"sheet {self.name} row {self.line_num + 1}: the sheet cannot be read ({_described(error)})"
+                f"sheet {self.name} row {self.line_num + 1}: the sheet cannot be read ({_described(error)})",
+                code="xlsx.broken",
+                params={"why": _described(error)},
+                place=f"工作表 {self.name} 第{self.line_num + 1}行",
             ) from None
         self.line_num += 1
         self._progress()
@@ -98,7 +101,11 @@ def first_sheet(path: Path, *, on_bytes: Callable[[int], None] | None = None) ->
     try:
         handle = path.open("rb")
     except OSError as error:
-        raise IntakeError(f"cannot read {path}: {error.strerror}") from error
+        raise IntakeError(
+            f"cannot read {path}: {error.strerror}",
+            code="unreadable",
+            params={"name": path.name, "why": str(error.strerror)},
+        ) from error
     # openpyxl takes a tenth of a second to import: only a run that reads a workbook pays it.
     from openpyxl import load_workbook  # noqa: PLC0415
 
@@ -108,13 +115,25 @@ def first_sheet(path: Path, *, on_bytes: Callable[[int], None] | None = None) ->
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
         except Exception as error:  # openpyxl raises anything on a broken workbook
-            raise IntakeError(f"{path.name}: not an XLSX workbook ({_described(error)})") from None
+            raise IntakeError(
+                f"{path.name}: not an XLSX workbook ({_described(error)})",
+                code="xlsx.unreadable",
+                params={"name": path.name, "why": _described(error)},
+            ) from None
         try:
             if not workbook.worksheets:
-                raise IntakeError(f"{path.name}: the workbook has no worksheet")
+                raise IntakeError(
+                    f"{path.name}: the workbook has no worksheet",
+                    code="xlsx.no_sheet",
+                    params={"name": path.name},
+                )
             sheet = workbook.worksheets[0]
             if not hasattr(sheet, "reset_dimensions"):
-                raise IntakeError(f"{path.name}: the first sheet {sheet.title} is a chart, not a worksheet")
+                raise IntakeError(
+                    f"{path.name}: the first sheet {sheet.title} is a chart, not a worksheet",
+                    code="xlsx.chart",
+                    params={"name": path.name, "sheet": str(sheet.title)},
+                )
             # The declared dimensions are not trusted: they would pad every row to a hostile width.
             sheet.reset_dimensions()
             yield SheetRows(sheet.title, sheet.iter_rows(values_only=True), _position(handle, on_bytes))
@@ -128,16 +147,26 @@ def _check_zip(name: str, handle: IO[bytes]) -> None:
         with zipfile.ZipFile(handle) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
-        raise IntakeError(f"{name}: not an XLSX workbook (not a zip archive: {error})") from None
+        raise IntakeError(
+            f"{name}: not an XLSX workbook (not a zip archive: {error})",
+            code="xlsx.not_zip",
+            params={"name": name},
+        ) from None
     if len(entries) > MAX_XLSX_ENTRIES:
-        raise IntakeError(f"{name}: the workbook has {len(entries)} parts, more than {MAX_XLSX_ENTRIES}")
+        raise IntakeError(
+            f"{name}: the workbook has {len(entries)} parts, more than {MAX_XLSX_ENTRIES}",
+            code="xlsx.parts",
+            params={"name": name, "parts": str(len(entries)), "limit": str(MAX_XLSX_ENTRIES)},
+        )
     total = 0
     for entry in entries:
         total += entry.file_size
         if total > MAX_XLSX_UNCOMPRESSED:
             raise IntakeError(
                 f"{name}: the workbook inflates to more than {MAX_XLSX_UNCOMPRESSED} bytes"
-                f" (at its part {entry.filename}, {entry.file_size} bytes from {entry.compress_size})"
+                f" (at its part {entry.filename}, {entry.file_size} bytes from {entry.compress_size})",
+                code="xlsx.too_large",
+                params={"name": name, "limit": str(MAX_XLSX_UNCOMPRESSED), "part": entry.filename},
             )
 
 

@@ -3,6 +3,10 @@
 The chain is asked first which of the named certificates still need the change, so running the
 same command again after a crash (transaction sent, database not yet updated) sends nothing
 twice and brings the database in line with the chain.
+
+Each action takes only the reasons that fit it (`ACTION_REASONS`): a revocation "because the
+review cleared it" is a mistake the chain would record for good, so it is refused here, where the
+console, the API and `certledger revoke` all pass.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from issuer._errors import IssuerError
 from issuer._models import batches, certificates, new_id, status_changes
 from issuer._states import CHAIN_STATUS, BatchState, CertificateState
 from ledger import CertificateLedgerClient, CertificateStatus, Clock, Reason, system_clock
@@ -27,6 +32,51 @@ ACTIONS = {
 }
 """Each action: the statuses on chain it applies to, and the state it leaves in the database."""
 _PARTICIPLE = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
+
+ACTION_REASONS: dict[str, frozenset[Reason]] = {
+    # For good: the certificate was wrong, obtained by fraud, or its holder or key is gone.
+    # SUPERSEDED is the service's own (a newer revision replaced the certificate): operators are
+    # not offered it (see `operator_reasons`), but re-running a revocation the worker began
+    # must be able to name it.
+    "revoke": frozenset(
+        {
+            Reason.ISSUED_IN_ERROR,
+            Reason.DATA_CORRECTED,
+            Reason.SUPERSEDED,
+            Reason.FRAUD,
+            Reason.HOLDER_DECEASED,
+            Reason.KEY_COMPROMISE,
+            Reason.COURT_ORDER,
+            Reason.OTHER,
+        }
+    ),
+    # Until a question is answered.
+    "suspend": frozenset({Reason.UNDER_REVIEW, Reason.DISPUTED, Reason.COURT_ORDER, Reason.OTHER}),
+    # The question was answered in the holder's favour.
+    "reinstate": frozenset({Reason.REVIEW_CLEARED, Reason.COURT_ORDER, Reason.OTHER}),
+}
+"""The reasons each action accepts; every other reason is refused with `ReasonMismatchError`."""
+
+
+class ReasonMismatchError(IssuerError, ValueError):
+    """The reason does not fit the action (a revocation "review cleared", say): nothing was sent."""
+
+    def __init__(self, action: str, reason: Reason) -> None:
+        fitting = ", ".join(item.label for item in operator_reasons(action))
+        super().__init__(f"the reason {reason.label} does not fit {action}; it takes {fitting}")
+        self.action = action
+        self.reason = reason
+
+
+def operator_reasons(action: str) -> list[Reason]:
+    """The reasons an operator may give for `action`, in code order (SUPERSEDED, the service's
+    own, is never one)."""
+    return sorted(reason for reason in ACTION_REASONS[action] if reason is not Reason.SUPERSEDED)
+
+
+def reason_actions(reason: Reason) -> list[str]:
+    """The actions `reason` fits, in the order revoke, suspend, reinstate."""
+    return [action for action, fitting in ACTION_REASONS.items() if reason in fitting]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +139,14 @@ class StatusService:
     def change(self, numbers: Iterable[str], action: str, reason: Reason) -> StatusReport:
         """Applies `action` (revoke, suspend, reinstate) to the certificates numbered `numbers`.
 
-        A number's current revision is the one changed; superseded revisions are revoked by
+        A `reason` that does not fit the action raises `ReasonMismatchError` before anything is
+        read or sent. A number's current revision is the one changed; superseded revisions are revoked by
         `settle_superseded` already.
         """
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action}")
+        if reason not in ACTION_REASONS[action]:
+            raise ReasonMismatchError(action, reason)
         wanted = list(dict.fromkeys(number.strip() for number in numbers if number.strip()))
         with self.engine.connect() as connection:
             rows = connection.execute(

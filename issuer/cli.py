@@ -1,4 +1,4 @@
-"""The issuer's commands: issue, worker, revoke / suspend / reinstate, safe, types, export."""
+"""The issuer's commands: issue, worker, revoke / suspend / reinstate, safe, types, export, office."""
 
 from __future__ import annotations
 
@@ -27,9 +27,12 @@ from rich.table import Table
 
 from issuer._context import IssuerContext
 from issuer._errors import IntakeError
+from issuer._holders import index_holder_names, unindexed_names
 from issuer._issuing import IssueReport
 from issuer._pipeline import documents_from_file
-from issuer._status import ACTIONS, StatusReport
+from issuer._refusals import RefusedRows
+from issuer._rejections import Rejection
+from issuer._status import ACTION_REASONS, ACTIONS, ReasonMismatchError, StatusReport, operator_reasons
 from issuer._store import rotate_master_key
 from issuer._worker import StepOutcome, anchoring_alongside
 from ledger import (
@@ -50,6 +53,9 @@ safe_app = typer.Typer(
     no_args_is_help=True,
 )
 types_app = typer.Typer(help="List and register certificate types.", no_args_is_help=True)
+office_app = typer.Typer(
+    help="The office's upkeep of its certificates: the name index.", no_args_is_help=True
+)
 
 
 def _progress() -> Progress:
@@ -77,6 +83,14 @@ def issue(
     report: Annotated[
         Path | None, typer.Option(help="Write every refused row (line, number, reason) to this CSV.")
     ] = None,
+    refused: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the refused rows as they are in the file, with 行号 and 拒绝原因 in front, to fix"
+            " and upload again (CSV in UTF-8 with BOM; JSON Lines for a JSON Lines file).",
+            dir_okay=False,
+        ),
+    ] = None,
     wait: Annotated[bool, typer.Option(help="Anchor the new certificates before returning.")] = True,
 ) -> None:
     """Issue certificates from the core system's export: validate, seal, encrypt, store, anchor.
@@ -87,18 +101,29 @@ def issue(
     """
     context = IssuerContext()
     certificate_type = context.catalog.find(type_)
-    try:
-        outcome = _issue_file(context, certificate_type, file, wait=wait)
-    except IntakeError as error:
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(error))}")
-        raise typer.Exit(2) from None
-    _print_issue_report(outcome, report)
+    with RefusedRows(file, certificate_type) as refused_rows:
+        try:
+            outcome = _issue_file(context, certificate_type, file, wait=wait, on_rejection=refused_rows.add)
+        except IntakeError as error:
+            errors = Console(stderr=True)
+            errors.print(f"[red]error:[/] {escape(str(error))}")
+            errors.print(f"[red]错误：[/]{escape(error.reason_zh)}")
+            raise typer.Exit(2) from None
+        _print_issue_report(outcome, report)
+        if refused is not None:
+            written = refused_rows.write(refused)
+            console.print(f"被拒绝的 {written:,} 份证明已按原样写入 {escape(str(refused))}，改正后可再次上传")
     if outcome.rejected:
         raise typer.Exit(2)
 
 
 def _issue_file(
-    context: IssuerContext, certificate_type: CertificateType, file: Path, *, wait: bool
+    context: IssuerContext,
+    certificate_type: CertificateType,
+    file: Path,
+    *,
+    wait: bool,
+    on_rejection: Callable[[Rejection], None] | None = None,
 ) -> IssueReport:
     """Issues `file` with a progress bar, and anchors what it issued when asked to wait."""
     issuance = context.issuance()
@@ -114,9 +139,9 @@ def _issue_file(
         if wait:
             # Anchor while issuing, as the service does; what is left is drained below.
             with anchoring_alongside(context.worker()):
-                outcome = issuance.issue(documents, certificate_type)
+                outcome = issuance.issue(documents, certificate_type, on_rejection=on_rejection)
         else:
-            outcome = issuance.issue(documents, certificate_type)
+            outcome = issuance.issue(documents, certificate_type, on_rejection=on_rejection)
         progress.update(task, completed=size)
         if wait and outcome.issued:
             _anchor_with_progress(context, progress, outcome.issued)
@@ -146,16 +171,21 @@ def _print_issue_report(outcome: IssueReport, report: Path | None) -> None:
     summary.add_row("already issued (skipped)", f"{outcome.already_issued:,}")
     summary.add_row("refused", f"[red]{outcome.refused:,}[/]" if outcome.refused else "0")
     console.print(summary)
+    console.print(
+        f"读取 {outcome.read:,} 份，签发 {outcome.issued:,} 份，"
+        f"已签发过（跳过）{outcome.already_issued:,} 份，拒绝 {outcome.refused:,} 份"
+    )
     if outcome.rejected:
-        table = Table(title="refused rows")
-        table.add_column("line", justify="right")
-        table.add_column("certificate")
-        table.add_column("reason")
+        table = Table(title="被拒绝的行 refused rows")
+        table.add_column("证明编号")
+        table.add_column("拒绝原因")
         for rejection in outcome.rejected[:SHOWN_REJECTIONS]:
-            table.add_row(str(rejection.line), rejection.number or "—", rejection.reason)
+            table.add_row(escape(rejection.number or "—"), escape(rejection.sentence("zh")))
         console.print(table)
         if len(outcome.rejected) > SHOWN_REJECTIONS and report is None:
-            console.print(f"{len(outcome.rejected) - SHOWN_REJECTIONS} more; --report FILE writes them all")
+            more = len(outcome.rejected) - SHOWN_REJECTIONS
+            console.print(f"{more} more; --report FILE writes them all")
+            console.print(f"另有 {more:,} 份未列出；--refused FILE 写出全部被拒绝的行")
     if report is not None:
         with report.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
@@ -203,12 +233,16 @@ def _stop_on_signals(stop: threading.Event) -> None:
         signal.signal(signum, lambda *_: stop.set())
 
 
+# Module-level: typer evaluates the (postponed) annotations below in the module's namespace.
+_REASON_HELP = "Reason code, a number or a label; " + "; ".join(
+    f"{action} takes {', '.join(reason.label for reason in operator_reasons(action))}" for action in ACTIONS
+)
+
+
 def _status_command(action: str) -> Callable[..., None]:
     def command(
         numbers: Annotated[list[str] | None, typer.Argument(help="Certificate numbers.")] = None,
-        reason: Annotated[
-            str, typer.Option(help="Reason code: a number or " + ", ".join(r.label for r in Reason))
-        ] = "",
+        reason: Annotated[str, typer.Option(help=_REASON_HELP)] = "",
         file: Annotated[
             Path | None, typer.Option(help="A file with one certificate number per line.", exists=True)
         ] = None,
@@ -222,6 +256,8 @@ def _status_command(action: str) -> Callable[..., None]:
             code = Reason.parse(reason)
         except (KeyError, ValueError):
             raise typer.BadParameter(f"unknown reason {reason!r}", param_hint="--reason") from None
+        if code not in ACTION_REASONS[action]:  # before the chain is reached: the service refuses it too
+            raise typer.BadParameter(str(ReasonMismatchError(action, code)), param_hint="--reason")
         context = IssuerContext()
         outcome = context.statuses().change(wanted, action, code)
         _print_status_report(action, outcome)
@@ -350,3 +386,28 @@ def types_register(
             raise
         console.print(f"office {office_id} may already issue type {new_type.type_id}")
     console.print(f"registered {new_type.key} (type id {new_type.type_id}) from {schema.name}")
+
+
+@office_app.command("index-names")
+def index_names() -> None:
+    """Fill the name hash of certificates issued before search by name, from their sealed bodies.
+
+    Idempotent and resumable: only revisions without a hash are read, a chunk a transaction.
+    Revisions of erased citizens (or whose body fails the safe's check), and of types without a
+    holder-name field, keep none.
+    """
+    context = IssuerContext()
+    engine = context.engine
+    with _progress() as progress:
+        task = progress.add_task("indexing holder names", total=unindexed_names(engine))
+        report = index_holder_names(
+            engine,
+            context.safe,
+            context.hasher,
+            context.catalog,
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(
+        f"indexed {report.indexed:,}; without a holder name {report.nameless:,}; "
+        f"unreadable (erased or altered) {report.unreadable:,}"
+    )

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import jsonschema_rs
 
@@ -67,15 +68,89 @@ class CertificateTypeError(LedgerError, ValueError):
     """A schema file is not a usable certificate type, or a type was not found."""
 
 
+# The Chinese text of each problem code. `{subject}` is the field's label and its value (masked
+# when personal), `{label}` the label alone; the other placeholders are the problem's `params`.
+# Codes are stable: callers, reports and the console key on them.
+_TEXTS_ZH: dict[str, str] = {
+    "required": "{label} 未填写",
+    "type": "{subject} 不是{expected}",
+    "format.month": "{subject} 不是有效的月份",
+    "format.date": "{subject} 不是有效的日期（应写作 YYYY-MM-DD）",
+    "format.id_number": "{subject} 不是有效的公民身份号码：{detail}",
+    "format.credit_code": "{subject} 不是有效的统一社会信用代码：{detail}",
+    "format": "{subject} 不符合格式 {format}",
+    "enum": "{subject} 不是可选的值（可选：{options}）",
+    "const": "{subject} 应为 {expected}",
+    "pattern": "{subject} 的写法不符合规定",
+    "min_length": "{subject} 太短，至少 {limit} 个字符",
+    "max_length": "{subject} 太长，最多 {limit} 个字符",
+    "minimum": "{subject} 小于最小值 {limit}",
+    "maximum": "{subject} 大于最大值 {limit}",
+    "exclusive_minimum": "{subject} 必须大于 {limit}",
+    "exclusive_maximum": "{subject} 必须小于 {limit}",
+    "multiple_of": "{subject} 必须是 {limit} 的整数倍",
+    "min_items": "{label} 至少要有 {limit} 条",
+    "max_items": "{label} 最多只能有 {limit} 条",
+    "unknown_field": "{label} 含有本类型没有的字段 {names}",
+    "not_a_field": "{label} 不是本类型的字段",
+    "any_of": "{label} 不符合任何一种允许的组合（例如缺少至少一项必需的内容）",
+    "repeated": "{label}中 {key} 出现了{times}（{places}）",
+    "schema": "{subject} 不符合本类型的要求（{message}）",
+}
+
+_TYPE_NAMES_ZH = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "true 或 false",
+    "object": "对象",
+    "array": "列表",
+    "null": "空值",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """One reason a document does not match its type, at a dotted path (``pension.records[2].base``)."""
+    """One reason a document does not match its type, at a dotted path (``pension.records[2].base``).
+
+    `message` is the English reason (``str`` gives it with its path, as reports always have). `code`
+    names the kind of problem, stably (``required``, ``format.month``, ``enum`` …), `params` holds
+    what its Chinese text needs, already as text, and `value` the offending value as text, not
+    masked (None when the problem is not about one value): `CertificateType.problem_zh` labels and
+    masks it. None of these three take part in equality, so a problem equals one built from its
+    path and message alone.
+    """
 
     path: str
     message: str
+    code: str = field(default="schema", compare=False, kw_only=True)
+    params: Mapping[str, str] = field(default_factory=dict, compare=False, kw_only=True, repr=False)
+    value: str | None = field(default=None, compare=False, kw_only=True, repr=False)
+
+    TEXTS_ZH: ClassVar[Mapping[str, str]] = MappingProxyType(_TEXTS_ZH)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    @property
+    def subject(self) -> str:
+        """The path of the field the problem is about: for a missing field, the field itself."""
+        missing = self.params.get("property") if self.code == "required" else None
+        if missing is None:
+            return self.path
+        return f"{self.path}.{missing}" if self.path else missing
+
+    def text_zh(self, *, label: str, value: str | None, texts: Mapping[str, str] | None = None) -> str:
+        """The problem in Chinese, its field named by `label` and its value shown as `value`.
+
+        `texts` adds codes of the caller's own to `TEXTS_ZH` (the issuer's intake does); a code
+        neither knows reads as the English message behind a Chinese lead.
+        """
+        template = (texts or {}).get(self.code) or self.TEXTS_ZH.get(self.code) or self.TEXTS_ZH["schema"]
+        subject = " ".join(part for part in (label, value) if part)
+        return template.format_map(
+            {"message": self.message, **self.params, "label": label, "subject": subject}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +166,22 @@ class RepeatedKey(FieldProblem):
     indexes: tuple[int, ...]
 
     @classmethod
-    def of(cls, path: str, key: str, indexes: Sequence[int]) -> RepeatedKey:
-        """The problem of the list at `path`, whose elements at `indexes` share `key`."""
+    def of(cls, path: str, key: str, indexes: Sequence[int], *, key_zh: str | None = None) -> RepeatedKey:
+        """The problem of the list at `path`, whose elements at `indexes` share `key` (`key_zh`:
+        the same in Chinese, the fields named by their titles)."""
         message = _repetition(key, [f"[{index}]" for index in indexes], lead="at")
-        return cls(path, message, key, tuple(indexes))
+        params = _repetition_params_zh(key_zh or key, [f"第{index + 1}条" for index in indexes])
+        return cls(path, message, key, tuple(indexes), code="repeated", params=params)
 
     def described(self, places: Sequence[object], *, lead: str) -> str:
         """The message with the elements named by `places` (``lines 5 and 17``) instead of indexes."""
         return _repetition(self.key, places, lead=lead)
+
+
+def _repetition_params_zh(key_zh: str, places: Sequence[str]) -> dict[str, str]:
+    """The `params` of a ``repeated`` problem: the shared values and where they are, in Chinese."""
+    times = "两次" if len(places) == 2 else f"{len(places)} 次"
+    return {"key": key_zh, "times": times, "places": "、".join(places[:-1]) + "和" + places[-1]}
 
 
 def _repetition(key: str, places: Sequence[object], *, lead: str) -> str:
@@ -114,6 +197,7 @@ class _UniqueKeys:
     path: tuple[str, ...]  # from the claims: property names, and ``[]`` for a list's elements
     names: tuple[str, ...]
     masked: frozenset[str]  # the names whose values are shown masked (identity numbers, codes)
+    titles: Mapping[str, str] = field(default_factory=dict)  # the names' titles, for Chinese text
 
     def repeats(self, claims: Any) -> list[FieldProblem]:
         """One problem per set of values that more than one element of a list holds."""
@@ -136,12 +220,14 @@ class _UniqueKeys:
                 key = tuple(_comparable(element[name]) for name in self.names)
                 indexes.setdefault(key, []).append(index)
         return [
-            RepeatedKey.of(where, self._shown(elements[found[0]]), found)
+            RepeatedKey.of(
+                where, self._shown(elements[found[0]]), found, key_zh=self._shown_zh(elements[found[0]])
+            )
             for found in indexes.values()
             if len(found) > 1
         ]
 
-    def _shown(self, element: dict[str, Any]) -> str:
+    def _values(self, element: dict[str, Any]) -> list[tuple[str, str]]:
         shown = []
         for name in self.names:
             value = element[name]
@@ -149,8 +235,14 @@ class _UniqueKeys:
                 text = mask(value) if name in self.masked else value
             else:
                 text = json.dumps(value, ensure_ascii=False)
-            shown.append(f"{name} {text}")
-        return ", ".join(shown)
+            shown.append((name, text))
+        return shown
+
+    def _shown(self, element: dict[str, Any]) -> str:
+        return ", ".join(f"{name} {text}" for name, text in self._values(element))
+
+    def _shown_zh(self, element: dict[str, Any]) -> str:
+        return "、".join(f"{self.titles.get(name, name)} {text}" for name, text in self._values(element))
 
 
 def _lists_at(claims: Any, path: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
@@ -217,7 +309,12 @@ class CertificateType:
     @cached_property
     def _unique_keys(self) -> tuple[_UniqueKeys, ...]:
         return tuple(
-            _UniqueKeys(declared.path, declared.names, _masked_names(self.schema, declared))
+            _UniqueKeys(
+                declared.path,
+                declared.names,
+                _masked_names(self.schema, declared),
+                _titles(self.schema, declared),
+            )
             for declared in _declarations(self.schema)[0]
             if declared.names
         )
@@ -251,11 +348,19 @@ class CertificateType:
         for name, value in claims.items():
             validator = self._field_validators.get(name)
             if validator is None:
-                problems.append(FieldProblem(name, f"is not a field of {self.key}"))
+                problems.append(FieldProblem(name, f"is not a field of {self.key}", code="not_a_field"))
             elif not validator.is_valid(value):
                 for error in validator.iter_errors(value):
                     problem = _explain(error)
-                    problems.append(FieldProblem(f"{name}.{problem.path}".rstrip("."), problem.message))
+                    problems.append(
+                        FieldProblem(
+                            f"{name}.{problem.path}".rstrip("."),
+                            problem.message,
+                            code=problem.code,
+                            params=problem.params,
+                            value=problem.value,
+                        )
+                    )
         return problems + self.repeated_keys(claims)
 
     def problems(self, claims: Any) -> list[FieldProblem]:
@@ -301,11 +406,174 @@ class CertificateType:
         title = properties.get(name, {}).get("title")
         return str(title) if title and language == "zh-CN" else name
 
+    def field_label(self, path: str) -> str:
+        """The Chinese title of the field at a problem's dotted path (``pension.records[2].month`` →
+        费款所属期): the field's own title, else its name; the type's title for the claims as a whole."""
+        segments = _segments(path)
+        names = [segment for segment in segments if segment != "[]"]
+        if not names:
+            return self.title.get("zh-CN") or self.name
+        node = self.node_at(segments)
+        title = node.get("title") if node else None
+        return str(title) if title else names[-1]
+
+    def is_personal(self, path: str) -> bool:
+        """Whether the field at `path` holds personal data, to be masked wherever it is shown: the
+        holder's name and identity number, a field marked ``"x-personal"``, any GB 11643 number,
+        and fields named like a phone number."""
+        segments = _segments(path)
+        if not segments:
+            return False
+        if segments in ([self.holder_id_field], [self._holder_name]):
+            return True
+        node = self.node_at(segments) or {}
+        return (
+            bool(node.get("x-personal"))
+            or node.get("format") == "gb11643"
+            or bool(_PHONE.search(segments[-1]))
+        )
+
+    def shown_value(self, path: str, value: str) -> str:
+        """`value` of the field at `path` as a report may show it: a name as 张*, an identity
+        number, credit code or other personal value with all but its ends hidden."""
+        segments = _segments(path)
+        node = (self.node_at(segments) if segments else None) or {}
+        if segments == [self._holder_name] or node.get("x-personal") == "name":
+            return _mask_name(value)
+        if self.is_personal(path) or node.get("format") in _MASKED_FORMATS:
+            return mask(value)
+        return value
+
+    def problem_zh(self, problem: FieldProblem, *, texts: Mapping[str, str] | None = None) -> str:
+        """`problem` in Chinese, its field named by its title and its value masked when personal:
+        ``费款所属期 2025-13 不是有效的月份``; `texts` adds codes (`FieldProblem.text_zh`)."""
+        subject = problem.subject
+        value = None if problem.value is None else self.shown_value(subject, problem.value)
+        return problem.text_zh(label=self.field_label(subject), value=value, texts=texts)
+
+    @property
+    def _holder_name(self) -> str | None:
+        # `holder_name_field` falls back to the number field, which is no one's name.
+        named = self.schema["x-certledger"].get("holderNameField")
+        return named if isinstance(named, str) else None
+
 
 def _explain(error: Any) -> FieldProblem:
     path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
-    explain = _EXPLANATIONS.get(type(error.kind).__name__)
-    return FieldProblem(path.lstrip("."), explain(error) if explain else str(error.message))
+    kind = type(error.kind).__name__
+    explain = _EXPLANATIONS.get(kind)
+    code, params = _coded(kind, error)
+    return FieldProblem(
+        path.lstrip("."),
+        explain(error) if explain else str(error.message),
+        code=code,
+        params=params,
+        value=None if kind in _WITHOUT_VALUE else _value_text(error.instance),
+    )
+
+
+# The keyword behind each kind of error, as a problem code; the limits they carry as `params`.
+_LIMITED = {
+    "MinLength": "min_length",
+    "MaxLength": "max_length",
+    "Minimum": "minimum",
+    "Maximum": "maximum",
+    "ExclusiveMinimum": "exclusive_minimum",
+    "ExclusiveMaximum": "exclusive_maximum",
+    "MinItems": "min_items",
+    "MaxItems": "max_items",
+}
+_FORMAT_CODES = {
+    "year-month": "format.month",
+    "date": "format.date",
+    "gb11643": "format.id_number",
+    "gb32100": "format.credit_code",
+}
+_WITHOUT_VALUE = {"Required", "AdditionalProperties", "AnyOf", "MinItems", "MaxItems"}
+_SHOWN_CHARACTERS = 60  # a value longer than this is cut short in a Chinese reason
+
+
+def _coded(kind: str, error: Any) -> tuple[str, dict[str, str]]:
+    """The problem code and Chinese parameters of a jsonschema-rs error."""
+    code, params = "schema", {}
+    if kind == "Required":
+        code, params = "required", {"property": str(error.kind.property)}
+    elif kind == "Type":
+        expected = " 或 ".join(_TYPE_NAMES_ZH.get(str(t), str(t)) for t in error.kind.types)
+        code, params = "type", {"expected": expected}
+    elif kind == "Format":
+        code, params = _format_coded(str(error.kind.format), error.instance)
+    elif kind == "Enum":
+        code, params = "enum", {"options": "、".join(str(option) for option in error.kind.options)}
+    elif kind == "Constant":
+        code, params = "const", {"expected": _value_text(error.kind.expected_value)}
+    elif kind == "AdditionalProperties":
+        code, params = "unknown_field", {"names": "、".join(str(name) for name in error.kind.unexpected)}
+    elif kind == "AnyOf":
+        code = "any_of"
+    elif kind == "Pattern":
+        code = "pattern"
+    elif kind == "MultipleOf":
+        code, params = "multiple_of", {"limit": _value_text(error.kind.multiple_of)}
+    elif kind in _LIMITED:
+        code, params = _LIMITED[kind], {"limit": _value_text(error.kind.limit)}
+    return code, params
+
+
+def _format_coded(format_name: str, value: Any) -> tuple[str, dict[str, str]]:
+    code = _FORMAT_CODES.get(format_name)
+    if code is None:
+        return "format", {"format": format_name}
+    check = FORMAT_PROBLEMS[format_name]
+    reason = check(value) if isinstance(value, str) else None
+    return code, {"detail": identifier_problem_zh(reason) if reason else ""}
+
+
+# The reasons `ledger._identifiers` gives, in Chinese; a check character's reason has its values.
+_IDENTIFIER_REASONS_ZH = {
+    "an identity number is 18 characters: 17 digits and a digit or X": "应为 18 位：17 位数字加一位数字或 X",
+    "the birth date in the identity number does not exist": "其中的出生日期不存在",
+    "the birth date in the identity number is before 1900": "其中的出生日期早于 1900 年",
+    "a unified social credit code is 18 characters of 0-9 and A-Y without I, O, Z, S, V": (
+        "应为 18 位，由数字和除 I、O、Z、S、V 以外的大写字母组成"
+    ),
+    "a month is written YYYY-MM, with a month from 01 to 12": "月份应写作 YYYY-MM，月为 01 至 12",
+    "a date is written YYYY-MM-DD and must exist": "日期应写作 YYYY-MM-DD，且须存在",
+    "a date is written YYYY-MM-DD": "日期应写作 YYYY-MM-DD",
+}
+_CHECK_CHARACTER = re.compile(r"^the check character is (.), (GB \d+) gives (.)\Z")
+
+
+def identifier_problem_zh(reason: str) -> str:
+    """The Chinese of a reason an identity number, credit code, month or date check gave."""
+    known = _IDENTIFIER_REASONS_ZH.get(reason)
+    if known is not None:
+        return known
+    check = _CHECK_CHARACTER.match(reason)
+    if check is None:
+        return reason
+    return f"校验码是 {check.group(1)}，按 {check.group(2)} 应为 {check.group(3)}"
+
+
+def _value_text(value: Any) -> str:
+    """A value as a person reads it in a reason: text as it is, anything else as JSON; cut short."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _SHOWN_CHARACTERS else text[: _SHOWN_CHARACTERS - 1] + "…"
+
+
+def _segments(path: str) -> list[str]:
+    """A dotted problem path as `node_at` takes it: ``pension.records[2].month`` → pension, records,
+    [], month."""
+    return ["[]" if part.startswith("[") else part for part in _PATH_PART.findall(path)]
+
+
+_PATH_PART = re.compile(r"\[\d+\]|[^.\[\]]+")
+_PHONE = re.compile(r"phone|mobile|(^|_)tel(_|$)")
+
+
+def _mask_name(value: str) -> str:
+    """A person's name with all but its first character hidden: 张三丰 → 张**."""
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*"
 
 
 def _format_message(error: Any) -> str:
@@ -619,6 +887,19 @@ def _items_of(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     """The schema of a list's elements, references resolved; empty when it has none."""
     items = node.get("items")
     return _resolved(schema, items)[0] if isinstance(items, dict) else {}
+
+
+def _titles(schema: dict[str, Any], declared: _Declared) -> dict[str, str]:
+    """The titles of the fields an ``x-unique-keys`` names, where they have one."""
+    found = _items_of(schema, declared.node).get("properties")
+    properties: dict[str, Any] = found if isinstance(found, dict) else {}
+    titles = {}
+    for name in declared.names:
+        node = properties.get(name)
+        title = _resolved(schema, node)[0].get("title") if isinstance(node, dict) else None
+        if isinstance(title, str):
+            titles[name] = title
+    return titles
 
 
 def _masked_names(schema: dict[str, Any], declared: _Declared) -> frozenset[str]:

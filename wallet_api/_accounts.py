@@ -33,6 +33,7 @@ from wallet_api._errors import AuthenticationError, ConflictError, InvalidReques
 from wallet_api._models import citizen_accounts, enrolment_codes, grants, sessions, staff_accounts, units
 from wallet_api._principal import Principal
 from wallet_api._security import hash_password, password_matches
+from wallet_api._staff_trail import StaffActionKind, record_staff_action
 
 ENROLMENT_HOURS = 72
 STAFF_ROLES = ("operator", "auditor")
@@ -110,24 +111,56 @@ class Accounts:
 
     # ---------------------------------------------------------------- enrolment
 
-    def new_enrolment_code(self, identity_number: str, *, operator: Principal) -> tuple[str, datetime]:
-        """A one-time enrolment code for the citizen with this identity number."""
+    def new_enrolment_code(
+        self, identity_number: str, *, operator: Principal, reset: bool = False
+    ) -> tuple[str, datetime]:
+        """A one-time enrolment code for the citizen with this identity number.
+
+        For a citizen who has an account, the code resets it when used (a new password and wallet
+        key); with `reset`, a citizen without one is refused. The staff trail records which it was,
+        naming the citizen by their random id (none yet for a citizen the bureau has never seen),
+        in the same transaction.
+        """
         problem = identity_number_problem(identity_number)
         if problem:
             raise InvalidRequestError(f"identityNumber: {problem}", code="identity.invalid")
         code = "".join(_CODE_ALPHABET[byte % len(_CODE_ALPHABET)] for byte in os.urandom(12))
         now = self.clock()
         expires = now + timedelta(hours=ENROLMENT_HOURS)
+        lookup = self.context.hasher.identity(identity_number)
+        code_id = new_id()
         with self.engine.begin() as connection:
+            citizen_id = connection.execute(
+                sa.select(citizens.c.id).where(citizens.c.lookup_hash == lookup)
+            ).scalar_one_or_none()
+            enrolled = citizen_id is not None and (
+                connection.execute(
+                    sa.select(citizen_accounts.c.id).where(citizen_accounts.c.citizen_id == citizen_id)
+                ).first()
+                is not None
+            )
+            if reset and not enrolled:
+                raise NotFoundError(
+                    "nobody with this identity number has enrolled: issue an enrolment code instead",
+                    code="citizen.not_enrolled",
+                )
             connection.execute(
                 sa.insert(enrolment_codes).values(
-                    id=new_id(),
-                    lookup_hash=self.context.hasher.identity(identity_number),
+                    id=code_id,
+                    lookup_hash=lookup,
                     code_hash=self._code_hash(code),
                     created_by=operator.id,
                     created_at=now,
                     expires_at=expires,
                 )
+            )
+            record_staff_action(
+                connection,
+                operator,
+                StaffActionKind.CITIZEN_RESET if enrolled else StaffActionKind.ENROLMENT_CODE_ISSUED,
+                citizen_id,
+                {"codeId": code_id, "expiresAt": expires.isoformat()},
+                at=now,
             )
         return f"{code[:4]}-{code[4:8]}-{code[8:]}", expires
 

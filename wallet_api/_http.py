@@ -69,10 +69,57 @@ class JsonFormatter(logging.Formatter):
 class RequestContext:
     """Request ids, the body limit, and one structured log line per request."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int, max_piece: int) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
+        self.max_piece = max_piece
+
+    def limit(self, method: str, path: str) -> int:
+        """The most bytes a request's body may have: a records file sent whole, or a piece of a
+        resumable one, may be larger than any other body (both are written to disk as they come)."""
+        if method == "POST" and path == "/v1/office/issuance":
+            return self.max_upload
+        if method == "PATCH" and path.startswith("/v1/office/uploads/"):
+            return self.max_piece
+        return self.max_body
+
+    async def _admitted(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        receive: Receive,
+        send: Send,
+        *,
+        limit: int,
+        overflow: list[int],
+    ) -> Receive | int:
+        """`receive` as the route may read it, or the status the body was refused with."""
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+            return 413
+        json_body = declared != b"0" and _parsed_as_json(headers)
+        if declared is None and not json_body and limit > self.max_body:
+            # A file sent in chunks of unknown total is counted as it streams to disk, never
+            # held: past the limit, the route's next read fails and the request is refused
+            # with 413, however the route's parser reports the failed read.
+            return _counted(receive, limit, overflow)
+        if declared is None or json_body:
+            # Read the body here, within the limit, and replay it: a chunked body has no
+            # declared length, and a JSON body's nesting is checked before any parser sees it.
+            body, complete = await _read_bounded(receive, limit)
+            if not complete:
+                await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+                return 413
+            if json_body:
+                try:
+                    check_json_depth(body)
+                except JSONTooDeepError as error:
+                    await _send_problem(send, scope, 422, "request.too_deep", str(error))
+                    return 422
+            return _replay(body, receive)
+        return receive
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,37 +131,25 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
-        limit = self.max_upload if scope["path"].endswith("/uploads") else self.max_body
-        declared = headers.get(b"content-length")
+        limit = self.limit(scope["method"], scope["path"])
+        overflow: list[int] = []
         try:
-            if declared is not None and declared.isdigit() and int(declared) > limit:
-                status = 413
-                await _send_problem(send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes")
+            admitted = await self._admitted(scope, headers, receive, send, limit=limit, overflow=overflow)
+            if isinstance(admitted, int):
+                status = admitted
                 return
-            json_body = declared != b"0" and _parsed_as_json(headers)
-            if declared is None or json_body:
-                # Read the body here, within the limit, and replay it: a chunked body has no
-                # declared length, and a JSON body's nesting is checked before any parser sees it.
-                body, complete = await _read_bounded(receive, limit)
-                if not complete:
-                    status = 413
-                    await _send_problem(
-                        send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes"
-                    )
-                    return
-                if json_body:
-                    try:
-                        check_json_depth(body)
-                    except JSONTooDeepError as error:
-                        status = 422
-                        await _send_problem(send, scope, 422, "request.too_deep", str(error))
-                        return
-                receive = _replay(body, receive)
-
+            receive = admitted
             responded = False
 
             async def send_with_id(message: Message) -> None:
                 nonlocal status, responded
+                if overflow:
+                    if not responded:
+                        status, responded = 413, True
+                        await _send_problem(
+                            send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes"
+                        )
+                    return
                 if message["type"] == "http.response.start":
                     status, responded = message["status"], True
                     message.setdefault("headers", [])
@@ -126,6 +161,13 @@ class RequestContext:
             except Exception:
                 # Answered here, while the request id is known (Starlette's last-resort handler
                 # would run outside this context).
+                if overflow:
+                    if not responded:
+                        status = 413
+                        await _send_problem(
+                            send, scope, 413, "request.too_large", f"the body exceeds {limit} bytes"
+                        )
+                    return
                 if responded:
                     raise
                 log.error("unhandled error", exc_info=True)
@@ -178,6 +220,27 @@ async def _read_bounded(receive: Receive, limit: int) -> tuple[bytes, bool]:
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts), True
+
+
+class BodyTooLargeError(Exception):
+    """A body sent without a declared length went past its limit while the route read it."""
+
+
+def _counted(receive: Receive, limit: int, overflow: list[int]) -> Receive:
+    """`receive`, failing once more than `limit` bytes came (and saying so in `overflow`)."""
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                overflow.append(size)
+                raise BodyTooLargeError(f"the body exceeds {limit} bytes")
+        return message
+
+    return counted
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

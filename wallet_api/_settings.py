@@ -45,7 +45,12 @@ class WalletSettings(AuditSettings):
         description="proxies whose X-Forwarded-For names the client: addresses or networks, comma-separated",
     )
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
-    max_upload_bytes: int = Field(default=64 << 20, ge=1024)
+    max_upload_bytes: int = Field(
+        default=8 << 30, ge=1024, description="the largest records file the console may send, in bytes"
+    )
+    max_piece_bytes: int = Field(
+        default=16 << 20, ge=1024, description="the largest piece of a resumable upload, in bytes"
+    )
     log_anchor_interval: float = Field(default=10.0, gt=0, description="seconds between log anchors")
     reconcile_interval: float = Field(
         default=3600.0, ge=0, description="seconds between reconciliations with the chain; 0: never"

@@ -15,6 +15,7 @@ from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._models import units
 from wallet_api._principal import Principal
+from wallet_api._staff_trail import StaffActionKind, record_staff_action
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,21 @@ class Units:
                         created_at=now,
                     )
                 )
+                record_staff_action(
+                    connection,
+                    operator,
+                    StaffActionKind.UNIT_REGISTERED,
+                    unit_id,
+                    {"creditCode": credit_code},
+                    at=now,
+                )
         except IntegrityError:
             raise ConflictError(
                 f"a unit with credit code {credit_code} is registered already", code="unit.exists"
             ) from None
         return Unit(unit_id, name, credit_code, now, active=True), key.text
 
-    def rotate_key(self, unit_id: str) -> str:
+    def rotate_key(self, unit_id: str, *, operator: Principal) -> str:
         """A new API key for the unit; the old one stops working at once."""
         key = self.context.api_keys.new()
         with self.context.engine.begin() as connection:
@@ -81,19 +90,26 @@ class Units:
                 .where(units.c.id == unit_id, units.c.disabled_at.is_(None))
                 .values(key_id=key.key_id, key_hash=key.key_hash)
             )
-        if changed.rowcount != 1:
-            raise NotFoundError("no such active unit")
+            if changed.rowcount != 1:
+                raise NotFoundError("no such active unit")
+            record_staff_action(
+                connection, operator, StaffActionKind.UNIT_KEY_ROTATED, unit_id, {}, at=self.clock()
+            )
         self.context.unit_keys.forget_unit(unit_id)
         return key.text
 
-    def disable(self, unit_id: str) -> Unit:
-        """Stops the unit's key from working; its grants can no longer be redeemed."""
+    def disable(self, unit_id: str, *, operator: Principal) -> Unit:
+        """Stops the unit's key from working; its grants can no longer be redeemed. Disabling a
+        disabled unit changes nothing and records nothing."""
+        now = self.clock()
         with self.context.engine.begin() as connection:
-            connection.execute(
+            changed = connection.execute(
                 sa.update(units)
                 .where(units.c.id == unit_id, units.c.disabled_at.is_(None))
-                .values(disabled_at=self.clock())
+                .values(disabled_at=now)
             )
+            if changed.rowcount == 1:
+                record_staff_action(connection, operator, StaffActionKind.UNIT_DISABLED, unit_id, {}, at=now)
         self.context.unit_keys.forget_unit(unit_id)
         return self.get(unit_id)
 

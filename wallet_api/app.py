@@ -30,6 +30,7 @@ from wallet_api.routers import (
     office_certificates,
     public,
     redemptions,
+    staff_trail,
     units,
 )
 
@@ -156,6 +157,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         office,
         office_certificates,
         audit,
+        staff_trail,
         public,
     ):
         app.include_router(module.router, responses=everywhere)
@@ -174,6 +176,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         RequestContext,
         max_body=context.settings.max_body_bytes,
         max_upload=context.settings.max_upload_bytes,
+        max_piece=context.settings.max_piece_bytes,
     )
     return app
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from audit import ChainAnchorOut, ChainBatchOut, IssuanceRowOut, StatusChangeOut, StatusCountOut
+from audit import (
+    ChainAnchorOut,
+    ChainBatchOut,
+    ChainReachOut,
+    IssuanceRowOut,
+    StatusChangeOut,
+    StatusCountOut,
+)
 from wallet_api.schemas import Out
 
 
@@ -20,15 +27,20 @@ class IssuanceOut(Out):
     """Issuance over a period, grouped."""
 
     indexed_to: int
+    chain: ChainReachOut
     by: Literal["office", "type", "day", "month"]
     rows: list[IssuanceRowOut]
     total: IssuanceTotal
 
 
 class ChainBatchesOut(Out):
-    """Batches anchored in a period, oldest first."""
+    """A page of the batches anchored in a period, oldest (or newest) first, and how many there are."""
 
     indexed_to: int
+    chain: ChainReachOut
+    total: int
+    offset: int
+    order: Literal["asc", "desc"]
     batches: list[ChainBatchOut]
 
 
@@ -36,6 +48,7 @@ class StatusOut(Out):
     """Status changes in a period, and their counts per action and reason."""
 
     indexed_to: int
+    chain: ChainReachOut
     changes: list[StatusChangeOut]
     summary: list[StatusCountOut]
 
@@ -44,4 +57,5 @@ class ChainAnchorsOut(Out):
     """The access logs' checkpoints on chain, oldest first."""
 
     indexed_to: int
+    chain: ChainReachOut
     anchors: list[ChainAnchorOut]

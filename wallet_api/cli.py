@@ -1,7 +1,8 @@
-"""The wallet service's commands: ``certledger serve``, ``staff add`` and ``safe erase``."""
+"""The wallet service's commands: ``certledger serve``, ``staff add``, ``staff actions``, ``safe erase``."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import secrets
@@ -10,17 +11,20 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta, timezone
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.table import Table
 
 from issuer import find_citizen
 from wallet_api._accounts import STAFF_ROLES, Accounts
 from wallet_api._context import WalletContext
 from wallet_api._logging import configure_logging
 from wallet_api._settings import WalletSettings
+from wallet_api._staff_trail import StaffActionKind, StaffTrail
 from wallet_api.app import create_app
 
 console = Console()
@@ -188,3 +192,38 @@ def add_staff(
     password = secrets.token_urlsafe(15)
     Accounts(WalletContext()).add_staff(username, role, password)
     console.print(f"created {role} [bold]{username}[/]; password (shown once): {password}")
+
+
+BEIJING = timezone(timedelta(hours=8), "UTC+8")  # China keeps no summer time
+
+
+@staff_app.command("actions")
+def staff_actions(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+    action: Annotated[StaffActionKind | None, typer.Option(help="Only this kind of action.")] = None,
+    username: Annotated[str | None, typer.Option(help="Only this member of staff.")] = None,
+    before: Annotated[str | None, typer.Option(help="Only actions older than this action id.")] = None,
+) -> None:
+    """The staff audit trail: who issued codes, reset citizens, registered, re-keyed or disabled
+    units, changed certificates' status or issued files — newest first, in Beijing time."""
+    context = WalletContext()
+    try:
+        entries = StaffTrail(context).page(limit=limit, before=before, action=action, username=username)
+    finally:
+        context.reader.dispose()
+        context.engine.dispose()
+    table = Table(title="staff actions (Beijing time)")
+    for column in ("at", "username", "action", "subject", "detail", "id"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        table.add_row(
+            entry.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+            entry.username,
+            entry.action.value,
+            entry.subject or "—",
+            json.dumps(entry.detail, ensure_ascii=False, sort_keys=True),
+            entry.id,
+        )
+    console.print(table)
+    if len(entries) == limit:
+        console.print(f"older: --before {entries[-1].id}")

@@ -497,3 +497,60 @@ class StatusChanged(Out):
     changed: bool
     transactions: list[str]
     revisions: list[CertificateRevisionOut]
+
+
+# ---------------------------------------------------------------- the office's search
+
+
+class ReasonFitOut(ReasonOut):
+    """A reason code for status changes, and the actions it fits: the others refuse it."""
+
+    actions: list[Literal["revoke", "suspend", "reinstate"]]
+
+
+class CertificateHitOut(Out):
+    """A certificate a search found, as its current revision, with its holder masked."""
+
+    number: str
+    revision: int
+    type: str
+    title: dict[str, str] = Field(description="the type's title by language: zh, en")
+    issued: date
+    valid_until: date | None
+    status: str
+    status_reason: str | None
+    anchored: bool
+    identity_number: str | None = Field(
+        description="masked: the first 3 and last 2 characters; null when the holder's data was erased"
+    )
+    holder_name: str | None = Field(
+        description="masked: 张* or 张*丰; null when erased, or when the type carries no name"
+    )
+    readable: bool = Field(description="false when the holder's data was erased")
+    matched_by: Literal["number", "identity", "name"] = Field(description="how the query was read")
+
+
+# ---------------------------------------------------------------- the staff audit trail
+
+
+class StaffActionOut(Out):
+    """One staff action: who did what, when, about what. Nothing personal: a citizen by their
+    random id, a unit by its id, a certificate by its number."""
+
+    id: str
+    at: datetime
+    staff_id: str
+    username: str
+    action: str = Field(
+        description="enrolment_code.issued, citizen.reset, unit.registered, unit.key_rotated, "
+        "unit.disabled, certificate.status_changed or issuance.file_issued"
+    )
+    subject: str | None = Field(description="what the action was about; null for a citizen not yet known")
+    detail: dict[str, Any]
+
+
+class StaffActionPage(Out):
+    """Staff actions newest first, and the cursor of the next (older) page."""
+
+    actions: list[StaffActionOut]
+    next: str | None = Field(description="pass as `before` for older actions; null at the end")

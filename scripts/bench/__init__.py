@@ -63,6 +63,23 @@ def issue(
     figures.emit(as_json=as_json)
 
 
+@bench_app.command("console")
+def console(
+    as_json: JsonOption = False,
+    rows: Annotated[int, typer.Option(min=12, help="rows in each export file")] = 1_000_000,
+    format_: Annotated[
+        str, typer.Option("--format", help="csv, xlsx, jsonl or all: the export's format")
+    ] = "all",
+) -> None:
+    """Issuing an export through the console's routes (resumable upload, issuance, anchoring):
+    rates and peak memory."""
+    from scripts.bench.console import FORMS, measure_console  # noqa: PLC0415
+
+    if format_ not in {*FORMS, "all"}:
+        raise typer.BadParameter(f"give one of {', '.join(FORMS)} or all", param_hint="--format")
+    measure_console(FORMS if format_ == "all" else (format_,), rows).emit(as_json=as_json)
+
+
 @bench_app.command("verify")
 def verify(as_json: JsonOption = False, quick: QuickOption = False) -> None:
     """Verifications per second in process: cached chain state, batched and uncached status reads."""

@@ -162,7 +162,9 @@ def test_a_file_without_records_is_an_error_not_issued_0(
     result = _run(cli_office, "issue", "-t", "contribution-certificate", str(source))
 
     assert result.returncode == 2, result.stdout
-    assert result.stderr == f"error: the file holds no records: {reason}\n"
+    english, chinese = result.stderr.splitlines()
+    assert english == f"error: the file holds no records: {reason}"
+    assert chinese.startswith("错误：文件里没有记录：")  # issue 15: the reason in Chinese too
     assert not re.search(r"^ issued", result.stdout, re.MULTILINE), result.stdout
 
 

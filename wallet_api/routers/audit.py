@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query
 
-from audit import ConsistencyOut, InclusionOut, LogEntryOut, LogSummary
+from audit import ConsistencyOut, InclusionOut, IndexReadError, LogEntryOut, LogSummary
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
 from wallet_api.deps import Auditor, PageSize, ServicesDep
-from wallet_api.routers.chain_audit import Day, From, To
+from wallet_api.routers.chain_audit import CHAIN_WAIT, Day, From, To
 from wallet_api.routers.chain_audit import router as chain_router  # the chain's side, for app.py
 from wallet_api.schemas import LogActivityOut, LogCheckOut
 
@@ -78,8 +78,12 @@ def activity(
 
 @router.get("/check", summary="Recompute the log and compare it with the chain")
 def check(auditor: Auditor, services: ServicesDep) -> LogCheckOut:
-    """Finds entries altered or deleted in the database."""
+    """Finds entries altered or deleted in the database. Answers 503 within seconds when the
+    chain cannot be reached (it asks the chain for each anchored root)."""
     del auditor
+    chain = services.context.chain_audit.refresh(within=CHAIN_WAIT)
+    if not chain.reachable:
+        raise IndexReadError(f"the chain cannot be reached ({chain.error}): the log cannot be checked now")
     report = services.audit.check()
     return LogCheckOut(
         size=report.size,

@@ -26,6 +26,21 @@ def new_enrolment_code(
     return EnrolmentCodeOut(code=code, expires_at=expires)
 
 
+@router.post(
+    "/reset-codes",
+    status_code=status.HTTP_201_CREATED,
+    summary="An operator issues an enrolled citizen a code that resets their account",
+)
+def new_reset_code(body: EnrolmentCodeRequest, operator: Operator, services: ServicesDep) -> EnrolmentCodeOut:
+    """For a lost phone or a forgotten password, after checking the citizen's identity at a counter.
+    Enrolling with it replaces the password and the wallet key, ends every session and revokes
+    every grant; a citizen who never enrolled is refused (`citizen.not_enrolled`)."""
+    code, expires = services.accounts.new_enrolment_code(
+        body.identity_number.upper(), operator=operator, reset=True
+    )
+    return EnrolmentCodeOut(code=code, expires_at=expires)
+
+
 @router.post("/citizens", status_code=status.HTTP_201_CREATED, summary="A citizen enrols their wallet")
 def enrol(body: Enrolment, request: Request, services: ServicesDep) -> Profile:
     """With the code from the counter, a phone, a password and the device's wallet key."""

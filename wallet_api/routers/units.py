@@ -51,12 +51,10 @@ def get_unit(principal: CitizenOrOperator, services: ServicesDep, unit_id: str =
 @router.post("/{unit_id}/key", summary="An operator gives a unit a new API key")
 def rotate_key(operator: Operator, services: ServicesDep, unit_id: str = UnitId) -> ApiKeyOut:
     """The old key stops working at once."""
-    del operator
-    return ApiKeyOut(api_key=services.units.rotate_key(unit_id))
+    return ApiKeyOut(api_key=services.units.rotate_key(unit_id, operator=operator))
 
 
 @router.delete("/{unit_id}", summary="An operator disables a unit")
 def disable_unit(operator: Operator, services: ServicesDep, unit_id: str = UnitId) -> UnitOut:
     """Its key stops working; grants to it can no longer be redeemed."""
-    del operator
-    return _out(services.units.disable(unit_id))
+    return _out(services.units.disable(unit_id, operator=operator))

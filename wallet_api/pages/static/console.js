@@ -2,6 +2,7 @@
 // revoke, suspend or reinstate it with a reason.
 
 import { $, api, el, t } from "/static/common.js";
+import { counterCard } from "/static/console_counter.js";
 import { issueCard } from "/static/console_issue.js";
 import { searchCard } from "/static/console_search.js";
 import { staffSession } from "/static/staff.js";
@@ -18,5 +19,5 @@ staffSession("operator", view, async (token, expired) => {
     }
   };
   const [types, reasons] = await Promise.all([api("/v1/types"), call("/v1/office/reasons")]);
-  view.replaceChildren(el("h1", {}, t("console.title")), issueCard(token, types, expired), searchCard(call, reasons));
+  view.replaceChildren(el("h1", {}, t("console.title")), issueCard(token, types, expired), searchCard(call, reasons), counterCard(call));
 });
