@@ -236,7 +236,8 @@ def test_the_issuer_uploads_a_file_with_a_bad_row(tabs: Any, site: Site, tmp_pat
     assert len(rejected) == 1
     line, number, reason = rejected[0]
     assert (line, number) == ("4", bad["certificate_no"])
-    assert reason.startswith("holder_id: the check character")
+    assert reason.startswith("公民身份号码 "), reason  # the column's label, in Chinese
+    assert bad["holder_id"] not in reason, "the identity number is masked"
     assert "5" in page.inner_text("#issued-summary")
     assert page.get_attribute("#anchoring", "data-done") == "true"
     good = [n for n in numbers if n != bad["certificate_no"]]

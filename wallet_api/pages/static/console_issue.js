@@ -146,15 +146,18 @@ export function issueCard(token, types, expired) {
     uploadingText.textContent = t("console.issue.uploaded", { received: megabytes(upload.received), size: megabytes(upload.size), percent: Math.floor((100 * upload.received) / Math.max(upload.size, 1)) });
   }
 
-  /** Issues the upload and follows it to its end, following it again if the stream drops. */
+  /** Issues the upload and follows it to its end, following it again if the stream drops (the
+   *  issuance goes on at the service), and starting it again if it never began. */
   async function issue(id, typeKey) {
-    let response;
-    try {
-      response = await call(`/v1/office/uploads/${id}/issuance`, { method: "POST", body: { type: typeKey }, raw: true });
-    } catch (error) {
-      if (error.code !== "issuance.running") throw error;
-      response = null; // another tab or process issues it: follow that one
-    }
+    const start = async () => {
+      try {
+        return await call(`/v1/office/uploads/${id}/issuance`, { method: "POST", body: { type: typeKey }, raw: true });
+      } catch (error) {
+        if (error.code === "issuance.running" || error.status === 0 || error.status >= 500) return null; // follow it
+        throw error;
+      }
+    };
+    let response = await start();
     let wait = 1000;
     for (;;) {
       if (response && (await follow(response))) return;
@@ -162,7 +165,8 @@ export function issueCard(token, types, expired) {
       wait = Math.min(wait * 2, RETRY_CAP);
       readingText.textContent = t("console.issue.reconnecting");
       response = await call(`/v1/office/uploads/${id}/issuance`, { raw: true }).catch((error) => {
-        if (error.status && error.status !== 503) throw error;
+        if (error.code === "issuance.not_started") return start(); // the request to start it was lost
+        if (error.status && error.status < 500) throw error;
         return null;
       });
       if (response) {
