@@ -103,7 +103,6 @@ class IssuanceService:
         in the report, and to `on_rejection` as each chunk is done (with the file's lines that a
         `RefusedRows` writes back, which the report does not keep)."""
         report = IssueReport()
-        digests_this_run: dict[str, bytes] = {}
         for chunk in _chunks(documents, chunk_size):
             reported = len(report.rejected)
             rows: list[InputRow | PreparedRow] = []
@@ -114,7 +113,9 @@ class IssuanceService:
                 else:
                     rows.append(item)
             if rows:
-                self._issue_chunk(rows, certificate_type, report, digests_this_run)
+                # A number seen in an earlier chunk is in the database by now (each chunk commits):
+                # only the chunk's own numbers are held, so memory does not grow with the file.
+                self._issue_chunk(rows, certificate_type, report, {})
             if on_rejection is not None:
                 for rejection in report.rejected[reported:]:
                     on_rejection(rejection)
@@ -130,27 +131,20 @@ class IssuanceService:
         rows: list[InputRow | PreparedRow],
         certificate_type: CertificateType,
         report: IssueReport,
-        digests_this_run: dict[str, bytes],
+        digests_this_chunk: dict[str, bytes],
     ) -> None:
         # A concurrent run may commit the same numbers or citizens first: the retry sees them.
         for attempt in range(3):
-            snapshot = (
-                report.issued,
-                report.already_issued,
-                len(report.rejected),
-                dict(digests_this_run),
-                len(report.issued_ids),
-            )
+            snapshot = (report.issued, report.already_issued, len(report.rejected), len(report.issued_ids))
             try:
                 with _collector_paused(), self.engine.begin() as connection:
-                    self._write_chunk(connection, rows, certificate_type, report, digests_this_run)
+                    self._write_chunk(connection, rows, certificate_type, report, digests_this_chunk)
                 return
             except IntegrityError:
                 report.issued, report.already_issued = snapshot[0], snapshot[1]
                 del report.rejected[snapshot[2] :]
-                del report.issued_ids[snapshot[4] :]
-                digests_this_run.clear()
-                digests_this_run.update(snapshot[3])
+                del report.issued_ids[snapshot[3] :]
+                digests_this_chunk.clear()
                 if attempt == 2:
                     raise
 
@@ -160,7 +154,7 @@ class IssuanceService:
         rows: list[InputRow | PreparedRow],
         certificate_type: CertificateType,
         report: IssueReport,
-        digests_this_run: dict[str, bytes],
+        digests_this_chunk: dict[str, bytes],
     ) -> None:
         # Each field's canonical encoding serves both the commitments and the input digest (the
         # encodings are self-delimiting JSON arrays, taken in name order).
@@ -200,9 +194,9 @@ class IssuanceService:
         fresh: list[InputRow | PreparedRow] = []
         for row in rows:
             digest = digests[id(row)]
-            earlier = existing.get(row.number, digests_this_run.get(row.number))
+            earlier = existing.get(row.number, digests_this_chunk.get(row.number))
             if earlier is None:
-                digests_this_run[row.number] = digest
+                digests_this_chunk[row.number] = digest
                 fresh.append(row)
             elif earlier == digest:
                 report.already_issued += 1

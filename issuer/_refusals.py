@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from issuer._intake import source_header, source_records
 from issuer._rejections import REFUSAL_COLUMNS, REFUSAL_FIELD, Rejection
-from ledger import CertificateType
+from ledger import CanonicalJSONError, CertificateType, check_json_depth
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +150,9 @@ def _refused_documents(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for _line, cells in record["rows"] or [[record["line"], [""]]]:
         text = cells[0].rstrip("\r\n") if cells else ""
         try:
+            check_json_depth(text)  # a refused row may be the hostile one: no recursion past 64
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, CanonicalJSONError):
             document = None
         if isinstance(document, dict):
             document.pop(REFUSAL_FIELD, None)

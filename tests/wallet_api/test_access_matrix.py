@@ -176,7 +176,7 @@ ROUTES = [
     ),
     Route("reconciliation standing", _get(lambda t: "/v1/audit/reconciliations/standing"), "auditor"),
     Route("reconciliation run status", _get(lambda t: "/v1/audit/reconciliations/run"), "auditor"),
-    Route("batch certificates", _get(lambda t: "/v1/audit/chain/batches/0/certificates"), "auditor"),
+    Route("batch certificates", _get(lambda t: "/v1/audit/chain/batches/1/certificates"), "auditor"),
     Route("staff trail", _get(lambda t: "/v1/audit/staff-actions"), "auditor"),
     Route(
         "reset code",
@@ -264,6 +264,10 @@ def test_the_access_matrix(
             leaked = [
                 v for v in leaked if v not in {citizen_a.name, *citizen_a.certificates, citizen_a.address}
             ]
+        if route.name == "batch certificates" and caller == "auditor":
+            # An auditor sees a batch's certificates by number, leaf and status, to point the
+            # office to the record; never a name or an identity number.
+            leaked = [v for v in leaked if v not in citizen_a.certificates]
         assert leaked == [], (route.name, caller, leaked)
 
 

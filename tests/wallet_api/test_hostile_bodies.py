@@ -69,7 +69,7 @@ def test_an_uploaded_file_with_a_deep_row_refuses_that_row_and_issues_the_rest(
     wallet: WalletWorld,
 ) -> None:
     good = {"certificate_no": "X", "holder_id": "Y"}
-    # Within the 1 MiB body limit of this route (issue 15 widens it): 200 KB and 600 KB rows.
+    # 200 KB and 600 KB rows of brackets: refused at their lines, and given back as they came.
     lines = [json.dumps(good), "[" * 100_000 + "]" * 100_000, "[" * 600_000]
     upload = ("\n".join(lines) + "\n").encode()
     answer = wallet.client.post(
@@ -85,3 +85,12 @@ def test_an_uploaded_file_with_a_deep_row_refuses_that_row_and_issues_the_rest(
     assert rejected[2] == deep
     assert rejected[3] == deep
     assert events[-1]["event"] == "done"
+    upload = events[0]["upload"]
+    refused = wallet.client.get(
+        f"/v1/office/uploads/{upload}/refused-rows", headers=wallet.staff_headers("operator")
+    )
+    assert refused.status_code == 200, refused.text
+    back = [json.loads(line) for line in refused.text.splitlines()]
+    assert [row["_refusal"]["line"] for row in back] == [1, 2, 3]  # line 1 is shallow, but no certificate
+    assert back[0]["certificate_no"] == "X"
+    assert [len(row["_original"]) for row in back[1:]] == [200_000, 600_000]

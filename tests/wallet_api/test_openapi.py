@@ -84,7 +84,7 @@ CREDENTIALS: dict[str, Credential | None] = {
     "PATCH /v1/office/uploads/{upload_id}": "operator",
     "POST /v1/office/uploads/{upload_id}/issuance": "operator",
     "GET /v1/office/uploads/{upload_id}/issuance": "operator",
-    "GET /v1/office/uploads/{upload_id}/refusals": "operator",
+    "GET /v1/office/uploads/{upload_id}/refused-rows": "operator",
     "GET /v1/office/certificates": "operator",
     "GET /v1/office/certificates/{number}": "operator",
     "POST /v1/office/certificates/{number}/status": "operator",

@@ -197,7 +197,11 @@ def test_issuing_a_file_streams_progress_rejections_and_anchoring(
 def _records_files(wallet: Any) -> list[Path]:
     """The records files still in the uploads folder (not their descriptions or refused rows)."""
     folder = wallet.context.settings.data_dir / "uploads"
-    return [path for path in folder.iterdir() if path.suffix in (".csv", ".xlsx", ".jsonl", ".ndjson")]
+    return [
+        path
+        for path in folder.iterdir()
+        if path.suffix in (".csv", ".xlsx", ".jsonl", ".ndjson") and "refused-rows" not in path.name
+    ]
 
 
 def _pension_upload(documents: list[dict[str, Any]], form: str) -> tuple[str, bytes]:
@@ -301,6 +305,7 @@ def test_a_file_without_records_ends_the_stream_with_an_error(
 
     events = _events(response)
     assert re.fullmatch(r"[0-9a-f]{32}", events[0].pop("upload")), "the stream names the upload"
+    assert events[1].pop("detailZh").startswith("文件里没有记录："), "the refusal in Chinese too"
     assert events == [
         {"event": "started", "type": "pension-qualification/v1", "total": len(content)},
         {"event": "error", "code": "issuance.bad_file", "detail": f"the file holds no records: {reason}"},
@@ -352,7 +357,7 @@ def test_finding_and_changing_a_certificate(wallet: WalletWorld) -> None:
         headers=headers,
     )
     assert bad_reason.status_code == 422 and bad_reason.json()["code"] == "status.bad_reason"
-    assert "under-review" in bad_reason.json()["detail"]
+    assert "issued-in-error" in bad_reason.json()["detail"]  # the reasons that fit a revocation
     missing = wallet.client.get("/v1/office/certificates/NOPE0000", headers=headers)
     assert missing.status_code == 404 and missing.json()["code"] == "certificate.not_found"
 
