@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from issuer._derive import apply_derivations
 from issuer._errors import IntakeError
@@ -115,7 +115,7 @@ def read_documents(
     except OSError as error:
         raise _unreadable(path, error) from error
     with opened:
-        lines = decoded_lines(opened, on_bytes, gb18030=suffix == ".csv")
+        lines = decoded_lines(bounded_lines(opened), on_bytes, gb18030=suffix == ".csv")
         yield from _read(suffix, lines, certificate_type)
 
 
@@ -179,6 +179,31 @@ class DecodedLines:
                 params={"why": error.reason},
                 place=f"第{number}行",
             ) from None
+
+
+def bounded_lines(source: BinaryIO) -> Iterator[bytes]:
+    """The lines of a binary file, none held longer than `MAX_LINE_BYTES` and a few bytes: an
+    overlong line is cut there (at a character boundary) and the rest of it skipped unread into
+    memory, so that the readers refuse it by its length without the file's size in memory."""
+    while line := source.readline(MAX_LINE_BYTES + 4):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            pass  # the overlong line's remainder: skipped, not kept
+        yield _whole_characters(line).ljust(MAX_LINE_BYTES + 1) + b"\n"  # still too long
+
+
+def _whole_characters(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut short at its end."""
+    start = len(data)
+    while start > 0 and data[start - 1] & 0xC0 == 0x80:
+        start -= 1  # continuation bytes
+    if start == 0 or data[start - 1] < 0xC0:
+        return data
+    lead = data[start - 1]
+    size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return data if len(data) - (start - 1) >= size else data[: start - 1]
 
 
 def decoded_lines(

@@ -18,6 +18,7 @@ Forms:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench._node import ANCHOR_GAS, DEPLOY_GAS, bench_node, bench_settings, ensure_funded
-from scripts.bench._report import Figures
+from scripts.bench._report import Figures, Node
 from scripts.bench.issue import REFERENCE, _peak_kilobytes, write_source
 from scripts.demo_data import generate, write_jsonl
 
@@ -55,12 +56,12 @@ def measure_console(forms: tuple[str, ...], rows: int) -> Figures:
             path, type_name, count = write_export(Path(folder), form, rows)
             size = path.stat().st_size
             measured = _run_child(path, type_name, count)
-        figures.node = None
+        figures.node = Node(**measured.pop("node"))
         name = f"{form}_{rows}_rows"
         figures.add(f"console_file_mb_{name}", round(size / (1 << 20), 1), "MB")
         figures.add(f"console_certificates_{name}", count, "certificates")
         figures.add(
-            f"console_upload_mb_per_second_{name}", round(size / (1 << 20) / measured["upload"], 1), "MB/s"
+            f"console_upload_mb_per_second_{name}", round(size / (1 << 20) / measured["upload"], 3), "MB/s"
         )
         figures.add(f"console_issued_per_second_{name}", round(count / measured["issued"]), "certificates/s")
         figures.add(f"console_rows_per_second_{name}", round(rows / measured["issued"]), "rows/s")
@@ -69,7 +70,7 @@ def measure_console(forms: tuple[str, ...], rows: int) -> Figures:
     return figures
 
 
-def _run_child(path: Path, type_name: str, count: int) -> dict[str, float]:
+def _run_child(path: Path, type_name: str, count: int) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, "-m", "scripts.bench.console", "--child", str(path), type_name, str(count)],
         capture_output=True,
@@ -102,7 +103,7 @@ def _child(path: Path, type_name: str, count: int) -> None:
         data = Path(folder)
         settings = bench_settings(WalletSettings, data, batch_size=10_000, reconcile_interval=0.0)
         context = WalletContext(settings)
-        with bench_node(context.chain):
+        with bench_node(context.chain) as node:
             ensure_funded(context.chain, {"governor": DEPLOY_GAS, "issuer": (count // 1000 + 2) * ANCHOR_GAS})
             bootstrap_devnet(context.chain)
             Accounts(context).add_staff("bench-operator", "operator", "bench-password-1")
@@ -130,6 +131,7 @@ def _child(path: Path, type_name: str, count: int) -> None:
                 "issued": issued_at - sent,
                 "done": done_at - sent,
                 "peak_mb": _peak_kilobytes() / 1024,
+                "node": dataclasses.asdict(node),
             }
         )
     )

@@ -11,6 +11,7 @@ import pytest
 
 from issuer import InputRow, IntakeError, Rejection, read_csv, read_documents, read_json_lines
 from issuer._derive import apply_derivations
+from issuer._intake import MAX_LINE_BYTES, bounded_lines
 from ledger import CertificateType, CertificateTypeError, FieldProblem, TypeCatalog
 from scripts.demo_data import CONTRIBUTION_CSV_HEADER
 
@@ -1178,3 +1179,28 @@ def test_an_integer_too_large_for_json_numbers_is_refused_on_its_line(pension: C
         "not a JSON document: the integer 9007199254740992 is larger than 2^53-1, "
         "the most JSON numbers can carry exactly",
     )
+
+
+def test_an_overlong_line_is_never_held_whole() -> None:
+    """A line of megabytes is read in pieces: what the readers get is cut just past the limit (at a
+    character boundary, so it still decodes), and the line after it comes whole."""
+    huge = "名".encode() * (MAX_LINE_BYTES + 5) + b"\n"  # 3 MB in one line
+    source = io.BytesIO(b'{"a": 1}\n' + huge + b'{"b": 2}\n')
+    lines = list(bounded_lines(source))
+    assert len(lines) == 3
+    assert MAX_LINE_BYTES < len(lines[1]) <= MAX_LINE_BYTES + 5
+    assert set(lines[1].decode("utf-8").rstrip("\n")) == {"名"}  # whole characters only
+    assert (lines[0], lines[2]) == (b'{"a": 1}\n', b'{"b": 2}\n')
+
+
+def test_an_overlong_json_line_is_refused_by_its_line_and_the_next_read(
+    tmp_path: Path, pension: CertificateType
+) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text(
+        '{"x": "' + "y" * (2 * MAX_LINE_BYTES) + '"}\n{"certificate_no": "P1"}\n', encoding="utf-8"
+    )
+    rows = list(read_documents(path, pension))
+    assert isinstance(rows[0], Rejection)
+    assert (rows[0].line, rows[0].reason) == (1, f"the line is longer than {MAX_LINE_BYTES} bytes")
+    assert [row.line for row in rows] == [1, 2]
