@@ -207,12 +207,13 @@ def test_with_the_chain_stopped_the_page_says_so_rather_than_spinning(
     tab = tabs(**PHONE_360)
     page = sign_in(tab, own_site)
     assert page.get_attribute("#chain-state", "data-state") == "reachable"
+    page.wait_for_selector("#batches tbody tr", timeout=30_000)  # the index holds the batches
     own_chain.down()
     page.reload()
     # Bounded by the page's own limit on each call (5 s) and the server's wait for the chain.
     page.wait_for_selector("#chain-state[data-state=unreachable]", timeout=15_000)
     assert "链上节点无法连接" in page.inner_text("#chain-state")
     assert "warn" in (page.get_attribute("#log-check", "class") or "")
-    assert page.locator("#batches tbody tr").count() >= 1  # from the index, as it stands
+    page.wait_for_selector("#batches tbody tr", timeout=15_000)  # from the index, as it stands
     no_sideways_scroll(page)
     tab.shoot("audit-chain-down")
