@@ -41,7 +41,7 @@ from issuer import (
     operator_reasons,
     reason_actions,
 )
-from ledger import CertificateTypeError, TransactionError, identity_number_problem, mask, parse_json
+from ledger import CertificateTypeError, TransactionError, hex0x, identity_number_problem, mask, parse_json
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._principal import Principal
@@ -281,7 +281,7 @@ class CertificateDesk:
             anchored=row.state == BatchState.ANCHORED,
             batch=row.chain_batch_id,
             index=row.leaf_index,
-            transaction="0x" + row.transaction_hash.hex() if row.transaction_hash else None,
+            transaction=hex0x(row.transaction_hash) if row.transaction_hash else None,
             block=row.block_number,
             anchored_at=row.anchored_at,
         )
@@ -324,14 +324,14 @@ class CertificateDesk:
                     {
                         "action": action,
                         "reason": code.label,
-                        "transactions": ["0x" + tx.hex() for tx in report.transactions],
+                        "transactions": [hex0x(tx) for tx in report.transactions],
                     },
                     at=self.context.clock(),
                 )
         log.info("status changed", extra={"fields": {"action": action, "reason": code.label}})
         return StatusChangeOutcome(
             changed=bool(report.changed),
-            transactions=tuple("0x" + tx.hex() for tx in report.transactions),
+            transactions=tuple(hex0x(tx) for tx in report.transactions),
             revisions=tuple(self.find(number)),
         )
 

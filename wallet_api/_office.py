@@ -39,7 +39,7 @@ from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
 from wallet_api._principal import Principal
 from wallet_api._staff_trail import StaffActionKind, record_staff_action
-from wallet_api._uploads import Upload, UploadStore, try_lock
+from wallet_api._uploads import Upload, UploadStore, is_upload_id, try_lock, write_atomically
 
 log = logging.getLogger("certledger.office")
 
@@ -228,9 +228,7 @@ class _Tracker:
             self.written = now
             self.store.touch(self.upload.id)
             path = self.store.companion(self.upload.id, "issuance.json")
-            temporary = path.with_name(path.name + ".tmp")
-            temporary.write_text(json.dumps(asdict(self.state)))
-            os.replace(temporary, path)
+            write_atomically(path, json.dumps(asdict(self.state)).encode())
 
     def close(self) -> None:
         self.refusals.close()
@@ -397,7 +395,7 @@ class OfficeDesk:
         """The file of the rows the issuance of `upload_id` refused, as the operator sent them
         (unmasked: theirs), each with its line and reason in Chinese, ready to fix and send again:
         CSV (UTF-8 with a byte-order mark) for a CSV or workbook, JSON Lines for JSON Lines."""
-        if _is_upload_id(upload_id):
+        if is_upload_id(upload_id):
             for suffix in (".csv", ".jsonl"):
                 path = self.uploads.companion(upload_id, f"refused-rows{suffix}")
                 if path.is_file():
@@ -409,7 +407,7 @@ class OfficeDesk:
         )
 
     def _state(self, store: UploadStore, upload_id: str) -> IssuanceState | None:
-        if not _is_upload_id(upload_id):
+        if not is_upload_id(upload_id):
             raise NotFoundError("no such upload", code="upload.not_found")
         try:
             return IssuanceState(**json.loads(store.companion(upload_id, "issuance.json").read_text()))
@@ -565,7 +563,3 @@ def _events_of(state: IssuanceState) -> Iterator[IssuanceEvent]:
         yield IssuanceDone(state.issued or 0, state.anchored)
     if state.phase == "failed" and state.error:
         yield IssuanceFailed(state.error["code"], state.error["detail"], state.error.get("detail_zh", ""))
-
-
-def _is_upload_id(value: str) -> bool:
-    return len(value) == 32 and all(char in "0123456789abcdef" for char in value)

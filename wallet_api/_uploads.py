@@ -113,7 +113,7 @@ class UploadStore:
 
     def get(self, upload_id: str) -> Upload:
         """The upload `upload_id` and how much of it is here."""
-        if not _is_id(upload_id):
+        if not is_upload_id(upload_id):
             raise NotFoundError("no such upload", code="upload.not_found")
         try:
             described = self._described(upload_id)
@@ -214,7 +214,7 @@ class UploadStore:
         return _Description(**json.loads(self._description(upload_id).read_bytes()))
 
     def _describe(self, upload_id: str, described: _Description) -> None:
-        _write_atomically(self._description(upload_id), json.dumps(asdict(described)).encode())
+        write_atomically(self._description(upload_id), json.dumps(asdict(described)).encode())
 
     def _locked(self, upload_id: str) -> _FileLock:
         return _FileLock(self.folder / f"{upload_id}.append-lock", blocking=True)
@@ -257,11 +257,13 @@ def _upload_id(staff: str, filename: str, size: int, key: str) -> str:
     return hashlib.sha256(b"certledger upload\0" + material).hexdigest()[: 2 * _ID_BYTES]
 
 
-def _is_id(value: str) -> bool:
+def is_upload_id(value: str) -> bool:
+    """Whether `value` has the shape of an upload's id (before it names a file)."""
     return len(value) == 2 * _ID_BYTES and all(char in "0123456789abcdef" for char in value)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replaces `path` with `data` whole: a reader sees the old file or the new one."""
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
