@@ -69,6 +69,8 @@ def is_round(step: float) -> bool:
 
 
 def check_charts(page: Any) -> None:
+    # Each chart draws itself when its resize observer first reports a width.
+    page.wait_for_selector("#chart-status text.tick-y")
     charts = page.eval_on_selector_all("svg.chart", "charts => charts.map(chart => chart.id)")
     assert {"chart-issuance", "chart-status"} <= set(charts)
     for chart in charts:

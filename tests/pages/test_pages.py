@@ -398,7 +398,10 @@ def test_the_auditor_sees_charts_batches_log_roots_and_the_last_reconciliation(t
     page.fill("#username", auditor.username)
     page.fill("#password", auditor.password)
     page.click("form button[type=submit]")
-    page.wait_for_selector("#chart-issuance rect")
+    # The charts draw themselves when their resize observer first reports a width, after the
+    # page is in place: wait for each one's bars rather than count them at once.
+    for chart in ("#chart-issuance rect", "#chart-status rect[data-series='撤销']", "#chart-access rect"):
+        page.wait_for_selector(chart)
     page.wait_for_selector("#batches tbody tr")
     tab.shoot("audit")
     assert page.inner_text("#figure-certificates").replace(",", "") == str(anchored)
@@ -411,6 +414,8 @@ def test_the_auditor_sees_charts_batches_log_roots_and_the_last_reconciliation(t
     assert "ok" in (page.get_attribute("#log-check", "class") or "")
     assert "数据库与链上一致" in page.inner_text("#reconciliation"), page.inner_text("#reconciliation")
     page.click("text=按出具机构")
+    # The click replaces the chart with an empty one that draws itself on the next frame.
+    page.wait_for_selector("#chart-issuance rect")
     assert set(page.eval_on_selector_all("#chart-issuance rect", "r => r.map(e => e.dataset.series)")) == {
         OFFICE_NAME
     }
