@@ -44,12 +44,15 @@ $(NODE_STAMP): package.json package-lock.json
 # pass of the tests runs under Debian's faketime; they are installed here when missing (apt, as
 # root or through sudo -n, which never waits for a password). Where that is impossible the browser
 # tests skip and say why, and the faketime pass is skipped with a warning (in CI it fails).
+# poppler-utils (pdftoppm, pdftotext, pdffonts) lets the printing tests look at the PDFs as a
+# reader draws them.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+BROWSER_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi cjk; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+	  || ! fc-list 2>/dev/null | grep -qi cjk; then \
 	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
 	  $(APT_INSTALL) $(BROWSER_PACKAGES) \
 	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update && $(APT_INSTALL) $(BROWSER_PACKAGES)) \

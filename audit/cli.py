@@ -46,6 +46,7 @@ from ledger import (
     load_manifest,
     manifest_path,
 )
+from ledger.cli import table_time
 
 if TYPE_CHECKING:
     from issuer import AnchoringWorker
@@ -167,11 +168,19 @@ def table_of(title: str, rows: Sequence[dict[str, Any]], *, columns: Sequence[st
     table = Table(title=title, show_header=bool(names))
     for name in names or [""]:
         table.add_column(name, overflow="fold")
+    timed = False
     for row in rows:
-        table.add_row(*(_cell(row.get(name)) for name in names))
+        table.add_row(*(_cell(row.get(name), end=name in _END_COLUMNS) for name in names))
+        timed = timed or any(_is_moment(row.get(name)) for name in names)
     if not rows:
         table.caption = "nothing in this period"
+    elif timed:
+        table.caption = "times in Beijing time (UTC+8)"
     return table
+
+
+def _is_moment(value: Any) -> bool:
+    return isinstance(value, str) and table_time(value) != value
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -184,9 +193,14 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
             writer.writerow({name: _csv_value(row.get(name)) for name in names})
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
+# Columns that end a window or a validity: empty means it has no end (长期).
+_END_COLUMNS = frozenset({"until", "validUntil", "expires", "expiresAt"})
+
+
+def _cell(value: Any, *, end: bool = False) -> str:
+    """A value as a table shows it: times in Beijing time, to the second."""
+    if value is None or isinstance(value, str):
+        return table_time(value, end=end)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -347,7 +361,8 @@ def trust_command(
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"issuer registry as of block {state.block} ({document['blockTime']}); governor {state.governor}"
+        f"issuer registry as of block {state.block} ({table_time(document['blockTime'])}, Beijing time);"
+        f" governor {state.governor}"
     )
     offices = [{**office, "types": _windows(office["types"])} for office in document["offices"]]
     console.print(table_of("offices", offices))
@@ -363,7 +378,9 @@ def trust_command(
 
 
 def _windows(types: list[dict[str, Any]]) -> str:
-    return "\n".join(f"type {t['typeId']}: {t['from']} → {t['until'] or 'open'}" for t in types)
+    return "\n".join(
+        f"type {t['typeId']}: {table_time(t['from'])} → {table_time(t['until'], end=True)}" for t in types
+    )
 
 
 @audit_app.command("access")

@@ -21,8 +21,8 @@ from scripts.bench import bench_app
 from scripts.demo_wallet import Population, seed_demo
 from verifier import VerifierError
 from verifier.cli import present, verify
-from wallet_api import WalletContext, WalletError
-from wallet_api.cli import erase, serve, serve_context, staff_app
+from wallet_api import WalletContext, WalletError, WalletSettings
+from wallet_api.cli import HOST_HELP, PORT_HELP, erase, serve, serve_context, staff_app
 
 console = Console()
 app = typer.Typer(
@@ -79,16 +79,23 @@ def run(
             show_default=False,
         ),
     ] = None,
+    host: Annotated[str | None, typer.Option(help=HOST_HELP, show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help=PORT_HELP, show_default=False, min=0, max=65535)] = None,
 ) -> None:
     """The main job: bring up the chain, deploy or find the contracts, register the development
     office and its keys, add the demonstration (unless --no-demo), and serve the wallet API with
-    the anchoring worker and the access log's anchorer until Ctrl-C."""
+    the anchoring worker and the access log's anchorer until Ctrl-C.
+
+    The pages and the API are served on http://127.0.0.1:8000 unless --host and --port (or
+    CERTLEDGER_HOST and CERTLEDGER_PORT) say otherwise: /wallet, /verify, /console, /audit, and
+    the OpenAPI reference at /docs."""
     if detach and demo:
         raise typer.BadParameter(
             "the demonstration is added for a service that runs, and --detach starts none",
             param_hint="--demo",
         )
-    context = WalletContext()
+    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    context = WalletContext(WalletSettings(**overrides) if overrides else None)  # type: ignore[arg-type]
     chain = context.chain.managed_chain
     started_here = False
     if chain is not None:
@@ -112,7 +119,7 @@ def run(
         if demo is not False:
             with console.status("adding the demonstration: staff, citizens and their certificates, units"):
                 population = seed_demo(context)
-            console.print(render_population(population))
+            print_population(population, console)
         settings = context.settings
         base = f"http://{settings.host}:{settings.port}"
         console.print(
@@ -138,12 +145,23 @@ def _detached_note(managed: bool, endpoint: str) -> str:
     )
 
 
+def print_population(population: Population, out: Console) -> None:
+    """Prints who is in the demonstration (`render_population`), then each unit's API key on a
+    line of its own, whole whatever the terminal's width (never cut, never broken by rich), so
+    that it can be copied."""
+    out.print(render_population(population))
+    for number, unit in enumerate(population.units, start=1):
+        out.print(f"key {number}, X-API-Key of {unit.name}:", highlight=False)
+        out.print(unit.api_key, soft_wrap=True, highlight=False, markup=False)
+
+
 def render_population(population: Population) -> Table:
-    """Who is in the demonstration, with what they log in with."""
+    """Who is in the demonstration, with what they log in with: the table wraps its cells rather
+    than cut them, and names each unit's key, which `print_population` prints after it."""
     table = Table(title="demonstration (secrets also in data/demo/population.json)")
-    table.add_column("who")
-    table.add_column("logs in with")
-    table.add_column("secret")
+    table.add_column("who", overflow="fold")
+    table.add_column("logs in with", overflow="fold")
+    table.add_column("secret", overflow="fold")
     for member in population.staff:
         table.add_row(member.role, member.username, member.password)
     for citizen in population.citizens:
@@ -152,8 +170,8 @@ def render_population(population: Population) -> Table:
             f"{citizen.identity_number} or {citizen.phone}",
             citizen.password,
         )
-    for unit in population.units:
-        table.add_row(f"unit {unit.name}", f"X-API-Key ({unit.credit_code})", unit.api_key)
+    for number, unit in enumerate(population.units, start=1):
+        table.add_row(f"unit {unit.name}", f"X-API-Key ({unit.credit_code})", f"key {number}, below")
     return table
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -9,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger._chain import ChainStatus
+from ledger._clock import beijing_time
 from ledger._compiler import build_artifacts, stale_artifacts
 from ledger._deploy import Deployment, ensure_deployment, manifest_path
 from ledger._devnet import fund
@@ -22,6 +25,36 @@ chain_app = typer.Typer(help="Start, stop and inspect the embedded local chain."
 contracts_app = typer.Typer(
     help="Compile the Solidity contracts into ledger/artifacts/.", no_args_is_help=True
 )
+
+
+NO_END = "长期"
+"""What a table shows for a validity, a window or a key that has no end."""
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def table_time(moment: datetime | str | None, *, end: bool = False) -> str:
+    """A moment as every CLI table shows it: Beijing time to the second, "2026-12-10 01:06:02".
+    A missing moment is 长期 when it is the `end` of a validity or window, "—" otherwise. A string
+    that is an ISO 8601 moment with its offset is read as one; any other string is shown as it is
+    (a date such as 2026-12-10 is already a Beijing day)."""
+    if moment is None or moment == "":
+        return NO_END if end else "—"
+    if isinstance(moment, str):
+        if not _ISO_MOMENT.match(moment):
+            return moment
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a table shows timezone-aware moments only")
+    return beijing_time(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_MOMENT_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def table_times(text: str) -> str:
+    """`text` with every ISO 8601 moment in it written in Beijing time, as `table_time` writes it
+    ("valid until 2026-12-09T17:06:02+00:00" → "valid until 2026-12-10 01:06:02 Beijing time")."""
+    return _MOMENT_IN_TEXT.sub(lambda found: f"{table_time(found[0])} Beijing time", text)
 
 
 def _managed(context: ChainContext) -> object:

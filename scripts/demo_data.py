@@ -10,6 +10,12 @@ Everything is drawn from the `random.Random` passed in, so the same seed gives t
 on every run and every machine; people are drawn from a fixed pool of the city's employers (the
 same for every seed), so that many of them share one. Not for anything secret: test data.
 
+By default the dates are those of a fixed export (authentications in 2025, injuries up to mid
+2026). Given `today` (the service's clock, for a demonstration), they are drawn around it instead,
+so that what a certificate says agrees with its status that day: a qualification issued today
+covers today, an injury was determined after it happened, and no contribution month is in the
+future. Given a `holder`, a certificate is that person's throughout, its narrative included.
+
     python -m scripts.demo_data contribution-certificate 1000 data/contributions.jsonl
     python -m scripts.demo_data work-injury-determination 50 data/injuries.csv --seed 7
 """
@@ -239,6 +245,20 @@ def _employer(rng: random.Random) -> tuple[str, str]:
     return pool[int(len(pool) * rng.random() ** 2)]
 
 
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A person the claims are about: their name as the narrative says it, and their number."""
+
+    name: str
+    identity_number: str
+
+
+def _month_before(day: date, months: int) -> str:
+    """The month `months` months before the month of `day`, as YYYY-MM."""
+    index = day.year * 12 + day.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 # --- contribution certificate -------------------------------------------------------------------
 
 
@@ -289,10 +309,15 @@ def contribution_claims(
     number: str,
     months: int = 12,
     insurances: Sequence[str] = ("pension",),
-    start: str = "2025-01",
+    start: str | None = None,
+    today: date | None = None,
+    holder: Holder | None = None,
 ) -> dict[str, Any]:
     """The core system's export for one contribution certificate: the holder and, per insurance,
-    `months` monthly records from `start`. Derived totals are left to the importer."""
+    `months` monthly records from `start` (by default 2025-01, or given `today`, the months that
+    end with the one before today's). Derived totals are left to the importer."""
+    if start is None:
+        start = "2025-01" if today is None else _month_before(today, months)
     if not 1 <= months <= 600:
         raise ValueError(f"a certificate has 1 to 600 months of records, not {months}")
     unknown = [name for name in insurances if name not in RATES]
@@ -308,6 +333,8 @@ def contribution_claims(
             rng, region=rng.choice(_BIRTH_REGION_POOL), sex="male" if male else "female"
         ),
     }
+    if holder is not None:
+        claims["holder_name"], claims["holder_id"] = holder.name, holder.identity_number
     timeline = _timeline(rng, _months(start, months))
     for insurance in insurances:
         personal_rate, employer_rate = RATES[insurance]  # in 0.01 %; shares round half up to a fen
@@ -340,10 +367,14 @@ _RETIREMENT_AGES = {
 _METHOD_POOL = _weighted("face_recognition:58 data_comparison:27 in_person:11 home_visit:4")
 _AUTHENTICATED_FROM = date(2025, 1, 1)
 _AUTHENTICATED_DAYS = 365  # all of 2025, so that each qualification year ends within 2026
+_RECENT_AUTHENTICATION_DAYS = 300  # given today: a year that began at most 300 days ago goes on
 
 
-def pension_claims(rng: random.Random, *, number: str) -> dict[str, Any]:
-    """The core system's export for one pension qualification: a retiree authenticated in 2025 as
+def pension_claims(
+    rng: random.Random, *, number: str, today: date | None = None, holder: Holder | None = None
+) -> dict[str, Any]:
+    """The core system's export for one pension qualification: a retiree authenticated in 2025
+    (or, given `today`, in the 300 days up to it, so that the year it covers includes today) as
     still entitled, for the twelve months from the authentication."""
     benefit = rng.choice(_BENEFIT_POOL)
     male = rng.random() < 0.5
@@ -353,12 +384,18 @@ def pension_claims(rng: random.Random, *, number: str) -> dict[str, Any]:
     born = _birth_date(rng, age, age)
     method = "home_visit" if age >= 85 and rng.random() < 0.4 else rng.choice(_METHOD_POOL)
     authenticated = _AUTHENTICATED_FROM + timedelta(days=rng.randrange(_AUTHENTICATED_DAYS))
+    if today is not None:
+        authenticated = today - timedelta(days=rng.randrange(_RECENT_AUTHENTICATION_DAYS))
+    name = _person_name(rng, male=male)
+    number_of_holder = identity_number(
+        rng, region=rng.choice(_BIRTH_REGION_POOL), born=born, sex="male" if male else "female"
+    )
+    if holder is not None:
+        name, number_of_holder = holder.name, holder.identity_number
     return {
         "certificate_no": number,
-        "holder_name": _person_name(rng, male=male),
-        "holder_id": identity_number(
-            rng, region=rng.choice(_BIRTH_REGION_POOL), born=born, sex="male" if male else "female"
-        ),
+        "holder_name": name,
+        "holder_id": number_of_holder,
         "qualification_period": {
             "from": authenticated.isoformat(),
             "to": (_one_year_later(authenticated) - timedelta(days=1)).isoformat(),
@@ -560,16 +597,23 @@ _SCENARIOS = (
 _SCENARIO_WEIGHTS = tuple(accumulate(scenario.weight for scenario in _SCENARIOS))
 _INJURY_FROM = date(2025, 1, 1)
 _INJURY_DAYS = (date(2026, 6, 30) - _INJURY_FROM).days + 1
+_RECENT_INJURY_DAYS = (60, 541)  # given today: decided at least 60 days after the injury
 
 
-def work_injury_claims(rng: random.Random, *, number: str) -> dict[str, Any]:
-    """The core system's export for one work-injury determination: the worker, the employer,
-    what happened in 2025 or the first half of 2026, and the decision with its legal basis."""
+def work_injury_claims(
+    rng: random.Random, *, number: str, today: date | None = None, holder: Holder | None = None
+) -> dict[str, Any]:
+    """The core system's export for one work-injury determination: the worker (the `holder`,
+    named in the narrative too, when given), the employer, what happened in 2025 or the first half
+    of 2026 (or, given `today`, 60 to 540 days before it: a decision takes time), and the decision
+    with its legal basis."""
     scenario = rng.choices(_SCENARIOS, cum_weights=_SCENARIO_WEIGHTS)[0]
     male = rng.random() < 0.6
-    name = _person_name(rng, male=male)
+    name = _person_name(rng, male=male) if holder is None else holder.name
     employer_code, employer_name = _employer(rng)
     day = _INJURY_FROM + timedelta(days=rng.randrange(_INJURY_DAYS))
+    if today is not None:
+        day = today - timedelta(days=rng.randrange(*_RECENT_INJURY_DAYS))
     harm, diagnosis = rng.choice(scenario.harms)
     place = rng.choice(scenario.places)
     spoken_day = f"{day.year}年{day.month}月{day.day}日"
@@ -582,15 +626,16 @@ def work_injury_claims(rng: random.Random, *, number: str) -> dict[str, Any]:
         harm=harm,
         diagnosis=diagnosis,
     )
+    injured_id = identity_number(
+        rng,
+        region=rng.choice(_BIRTH_REGION_POOL),
+        born=_birth_date(rng, 20, 60),
+        sex="male" if male else "female",
+    )
     return {
         "certificate_no": number,
         "injured_name": name,
-        "injured_id": identity_number(
-            rng,
-            region=rng.choice(_BIRTH_REGION_POOL),
-            born=_birth_date(rng, 20, 60),
-            sex="male" if male else "female",
-        ),
+        "injured_id": injured_id if holder is None else holder.identity_number,
         "employer": {"code": employer_code, "name": employer_name},
         "injury": {"date": day.isoformat(), "place": place, "description": description},
         "determination": {"result": scenario.result, "legal_basis": scenario.legal_basis},
@@ -615,9 +660,17 @@ def _type_name(type_name: str) -> str:
     return name
 
 
-def claims_for(type_name: str, rng: random.Random, *, number: str) -> dict[str, Any]:
-    """The input claims of one certificate of the type named `type_name` (its ``x-certledger.name``)."""
-    return GENERATORS[_type_name(type_name)](rng, number=number)
+def claims_for(
+    type_name: str,
+    rng: random.Random,
+    *,
+    number: str,
+    today: date | None = None,
+    holder: Holder | None = None,
+) -> dict[str, Any]:
+    """The input claims of one certificate of the type named `type_name` (its ``x-certledger.name``);
+    dated around `today` and about `holder` when they are given (see the module's docstring)."""
+    return GENERATORS[_type_name(type_name)](rng, number=number, today=today, holder=holder)
 
 
 def certificate_numbers(

@@ -14,14 +14,15 @@ import random
 import secrets
 import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 
 from issuer import documents_from_file
-from ledger import personal_message_digest, sign_digest
-from scripts.demo_data import chinese_name, claims_for, credit_code, identity_number, write_jsonl
+from ledger import TypeCatalog, beijing_date, personal_message_digest, sign_digest
+from scripts.demo_data import Holder, claims_for, credit_code, write_jsonl
 from wallet_api import Accounts, Principal, Units, WalletContext, enrolment_message
 
 
@@ -112,8 +113,9 @@ def seed_demo(
     for member in staff:
         accounts.add_staff(member.username, member.role, member.password)
     operator = Principal("operator", "demo-seed")
-    people = [_enrol(accounts, operator, rng, index) for index in range(citizens)]
-    _issue_holdings(context, people, rng)
+    holdings = demo_holdings(context.catalog, today=beijing_date(context.clock()), citizens=citizens, rng=rng)
+    people = [_enrol(accounts, operator, rng, documents) for documents in holdings]
+    _issue_holdings(context, holdings)
     context.worker().drain(timeout=drain_timeout)
     registry = Units(context)
     demo_units = []
@@ -133,9 +135,52 @@ def _password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _enrol(accounts: Accounts, operator: Principal, rng: random.Random, index: int) -> DemoCitizen:
-    name = chinese_name(rng)
-    number = identity_number(rng)
+# Which certificate says who a citizen is: a pensioner is of pension age, and an injured worker is
+# the one the determination's narrative names; the others follow that person.
+_DEFINING = ("pension-qualification", "work-injury-determination", "contribution-certificate")
+
+
+def demo_holdings(
+    catalog: TypeCatalog, *, today: date, citizens: int, rng: random.Random
+) -> list[list[tuple[str, dict[str, Any]]]]:
+    """Each citizen's certificates as the core system would export them: (type name, claims), in
+    the order of `_HOLDINGS`.
+
+    A citizen is the person their defining certificate is about (`_DEFINING`); their other
+    certificates are theirs too, narratives included. The dates are drawn around `today` (the
+    service's clock), so that each certificate's content agrees with its status as the service
+    shows it that day (`scripts.demo_data`); a pensioner's contribution months end before the
+    pension's qualification year begins."""
+    people: list[list[tuple[str, dict[str, Any]]]] = []
+    for index in range(citizens):
+        held = _HOLDINGS[index % len(_HOLDINGS)]
+        made: dict[str, dict[str, Any]] = {}
+        holder: Holder | None = None
+        paid_until = today  # contributions stop when a pension starts
+        for type_name in sorted(held, key=_DEFINING.index):
+            certificate_type = catalog.find(type_name)
+            number = f"DEMO{certificate_type.type_id}{rng.randrange(10**9):09d}"
+            dated = paid_until if type_name == "contribution-certificate" else today
+            claims = claims_for(type_name, rng, number=number, today=dated, holder=holder)
+            if holder is None:
+                holder = Holder(
+                    claims[certificate_type.holder_name_field], claims[certificate_type.holder_id_field]
+                )
+            if type_name == "pension-qualification":
+                paid_until = date.fromisoformat(claims["qualification_period"]["from"])
+            made[type_name] = claims
+        people.append([(type_name, made[type_name]) for type_name in held])
+    return people
+
+
+def _enrol(
+    accounts: Accounts, operator: Principal, rng: random.Random, documents: list[tuple[str, dict[str, Any]]]
+) -> DemoCitizen:
+    catalog = accounts.context.catalog
+    first_type, first = documents[0]  # every one of them names the same person
+    certificate_type = catalog.find(first_type)
+    name = str(first[certificate_type.holder_name_field])
+    number = str(first[certificate_type.holder_id_field])
     phone = "13" + "".join(str(rng.randrange(10)) for _ in range(9))
     password = _password()
     key = Account.create()
@@ -152,22 +197,18 @@ def _enrol(accounts: Accounts, operator: Principal, rng: random.Random, index: i
         proof=proof,
         key_backup=dict(backup),
     )
-    del index
-    return DemoCitizen(name, number, phone, password, "0x" + bytes(key.key).hex(), key.address, principal.id)
+    numbers = [str(claims[catalog.find(type_name).number_field]) for type_name, claims in documents]
+    return DemoCitizen(
+        name, number, phone, password, "0x" + bytes(key.key).hex(), key.address, principal.id, numbers
+    )
 
 
-def _issue_holdings(context: WalletContext, people: list[DemoCitizen], rng: random.Random) -> None:
+def _issue_holdings(context: WalletContext, holdings: list[list[tuple[str, dict[str, Any]]]]) -> None:
     """Issues each citizen's certificates through the ordinary intake, as the core system's export."""
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for index, person in enumerate(people):
-        for type_name in _HOLDINGS[index % len(_HOLDINGS)]:
-            certificate_type = context.catalog.find(type_name)
-            number = f"DEMO{certificate_type.type_id}{rng.randrange(10**9):09d}"
-            claims = claims_for(type_name, rng, number=number)
-            claims[certificate_type.holder_id_field] = person.identity_number
-            claims[certificate_type.holder_name_field] = person.name
+    for held in holdings:
+        for type_name, claims in held:
             by_type.setdefault(type_name, []).append(claims)
-            person.certificates.append(number)
     issuance = context.issuance()
     with tempfile.TemporaryDirectory(prefix="certledger-demo-") as folder:
         for type_name, documents in by_type.items():
@@ -180,4 +221,12 @@ def _issue_holdings(context: WalletContext, people: list[DemoCitizen], rng: rand
                 raise RuntimeError(f"the demonstration's {type_name} documents were refused: {reasons}")
 
 
-__all__ = ["DemoCitizen", "DemoStaff", "DemoUnit", "Population", "population_path", "seed_demo"]
+__all__ = [
+    "DemoCitizen",
+    "DemoStaff",
+    "DemoUnit",
+    "Population",
+    "demo_holdings",
+    "population_path",
+    "seed_demo",
+]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ledger import DocumentFormatError, GrantDomain, GrantFormatError, Presentation, SignedGrant
+from ledger import BEIJING, DocumentFormatError, GrantDomain, GrantFormatError, Presentation, SignedGrant
 from verifier._results import Check, CheckStatus, Verification, verdict_of
 from verifier._sources import Redeemed, shown_text
 from verifier._verify import Verifier, read_document
@@ -152,7 +152,8 @@ def _recipient(addressed: str, unit: str) -> Check:
 
 
 def _term(expires: int, now: int) -> Check:
-    until = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
+    # In China Standard Time, the time every reader of a verdict lives in, with its offset.
+    until = datetime.fromtimestamp(expires, BEIJING).isoformat(timespec="seconds")
     details = {"expires": until}
     if now >= expires:
         return Check("term", CheckStatus.FAILED, f"expired at {until}", details)

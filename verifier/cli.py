@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ledger import Certificate, CertificateTypeError, DocumentFormatError, TypeCatalog
+from ledger.cli import table_times
 from verifier._config import verifier_from_settings
 from verifier._errors import GrantLinkError, UnreadableDocumentError, VerifierConfigError
 from verifier._grants import GRANT_CHECK_TITLES, verify_redemption
@@ -158,7 +159,7 @@ def render_verification(result: Verification, catalog: TypeCatalog) -> Panel:
         checks.add_row(
             Text(mark, style=colour),
             CHECK_TITLES.get(check.name) or GRANT_CHECK_TITLES.get(check.name, check.name),
-            Text(check.reason, style=colour if check.status is not CheckStatus.PASSED else ""),
+            Text(table_times(check.reason), style=colour if check.status is not CheckStatus.PASSED else ""),
         )
     parts: list[Any] = [title, ""]
     if result.office_name:

@@ -1,6 +1,6 @@
-"""The wallet services' errors: each has a stable code and a detail for the caller, and nothing of
-HTTP — `wallet_api._problems` maps them to status codes and problem+json. The hierarchy is drawn
-in the package docstring."""
+"""The wallet services' errors: each has a stable code and a detail for the caller (in English, and
+optionally in Chinese), and nothing of HTTP — `wallet_api._problems` maps them to status codes and
+problem+json. The hierarchy is drawn in the package docstring."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ class WalletError(Exception):
 
     code: ClassVar[str] = "wallet.error"
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, detail_zh: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         # A finer code for one instance: "grant.fields" is an InvalidRequestError.
         self.error_code = code or type(self).code
+        # The detail in Chinese, naming what `detail` names; without it a Chinese answer says the
+        # code's sentence (`wallet_api._problem_text.PROBLEM_TEXT`).
+        self.detail_zh = detail_zh
 
 
 class InvalidRequestError(WalletError, ValueError):
@@ -31,8 +34,10 @@ class AuthenticationError(WalletError):
 
     code = "auth.required"
 
-    def __init__(self, detail: str, *, code: str | None = None, scheme: str = "Bearer") -> None:
-        super().__init__(detail, code=code)
+    def __init__(
+        self, detail: str, *, code: str | None = None, detail_zh: str | None = None, scheme: str = "Bearer"
+    ) -> None:
+        super().__init__(detail, code=code, detail_zh=detail_zh)
         self.scheme = scheme  # the credential asked for: a Bearer token, or an ApiKey for units
 
 

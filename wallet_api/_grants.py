@@ -34,11 +34,15 @@ from sqlalchemy.exc import IntegrityError
 from audit import LogEvent
 from issuer import CertificateState, StoredCertificate, certificates
 from ledger import (
+    Certificate,
+    CertificateType,
+    CertificateTypeError,
     DocumentFormatError,
     Grant,
     GrantFormatError,
     Presentation,
     SignedGrant,
+    TypeCatalog,
     canonical_json,
 )
 from verifier import Check, CheckStatus, Verdict, Verification, grant_checks, with_checks
@@ -55,6 +59,7 @@ from wallet_api._models import citizen_accounts, grants, units
 from wallet_api._principal import Principal
 from wallet_api._qr import qr_png, qr_svg
 from wallet_api._safe_view import SafeView
+from wallet_api._unit_history import UnitHistory
 from wallet_api._units import Unit, Units
 
 KEY_BYTES = 32
@@ -245,6 +250,31 @@ _REFUSALS = {
 }
 
 
+def always_disclosed(certificate_type: CertificateType) -> tuple[str, ...]:
+    """The fields every grant of this type discloses: whose record it is. A unit must know whose
+    record it holds, so the holder's name and identity number go with whatever else is chosen
+    (the share screen says so before the citizen signs)."""
+    return (certificate_type.holder_name_field, certificate_type.holder_id_field)
+
+
+def disclosed_fields(
+    catalog: TypeCatalog, certificate: Certificate, chosen: Sequence[str]
+) -> tuple[str, ...]:
+    """The fields a grant of `certificate` discloses: those chosen, which it must hold, and those
+    always disclosed that it holds, in one sorted tuple (what the citizen's key signs)."""
+    unknown = sorted(set(chosen) - set(certificate.claims))
+    if unknown:
+        raise InvalidRequestError(f"fields: the certificate has no {', '.join(unknown)}", code="grant.fields")
+    try:
+        certificate_type = catalog.get(certificate.header.type_id, certificate.header.version)
+    except CertificateTypeError:
+        raise ConflictError(
+            "the certificate's type is not known to this service", code="certificate.type_unknown"
+        ) from None
+    always = (name for name in always_disclosed(certificate_type) if name in certificate.claims)
+    return tuple(sorted({*chosen, *always}))
+
+
 class Grants:
     """Drafting, creating, listing, revoking and redeeming grants."""
 
@@ -253,6 +283,7 @@ class Grants:
         self.clock = context.clock
         self.safe = SafeView(context)
         self.units = Units(context)
+        self.unit_history = UnitHistory(context)
 
     # ---------------------------------------------------------------- the citizen's side
 
@@ -280,11 +311,7 @@ class Grants:
                 code="certificate.not_bound",
             )
         unit = self.units.get(terms.unit_id, active=True)
-        unknown = sorted(set(terms.fields) - set(certificate.claims))
-        if unknown:
-            raise InvalidRequestError(
-                f"fields: the certificate has no {', '.join(unknown)}", code="grant.fields"
-            )
+        fields = disclosed_fields(self.context.catalog, certificate, terms.fields)
         now = int(self.clock().timestamp())
         longest = self.context.settings.grant_days * 86_400
         if not now + MIN_TERM_SECONDS <= terms.expires <= now + longest:
@@ -297,7 +324,7 @@ class Grants:
                 grant_id,
                 certificate.root,
                 unit.credit_code,
-                tuple(sorted(set(terms.fields))),
+                fields,
                 terms.purpose.strip(),
                 terms.expires,
                 terms.uses,
@@ -588,6 +615,20 @@ class Grants:
             outcome=str(verdict.verdict),
         )
 
+        def record(connection: sa.Connection, seqs: Sequence[int]) -> None:
+            # Once the group's log entries are numbered, in the same transaction: the unit's
+            # history row names its redemption's entry (the receipt's pointer for auditors).
+            for seq in seqs:
+                self.unit_history.record(
+                    connection,
+                    seq=seq,
+                    at=self.clock(),
+                    unit_id=unit.id,
+                    grant_id=row.id,
+                    presentation=presentation,
+                    verification=verdict,
+                )
+
         def spend(connection: sa.Connection) -> tuple[int | None, list[LogEvent]]:
             left: int | None = connection.execute(
                 sa.update(grants)
@@ -605,7 +646,7 @@ class Grants:
         if verdict.verdict is Verdict.INDETERMINATE:
             # Undecided (the chain could not answer): logged, but no use is spent, so that the
             # unit can try again once the chain answers without the citizen granting anew.
-            await self.context.writer.run_async(lambda connection: (None, [event]))
+            await self.context.writer.run_async(lambda connection: (None, [event]), numbered=record)
             unspent = Check(
                 "uses",
                 CheckStatus.PASSED,
@@ -620,7 +661,7 @@ class Grants:
                 verification=with_checks(verification, [*checks, unspent]),
                 uses_left=row.uses_left,
             )
-        spent = await self.context.writer.run_async(spend)
+        spent = await self.context.writer.run_async(spend, numbered=record)
         if spent is None:  # revoked, expired or used up while this request was verifying
             with self.context.reader.connect() as connection:
                 current = connection.execute(

@@ -25,6 +25,13 @@ from issuer import SafeError, SafeIntegrityError
 from ledger import ChainError, JSONTooDeepError, check_json_depth
 from verifier import ChainReadError
 from wallet_api._errors import AuthenticationError, RateLimitedError, WalletError
+from wallet_api._problem_text import (
+    Language,
+    chinese_detail,
+    negotiated_language,
+    problem_title,
+    validation_message,
+)
 from wallet_api._problems import ISSUER_PROBLEMS, FixedProblem, problem_kind
 
 Scope = MutableMapping[str, Any]
@@ -257,8 +264,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+    accepted = next((value for name, value in scope.get("headers", ()) if name == b"accept-language"), None)
+    language = negotiated_language(accepted.decode("latin-1") if accepted is not None else None)
+    if language == "zh":
+        detail = chinese_detail(code, status)
     body = json.dumps(
-        _problem_body(status, code, _title(status), detail, scope.get("path", "")), ensure_ascii=False
+        _problem_body(
+            status,
+            code,
+            problem_title(status, "zh") if language == "zh" else _title(status),
+            detail,
+            scope.get("path", ""),
+        ),
+        ensure_ascii=False,
     ).encode()
     await send(
         {
@@ -266,6 +284,8 @@ async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail
             "status": status,
             "headers": [
                 (b"content-type", PROBLEM_TYPE.encode()),
+                (b"content-language", language.encode()),
+                (b"vary", b"Accept-Language"),
                 (b"x-request-id", request_id.get().encode()),
             ],
         }
@@ -282,6 +302,11 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def language_of(request: Request) -> Language:
+    """The language the caller reads: `zh` or `en`, from its `Accept-Language`."""
+    return negotiated_language(request.headers.get("accept-language"))
+
+
 def _problem_body(status: int, code: str, title: str, detail: str, instance: str) -> dict[str, Any]:
     return {
         "type": f"https://certledger.invalid/problems/{code}",
@@ -294,10 +319,31 @@ def _problem_body(status: int, code: str, title: str, detail: str, instance: str
     }
 
 
-def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem+json response."""
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    title_zh: str | None = None,
+    detail_zh: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem+json response in the caller's language: the English `title` and
+    `detail`, or for a caller that prefers Chinese, `title_zh` (the status's title by default) and
+    `detail_zh` (the code's sentence by default). The `code` is the same in both."""
+    language = language_of(request)
+    if language == "zh":
+        title = title_zh or problem_title(status, "zh")
+        detail = detail_zh or chinese_detail(code, status)
     body = _problem_body(status, code, title, detail, request.url.path) | extra
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=PROBLEM_TYPE,
+        headers={"Content-Language": language, "Vary": "Accept-Language"},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -307,7 +353,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _wallet(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, WalletError)  # noqa: S101
         kind = problem_kind(error)
-        response = problem(request, kind.status, error.error_code, kind.title, error.detail)
+        response = problem(
+            request,
+            kind.status,
+            error.error_code,
+            kind.title,
+            error.detail,
+            title_zh=kind.title_zh,
+            detail_zh=error.detail_zh,
+        )
         if isinstance(error, AuthenticationError):
             response.headers["WWW-Authenticate"] = error.scheme
         if isinstance(error, RateLimitedError):
@@ -318,23 +372,54 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)  # noqa: S101
         # The offending values are not echoed: they may be passwords or identity numbers.
+        language = language_of(request)
+        route = request.url.path
+        items = error.errors()
         errors = [
-            {"location": [str(part) for part in item.get("loc", ())], "message": item.get("msg", "")}
-            for item in error.errors()
+            {
+                "location": [str(part) for part in item.get("loc", ())],
+                "message": item.get("msg", "")
+                if language == "en"
+                else validation_message(item, "zh", route=route),
+            }
+            for item in items
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid"}
         detail = f"{'.'.join(first['location'])}: {first['message']}"
-        if any(item.get("type") == "json_invalid" for item in error.errors()):
+        # In Chinese, every broken field in one sentence, each by its label ("登录名至少 11 个字符").
+        said_zh = "；".join(dict.fromkeys(validation_message(item, "zh", route=route) for item in items[:5]))
+        if any(item.get("type") == "json_invalid" for item in items):
             return problem(
-                request, 400, "request.malformed", "Bad Request", "the body is not JSON: " + detail
+                request,
+                400,
+                "request.malformed",
+                "Bad Request",
+                "the body is not JSON: " + detail,
+                detail_zh="提交的内容不是有效的 JSON。",
             )
-        return problem(request, 422, "request.invalid", "The request is not valid", detail, errors=errors)
+        return problem(
+            request,
+            422,
+            "request.invalid",
+            "The request is not valid",
+            detail,
+            title_zh="请求的内容不符合要求",
+            detail_zh=(said_zh + "。") if said_zh else None,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)  # noqa: S101
         code = _STATUS_CODES.get(error.status_code, f"http.{error.status_code}")
-        return problem(request, error.status_code, code, _title(error.status_code), str(error.detail))
+        return problem(
+            request,
+            error.status_code,
+            code,
+            _title(error.status_code),
+            str(error.detail),
+            title_zh=problem_title(error.status_code, "zh"),
+        )
 
     for error_class, fixed in ISSUER_PROBLEMS.items():
         app.add_exception_handler(error_class, _fixed_answer(fixed))
@@ -391,7 +476,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _fixed_answer(fixed: FixedProblem) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def answer(request: Request, error: Exception) -> JSONResponse:
-        return problem(request, fixed.status, fixed.code, fixed.title, fixed.detail)
+        return problem(request, fixed.status, fixed.code, fixed.title, fixed.detail, title_zh=fixed.title_zh)
 
     return answer
 

@@ -3,9 +3,9 @@
 The services raise `WalletError`s that carry a stable code and a detail but no status; a refused
 redemption carries its `GrantRefusal`. `PROBLEMS` and `REFUSAL_STATUSES` give their statuses and
 titles, and `ISSUER_PROBLEMS` the whole answer to the issuer's errors that reach a route (no such
-certificate, its content erased). `_http.install_error_handlers` sends them as problem+json,
-beside the answers to a failing part the service stands on (the chain, the database, the safe's
-integrity), each of which logs a line of its own.
+certificate, its content erased). `_http.install_error_handlers` sends them as problem+json in the
+caller's language (`_problem_text`), beside the answers to a failing part the service stands on
+(the chain, the database, the safe's integrity), each of which logs a line of its own.
 """
 
 from __future__ import annotations
@@ -27,26 +27,30 @@ from wallet_api._errors import (
     ServiceUnavailableError,
     WalletError,
 )
+from wallet_api._print_font import FontMissingError
 
 
 @dataclass(frozen=True, slots=True)
 class ProblemKind:
-    """How one class of error leaves: its HTTP status and the problem's title."""
+    """How one class of error leaves: its HTTP status and the problem's title, in English and in
+    Chinese (`_http` picks one by the caller's `Accept-Language`)."""
 
     status: int
     title: str
+    title_zh: str
 
 
 PROBLEMS: Final[Mapping[type[WalletError], ProblemKind]] = {
-    WalletError: ProblemKind(400, "The request cannot be served"),
-    InvalidRequestError: ProblemKind(422, "The request is not valid"),
-    AuthenticationError: ProblemKind(401, "Authentication is required"),
-    PermissionDeniedError: ProblemKind(403, "Not allowed"),
-    NotFoundError: ProblemKind(404, "Not found"),
-    ConflictError: ProblemKind(409, "Conflict"),
-    GrantRefusedError: ProblemKind(403, "The grant cannot be redeemed"),
-    RateLimitedError: ProblemKind(429, "Too many requests"),
-    ServiceUnavailableError: ProblemKind(503, "Temporarily unavailable"),
+    WalletError: ProblemKind(400, "The request cannot be served", "请求无法处理"),
+    InvalidRequestError: ProblemKind(422, "The request is not valid", "请求的内容不符合要求"),
+    AuthenticationError: ProblemKind(401, "Authentication is required", "需要登录"),
+    PermissionDeniedError: ProblemKind(403, "Not allowed", "不允许这样做"),
+    NotFoundError: ProblemKind(404, "Not found", "没有找到"),
+    ConflictError: ProblemKind(409, "Conflict", "与现有状态冲突"),
+    GrantRefusedError: ProblemKind(403, "The grant cannot be redeemed", "这项授权无法使用"),
+    RateLimitedError: ProblemKind(429, "Too many requests", "请求太频繁"),
+    ServiceUnavailableError: ProblemKind(503, "Temporarily unavailable", "服务暂时不可用"),
+    FontMissingError: ProblemKind(503, "Temporarily unavailable", "服务暂时不可用"),
 }
 
 # A grant that is gone for good is 410; one that this unit or this key may not open is 403.
@@ -66,12 +70,17 @@ class FixedProblem:
     status: int
     code: str
     title: str
+    title_zh: str
     detail: str
 
 
 ISSUER_PROBLEMS: Final[Mapping[type[Exception], FixedProblem]] = {
-    CertificateNotFoundError: FixedProblem(404, "certificate.not_found", "Not found", "no such certificate"),
-    ErasedError: FixedProblem(410, "certificate.erased", "Gone", "the certificate's content was erased"),
+    CertificateNotFoundError: FixedProblem(
+        404, "certificate.not_found", "Not found", "没有找到", "no such certificate"
+    ),
+    ErasedError: FixedProblem(
+        410, "certificate.erased", "Gone", "已不存在", "the certificate's content was erased"
+    ),
 }
 
 
@@ -79,5 +88,5 @@ def problem_kind(error: WalletError) -> ProblemKind:
     """The status and title `error` leaves with: its class's, or its nearest ancestor's."""
     kind = next(PROBLEMS[cls] for cls in type(error).__mro__ if cls in PROBLEMS)
     if isinstance(error, GrantRefusedError):
-        return ProblemKind(REFUSAL_STATUSES[error.reason], kind.title)
+        return ProblemKind(REFUSAL_STATUSES[error.reason], kind.title, kind.title_zh)
     return kind

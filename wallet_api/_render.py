@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledger import CertificateType, CertificateTypeError, TypeCatalog
+from ledger import CertificateType, CertificateTypeError, TypeCatalog, mask
 
 Text = str | dict[str, str]
 
 _FEN = "（分）"
+_TIME_FORMATS = frozenset({"year-month", "date", "date-time", "time"})
 
 _ENGLISH = {
     "certificate_no": "Certificate no.",
@@ -138,6 +139,15 @@ def document_view(
         "type": certificate_type.key,
         "sections": sections,
         "hidden": hidden,
+        # The claims shown, in the schema's order (the share form offers them so), every claim's
+        # label (for lists that name fields), and the two that say whose record it is.
+        "fields": [name for name in properties if name in claims],
+        "labels": {name: _label(name, _resolve(raw, schema)) for name, raw in properties.items()},
+        "holderFields": [
+            name
+            for name in (certificate_type.holder_name_field, certificate_type.holder_id_field)
+            if name in properties
+        ],
     }
 
 
@@ -175,8 +185,14 @@ def _display(value: Any, node: Mapping[str, Any]) -> Text:  # noqa: PLR0911 — 
         return yuan(value)
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, str) and "enum" in node and value in _VALUES:
-        return dict(_VALUES[value])
+    if isinstance(value, str) and "enum" in node:
+        # The schema's own words (x-labels) first, the glossary for English and for a schema
+        # that has none.
+        labels = node.get("x-labels")
+        own = labels.get(value) if isinstance(labels, Mapping) else None
+        known = _VALUES.get(value, {})
+        if isinstance(own, str) or known:
+            return {"zh": own if isinstance(own, str) else known["zh"], "en": known.get("en", value)}
     if isinstance(value, list):
         return "、".join(str(item) for item in value)
     return str(value)
@@ -237,6 +253,16 @@ def _table_section(
         for key, child in ((key, _resolve(child, schema)) for key, child in properties.items())
         if key != array_name and key in value and not key.startswith("total_")
     ]
+    # The committed totals again as labelled figures, for a page that shows them before the rows.
+    total_rows: list[dict[str, Any]] = []
+    for key, child in columns:
+        if f"total_{key}" in value:
+            total = _resolve(properties.get(f"total_{key}", child), schema)
+            total_rows.append(
+                _row(f"{name}.total_{key}", _label(f"total_{key}", total), value[f"total_{key}"], total)
+            )
+    rows = [[_display(record.get(key), child) for key, child in columns] for record in records]
+    grouping = [index for index, (_, child) in enumerate(columns) if index > 0 and _is_group_column(child)]
     return {
         "kind": "table",
         "field": name,
@@ -244,10 +270,32 @@ def _table_section(
         "columns": [
             {"key": key, "label": _label(key, child), "amount": _is_amount(child)} for key, child in columns
         ],
-        "rows": [[_display(record.get(key), child) for key, child in columns] for record in records],
+        "rows": rows,
         "totals": totals,
         "summary": summary,
+        "totalRows": total_rows,
+        "groupColumns": [columns[index][0] for index in grouping],
+        "groups": _groups(rows, grouping),
     }
+
+
+def _is_group_column(node: Mapping[str, Any]) -> bool:
+    """A column of free text (a name, a code), not a key, a date, an amount or a state: the kind
+    of value that stays the same over many rows (the employer over the months)."""
+    return node.get("type") == "string" and "enum" not in node and node.get("format") not in _TIME_FORMATS
+
+
+def _groups(rows: list[list[Text]], grouping: list[int]) -> list[dict[str, Any]]:
+    """Runs of consecutive rows that share their group columns' values, so that a page shows
+    the employer once while it does not change, then one card per row."""
+    groups: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        values = [row[column] for column in grouping]
+        if groups and groups[-1]["values"] == values:
+            groups[-1]["rows"].append(index)
+        else:
+            groups.append({"values": values, "rows": [index]})
+    return groups
 
 
 def verification_view(
@@ -262,4 +310,12 @@ def verification_view(
         certificate_type = catalog.find(type_key)
     except CertificateTypeError:
         return None
-    return document_view(disclosed, certificate_type, hidden=hidden)
+    view = document_view(disclosed, certificate_type, hidden=hidden)
+    # The unit learns whose record it is; its clerk's screen (and anything printed from it) shows
+    # the identity number masked, as every other page of the service does.
+    for section in view["sections"]:
+        if section["kind"] == "fields":
+            for row in section["rows"]:
+                if row["field"] == certificate_type.holder_id_field and isinstance(row["value"], str):
+                    row["value"] = mask(row["value"])
+    return view

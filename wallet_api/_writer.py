@@ -30,6 +30,9 @@ from ledger import Clock, system_clock
 
 T = TypeVar("T")
 Operation = Callable[[sa.Connection], tuple[T, Sequence[LogEvent]]]
+Numbered = Callable[[sa.Connection, Sequence[int]], None]
+"""Called in the group's transaction once an operation's log events are appended, with their
+sequence numbers (a unit's history row names the log entry of its redemption)."""
 log = logging.getLogger("certledger.writer")
 
 
@@ -37,6 +40,7 @@ log = logging.getLogger("certledger.writer")
 class _Job(Generic[T]):
     operation: Operation[T]
     future: Future[T] = field(default_factory=Future)
+    numbered: Numbered | None = None
 
 
 class GroupWriter:
@@ -50,21 +54,23 @@ class GroupWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, operation: Operation[T]) -> Future[T]:
+    def submit(self, operation: Operation[T], *, numbered: Numbered | None = None) -> Future[T]:
         """Queues `operation` (which returns its result and the log events it caused) for the next
-        group transaction; the future resolves once that transaction committed."""
+        group transaction; the future resolves once that transaction committed. `numbered`, if
+        given, runs in that transaction after the group's append, with the sequence numbers of
+        this operation's events."""
         self._start()
-        job: _Job[T] = _Job(operation)
+        job: _Job[T] = _Job(operation, numbered=numbered)
         self._queue.put(job)
         return job.future
 
-    def run(self, operation: Operation[T]) -> T:
+    def run(self, operation: Operation[T], *, numbered: Numbered | None = None) -> T:
         """`submit`, waiting for the commit."""
-        return self.submit(operation).result()
+        return self.submit(operation, numbered=numbered).result()
 
-    async def run_async(self, operation: Operation[T]) -> T:
+    async def run_async(self, operation: Operation[T], *, numbered: Numbered | None = None) -> T:
         """`run` for coroutines: the event loop serves others while the group commits."""
-        return await asyncio.wrap_future(self.submit(operation))
+        return await asyncio.wrap_future(self.submit(operation, numbered=numbered))
 
     def close(self) -> None:
         """Lets the writer finish what is queued, then stops it."""
@@ -107,11 +113,16 @@ class GroupWriter:
         try:
             with self.engine.begin() as connection:
                 events: list[LogEvent] = []
+                spans: list[tuple[int, int]] = []
                 for job in jobs:
                     result, caused = job.operation(connection)
                     results.append(result)
+                    spans.append((len(events), len(events) + len(caused)))
                     events.extend(caused)
-                append_events(connection, events, now=self.clock())
+                seqs = append_events(connection, events, now=self.clock())
+                for job, (start, end) in zip(jobs, spans, strict=True):
+                    if job.numbered is not None:
+                        job.numbered(connection, seqs[start:end])
         except Exception as error:
             if len(jobs) > 1:
                 for job in jobs:  # find the one that spoiled the group; the others go through

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from audit import Reconciler
 from issuer import AnchoringWorker, StepOutcome, process_holder
 from wallet_api._context import WalletContext
+from wallet_api._docs import install_docs
 from wallet_api._http import RequestContext, install_error_handlers, problem_media_type, problem_responses
 from wallet_api._jobs import JobLease, LeaderJob, PeriodicJob
 from wallet_api._logging import configure_logging
@@ -28,6 +29,8 @@ from wallet_api.routers import (
     grants,
     office,
     office_certificates,
+    presentation_requests,
+    prints,
     public,
     redemptions,
     staff_trail,
@@ -140,8 +143,9 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         version="1.0.0",
         summary="Citizens' certificate safe, signed grants, QR sharing, unit redemption and the access log.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by `install_docs` from the pinned swagger-ui-dist, not a CDN
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -154,6 +158,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
         certificates,
         units,
         grants,
+        prints,
         office,
         office_certificates,
         audit,
@@ -162,6 +167,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     ):
         app.include_router(module.router, responses=everywhere)
     app.include_router(audit.chain_router, responses=everywhere)
+    app.include_router(presentation_requests.router, responses=everywhere)  # the scan stand (扫码墩)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -171,6 +177,7 @@ def create_app(context: WalletContext | None = None, *, background: bool = True)
     app.openapi = openapi  # type: ignore[method-assign]
 
     install_pages(app)
+    install_docs(app)
 
     app.add_middleware(
         RequestContext,

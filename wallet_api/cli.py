@@ -11,7 +11,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta, timezone
 from typing import Annotated
 
 import typer
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from issuer import find_citizen
+from ledger.cli import table_time
 from wallet_api._accounts import STAFF_ROLES, Accounts
 from wallet_api._context import WalletContext
 from wallet_api._logging import configure_logging
@@ -132,9 +132,16 @@ def _plain(settings: WalletSettings) -> dict[str, object]:
     return values
 
 
+HOST_HELP = (
+    "Address to listen on (default 127.0.0.1, this machine only; CERTLEDGER_HOST); "
+    "0.0.0.0 listens on every interface."
+)
+PORT_HELP = "TCP port to listen on (default 8000; CERTLEDGER_PORT)."
+
+
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
+    host: Annotated[str | None, typer.Option(help=HOST_HELP)] = None,
+    port: Annotated[int | None, typer.Option(help=PORT_HELP)] = None,
     processes: Annotated[
         int | None, typer.Option("--processes", help="API processes (default 1; CERTLEDGER_PROCESSES).")
     ] = None,
@@ -194,9 +201,6 @@ def add_staff(
     console.print(f"created {role} [bold]{username}[/]; password (shown once): {password}")
 
 
-BEIJING = timezone(timedelta(hours=8), "UTC+8")  # China keeps no summer time
-
-
 @staff_app.command("actions")
 def staff_actions(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
@@ -217,7 +221,7 @@ def staff_actions(
         table.add_column(column, overflow="fold")
     for entry in entries:
         table.add_row(
-            entry.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+            table_time(entry.at),
             entry.username,
             entry.action.value,
             entry.subject or "—",

@@ -252,15 +252,6 @@ class QrRequest(Body):
     format: Literal["png", "svg"] = "png"
 
 
-class PrintRequest(Body):
-    """What to print with a certificate."""
-
-    link: str | None = Field(
-        default=None, max_length=500, description="the link of a grant for this certificate"
-    )
-    lang: Literal["zh", "en"] = "zh"
-
-
 class RedeemRequest(Body):
     """A unit redeems a grant: the scanned link, or its reference and key."""
 

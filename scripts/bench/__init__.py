@@ -117,4 +117,13 @@ def audit(
     measure_audit(QUICK if quick else FULL, postgres_url=postgres).emit(as_json=as_json)
 
 
+@bench_app.command("pages")
+def pages(as_json: JsonOption = False, quick: QuickOption = False) -> None:
+    """The pages' journeys over HTTP against `certledger serve`: a citizen's login to the list of
+    certificates, and a unit's scanned link to the drawn verdict (p50 and p95)."""
+    from scripts.bench.pages import FULL, QUICK, measure_pages  # noqa: PLC0415
+
+    measure_pages(QUICK if quick else FULL).emit(as_json=as_json)
+
+
 __all__ = ["Figure", "Figures", "Node", "bench_app"]

@@ -60,14 +60,20 @@ def measure_console(forms: tuple[str, ...], rows: int) -> Figures:
         name = f"{form}_{rows}_rows"
         figures.add(f"console_file_mb_{name}", round(size / (1 << 20), 1), "MB")
         figures.add(f"console_certificates_{name}", count, "certificates")
-        figures.add(
-            f"console_upload_mb_per_second_{name}", round(size / (1 << 20) / measured["upload"], 3), "MB/s"
-        )
-        figures.add(f"console_issued_per_second_{name}", round(count / measured["issued"]), "certificates/s")
-        figures.add(f"console_rows_per_second_{name}", round(rows / measured["issued"]), "rows/s")
-        figures.add(f"console_anchored_per_second_{name}", round(count / measured["done"]), "certificates/s")
+        issued, done = measured["issued"], measured["done"]
+        upload = size / (1 << 20) / measured["upload"]
+        figures.add(f"console_upload_mb_per_second_{name}", _significant(upload), "MB/s")
+        figures.add(f"console_issued_per_second_{name}", _significant(count / issued), "certificates/s")
+        figures.add(f"console_rows_per_second_{name}", _significant(rows / issued), "rows/s")
+        figures.add(f"console_anchored_per_second_{name}", _significant(count / done), "certificates/s")
         figures.add(f"console_peak_memory_{name}", round(measured["peak_mb"]), "MB", target="< 1024")
     return figures
+
+
+def _significant(rate: float) -> float:
+    """A rate to three significant figures: a small export's two certificates over a few seconds
+    is 0.4/s, which rounding to a whole number would print as 0."""
+    return float(f"{rate:.3g}")
 
 
 def _run_child(path: Path, type_name: str, count: int) -> dict[str, Any]:

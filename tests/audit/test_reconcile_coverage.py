@@ -34,7 +34,7 @@ START = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
 def _reach(state: str = "reachable") -> ChainReachOut:
     return ChainReachOut(
-        state=state,  # type: ignore[arg-type]
+        state=state,
         checked_at=START,
         last_reached_at=START,
         unreachable_since=None if state != "unreachable" else START,

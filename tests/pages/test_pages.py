@@ -24,7 +24,7 @@ from scripts.demo_wallet import DemoCitizen
 from tests.pages.conftest import CHROMIUM_ARGS, PHONE, Site, Tab, chromium_path
 
 OFFICE_NAME = "威海市社会保险事业中心"  # as build_world registers it on chain
-DISCLOSED = ["holder_name", "pension"]
+DISCLOSED = ["holder_id", "holder_name", "pension"]  # whose record it is always goes
 
 
 def decode_qr(path: Path) -> str:
@@ -164,6 +164,7 @@ def test_the_unit_uploads_a_screenshot_and_sees_valid_with_the_two_fields(tabs: 
     assert page.get_attribute("[data-verdict]", "data-verdict") == "VALID"
     assert page.inner_text("#office") == OFFICE_NAME
     assert page.inner_text("#verdict-reason").startswith("全部核验通过")
+    page.click("#verdict-checks summary")  # the checks are folded away beneath the document
     assert page.inner_text("li[data-check=status] .plain") == "没有被撤销或暂停。"
     shown = set(
         page.eval_on_selector_all("#disclosed section[data-field]", "s => s.map(e => e.dataset.field)")
@@ -284,7 +285,7 @@ def test_every_page_renders_cleanly_at_phone_size(tabs: Any, site: Site, languag
     log_in(tab, site, citizen)
     tab.shoot(f"{language}-wallet-certificates")
     for route, ready, name in [
-        (f"#/c/{certificate_id}", "article.doc table", "wallet-certificate"),
+        (f"#/c/{certificate_id}", "article.doc .record-cards", "wallet-certificate"),
         ("#/grants", "h1", "wallet-grants"),
         ("#/history", "h1", "wallet-history"),
         (f"#/c/{certificate_id}/print", "#print-grant", "wallet-print"),
@@ -292,10 +293,10 @@ def test_every_page_renders_cleanly_at_phone_size(tabs: Any, site: Site, languag
         page.goto(f"{site.url}/wallet{route}")
         page.wait_for_selector(ready)
         tab.shoot(f"{language}-{name}")
-    # The contribution table has its totals row, with amounts in yuan.
+    # The contribution certificate's totals come first, with amounts in yuan.
     page.goto(f"{site.url}/wallet#/c/{certificate_id}")
-    page.wait_for_selector("tr.total")
-    assert "¥" in page.inner_text("tr.total")
+    page.wait_for_selector(".figures-list")
+    assert "¥" in page.inner_text(".figures-list")
     for path, ready, name in [
         ("/verify", "#api-key", "verify-sign-in"),
         ("/console", "#username", "console-sign-in"),

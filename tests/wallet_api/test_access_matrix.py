@@ -109,6 +109,12 @@ def _terms(world: WalletWorld, target: Target) -> dict[str, Any]:
     return world.terms(target.certificate_id, world.units[0])
 
 
+STAND_REQUEST: dict[str, Any] = {
+    "fields": ["certificate_no", "holder_name"],
+    "purpose": "矩阵测试",
+    "grantSeconds": 3600,
+}
+
 ROUTES = [
     Route("certificate", _get(lambda t: f"/v1/certificates/{t.certificate_id}"), "citizen-owned"),
     Route(
@@ -188,7 +194,54 @@ ROUTES = [
     Route("units", _get(lambda t: "/v1/units"), "citizen-or-operator"),
     Route("unit", _get(lambda t: f"/v1/units/{t.unit_id}"), "citizen-or-operator"),
     Route("this unit", _get(lambda t: "/v1/units/me"), "unit-own"),
+    Route("unit verifications", _get(lambda t: "/v1/units/me/verifications"), "unit-own"),
     Route("redeem", _post(lambda t: "/v1/redemptions", lambda w, t: {"link": t.grant_link}), "unit"),
+    # The scan stand: any unit asks; only the asking unit (X) reads its request; any citizen reads
+    # a request, drafts with their own certificate and answers with their own grant.
+    Route(
+        "stand request",
+        _post(lambda t: "/v1/presentation-requests", lambda w, t: STAND_REQUEST),
+        "unit-own",
+        201,
+    ),
+    Route("stand types", _get(lambda t: "/v1/presentation-requests/types"), "unit-own"),
+    Route(
+        "stand poll",
+        lambda w, t, h: w.client.get(f"/v1/presentation-requests/{_stand(w)['id']}", headers=h),
+        "unit-x-owned",
+    ),
+    Route(
+        "stand object",
+        lambda w, t, h: w.client.get(f"/v1/presentation-requests/{_stand(w)['id']}/object", headers=h),
+        "citizen-own",
+    ),
+    Route(
+        "stand draft",
+        lambda w, t, h: w.client.post(
+            f"/v1/presentation-requests/{_stand(w)['id']}/draft",
+            json={"certificateId": t.certificate_id},
+            headers=h,
+        ),
+        "citizen-owned",
+    ),
+    Route("stand answer", lambda w, t, h: _stand_answer(w, h), "citizen-owned"),
+    # Printing with a 验证码: only the holder drafts, stores and withdraws the print grants of
+    # their certificates; checking a code is anybody's (tests/wallet_api/test_print_codes.py).
+    Route(
+        "print draft",
+        _post(
+            lambda t: "/v1/prints/draft",
+            lambda w, t: {"certificateId": t.certificate_id, "fields": ["holder_name"], "days": 30},
+        ),
+        "citizen-owned",
+    ),
+    Route("print store", lambda w, t, h: _print_grant(w, t, h)[0], "citizen-owned", 201),
+    Route(
+        "print revoke",
+        lambda w, t, h: w.client.post(f"/v1/prints/{_print_grant(w, t, None)[1]}/revoke", headers=h),
+        "citizen-owned",
+    ),
+    Route("my prints", _get(lambda t: "/v1/prints"), "citizen-own"),
     Route("log", _get(lambda t: "/v1/audit/log"), "auditor"),
     Route("log entries", _get(lambda t: "/v1/audit/log/entries"), "auditor"),
     Route("log check", _get(lambda t: "/v1/audit/log/check"), "auditor"),
@@ -204,9 +257,75 @@ ROUTES = [
 ]
 
 
+def _stand(world: WalletWorld) -> dict[str, Any]:
+    """A fresh request of unit X's at the scan stand."""
+    response = world.client.post(
+        "/v1/presentation-requests", json=STAND_REQUEST, headers=world.unit_headers(world.units[0])
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def _stand_answer(world: WalletWorld, headers: dict[str, str]) -> httpx2.Response:
+    """`headers` answer a fresh request of unit X's with citizen A's grant drafted for it."""
+    from tests.wallet_api.conftest import sign_typed  # noqa: PLC0415
+
+    citizen = world.citizens[0]
+    a = world.citizen_headers(citizen)
+    request_id = _stand(world)["id"]
+    certificate_id = next(
+        item["id"]
+        for item in world.client.get(f"/v1/presentation-requests/{request_id}/object", headers=a).json()[
+            "certificates"
+        ]
+    )
+    draft = world.client.post(
+        f"/v1/presentation-requests/{request_id}/draft", json={"certificateId": certificate_id}, headers=a
+    ).json()
+    grant = world.client.post(
+        "/v1/grants",
+        json={
+            **draft["terms"],
+            "grantId": draft["grantId"],
+            "signature": sign_typed(draft["typedData"], citizen.private_key),
+        },
+        headers=a,
+    ).json()
+    return world.client.post(
+        f"/v1/presentation-requests/{request_id}/answer",
+        json={"reference": grant["reference"], "key": grant["key"]},
+        headers=headers,
+    )
+
+
+def _print_grant(
+    world: WalletWorld, target: Target, headers: dict[str, str] | None
+) -> tuple[httpx2.Response, str | None]:
+    """Citizen A's print grant for the target certificate, drafted by A and stored with `headers`
+    (by A when None), and its id when it was stored."""
+    from tests.wallet_api.conftest import sign_typed  # noqa: PLC0415
+
+    citizen = world.citizens[0]
+    a = world.citizen_headers(citizen)
+    terms = {"certificateId": target.certificate_id, "fields": ["holder_name"]}
+    draft = world.client.post("/v1/prints/draft", json={**terms, "days": 30}, headers=a).json()
+    stored = world.client.post(
+        "/v1/prints",
+        json={
+            **terms,
+            "expires": draft["expires"],
+            "code": draft["code"],
+            "signature": sign_typed(draft["typedData"], citizen.private_key),
+        },
+        headers=a if headers is None else headers,
+    )
+    return stored, stored.json().get("id") if stored.status_code == 201 else None
+
+
 def expected(route: Route, caller: str) -> tuple[int, str | None]:
     """The status (and problem code) `caller` must get from `route` on citizen A's objects."""
-    if route.kind in {"unit", "unit-own"}:
+    if route.kind in {"unit", "unit-own", "unit-x-owned"}:
         return _unit_route(route, caller)
     if caller not in {"citizen_a", "citizen_b", "operator", "auditor"}:
         return 401, "auth.required"
@@ -231,6 +350,8 @@ def _unit_route(route: Route, caller: str) -> tuple[int, str | None]:
         return 401, "auth.required"
     if route.kind == "unit" and caller == "unit_y":
         return 403, "grant.wrong_unit"
+    if route.kind == "unit-x-owned" and caller == "unit_y":
+        return 404, "request.not_found"
     return route.ok, None
 
 
@@ -259,11 +380,24 @@ def test_the_access_matrix(
         body = response.text
         leaked = [value for value in _private_values(citizen_a) if value in body]
         if route.name == "redeem" and caller == "unit_x":
-            # The addressed unit sees exactly the disclosed fields: number and name, nothing else.
-            assert sorted(response.json()["presentation"]["disclosed"]) == ["certificate_no", "holder_name"]
-            leaked = [
-                v for v in leaked if v not in {citizen_a.name, *citizen_a.certificates, citizen_a.address}
+            # The addressed unit sees exactly the disclosed fields: the number the citizen chose and
+            # whose record it is (name and identity number, always disclosed), nothing else.
+            assert sorted(response.json()["presentation"]["disclosed"]) == [
+                "certificate_no",
+                "holder_id",
+                "holder_name",
             ]
+            disclosed = {
+                citizen_a.name,
+                citizen_a.identity_number,
+                *citizen_a.certificates,
+                citizen_a.address,
+            }
+            leaked = [v for v in leaked if v not in disclosed]
+        if route.name == "unit verifications" and caller == "unit_x":
+            # Unit X's own history names the certificates it verified by the number their holder
+            # disclosed to it (the grants here disclose it); nothing else of the holder's.
+            leaked = [v for v in leaked if v not in citizen_a.certificates]
         if route.name == "batch certificates" and caller == "auditor":
             # An auditor sees a batch's certificates by number, leaf and status, to point the
             # office to the record; never a name or an identity number.
@@ -293,6 +427,13 @@ RANDOM_ROUTES = [
     ("operator", lambda w, r: w.client.post(f"/v1/units/{r}/key")),
     ("operator", lambda w, r: w.client.delete(f"/v1/units/{r}")),
     ("unit_x", lambda w, r: w.client.post("/v1/redemptions", json={"reference": r[:16], "key": "A" * 43})),
+    ("unit_x", lambda w, r: w.client.get(f"/v1/units/me/verifications/{r}/receipt")),
+    ("unit_x", lambda w, r: w.client.get(f"/v1/presentation-requests/{r}")),
+    ("citizen_a", lambda w, r: w.client.get(f"/v1/presentation-requests/{r}/object")),
+    (
+        "citizen_a",
+        lambda w, r: w.client.post(f"/v1/presentation-requests/{r}/draft", json={"certificateId": r}),
+    ),
 ]
 
 

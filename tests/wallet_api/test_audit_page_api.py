@@ -27,7 +27,7 @@ def _finished_run(world: WalletWorld, headers: dict[str, str]) -> dict[str, Any]
     """Polls the requested run until it has ended (a functional bound, not a timing)."""
     deadline = time.monotonic() + 120
     while True:
-        status = world.client.get(RUN, headers=headers).json()
+        status: dict[str, Any] = world.client.get(RUN, headers=headers).json()
         if status["state"] != "running":
             return status
         assert time.monotonic() < deadline, status

@@ -53,8 +53,9 @@ def test_grant_qr_redeem_by_the_right_unit_only(wallet_on: WalletWorld) -> None:
     body = redeemed.json()
     verification = body["verification"]
     assert verification["verdict"] == "VALID", verification
-    assert set(verification["disclosed"]) == {"certificate_no", "holder_name"}
-    assert set(body["presentation"]["disclosed"]) == {"certificate_no", "holder_name"}
+    # The citizen chose the number and the name; the identity number goes with every grant.
+    assert set(verification["disclosed"]) == {"certificate_no", "holder_name", "holder_id"}
+    assert set(body["presentation"]["disclosed"]) == {"certificate_no", "holder_name", "holder_id"}
     assert verification["office"] == "威海市社会保险事业中心"
     assert [check["name"] for check in verification["checks"]][-4:] == [
         "consent",

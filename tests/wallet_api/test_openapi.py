@@ -56,6 +56,8 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/units": "citizen",
     "POST /v1/units": "operator",
     "GET /v1/units/me": "unit",
+    "GET /v1/units/me/verifications": "unit",
+    "GET /v1/units/me/verifications/{verification_id}/receipt": "unit",
     "GET /v1/units/{unit_id}": "operator",
     "DELETE /v1/units/{unit_id}": "operator",
     "POST /v1/units/{unit_id}/key": "operator",
@@ -66,6 +68,12 @@ CREDENTIALS: dict[str, Credential | None] = {
     "POST /v1/grants/{grant_id}/revoke": "citizen",
     "POST /v1/grants/{grant_id}/qr": "citizen",
     "POST /v1/redemptions": "unit",
+    "POST /v1/presentation-requests": "unit",
+    "GET /v1/presentation-requests/types": "unit",
+    "GET /v1/presentation-requests/{request_id}": "unit",
+    "GET /v1/presentation-requests/{request_id}/object": "citizen",
+    "POST /v1/presentation-requests/{request_id}/draft": "citizen",
+    "POST /v1/presentation-requests/{request_id}/answer": "citizen",
     "GET /v1/audit/log": "auditor",
     "GET /v1/audit/log/entries": "auditor",
     "GET /v1/audit/log/entries/{seq}/proof": "auditor",
@@ -102,6 +110,12 @@ CREDENTIALS: dict[str, Credential | None] = {
     "GET /v1/types": None,
     "GET /v1/types/{name}/v{version}/schema": None,
     "POST /v1/verify": None,
+    "POST /v1/verify/code": None,
+    "POST /v1/verify/pdf": None,
+    "POST /v1/prints/draft": "citizen",
+    "POST /v1/prints": "citizen",
+    "GET /v1/prints": "citizen",
+    "POST /v1/prints/{print_id}/revoke": "citizen",
 }
 PUBLIC = sorted(label for label, credential in CREDENTIALS.items() if credential is None)
 PROTECTED = sorted(label for label, credential in CREDENTIALS.items() if credential is not None)
@@ -212,6 +226,8 @@ def test_the_table_names_every_operation_and_its_security(api: BaseSchema) -> No
         "POST /v1/auth/staff-login",
         "POST /v1/citizens",
         "POST /v1/verify",
+        "POST /v1/verify/code",
+        "POST /v1/verify/pdf",
     ]
 
 
@@ -314,6 +330,20 @@ def test_successful_answers_conform(
     link = {"link": created["link"]}
     call("GET /v1/units/me", world.unit_headers(unit_x), 200)
     call("POST /v1/redemptions", world.unit_headers(unit_x), 200, body=link)
+    (verification, *_) = call("GET /v1/units/me/verifications", world.unit_headers(unit_x), 200).json()
+    receipt = {"verification_id": verification["id"]}
+    call(
+        "GET /v1/units/me/verifications/{verification_id}/receipt",
+        world.unit_headers(unit_x),
+        200,
+        path_parameters=receipt,
+    )
+    call(
+        "GET /v1/units/me/verifications/{verification_id}/receipt",
+        world.unit_headers(unit_y),
+        404,
+        path_parameters=receipt,
+    )
     call("POST /v1/redemptions", world.unit_headers(unit_y), 403, body=link)
     call("POST /v1/grants/{grant_id}/revoke", citizen, 200, path_parameters=grant)
     call("POST /v1/redemptions", world.unit_headers(unit_x), 410, body=link)
@@ -353,6 +383,31 @@ def test_successful_answers_conform(
     assert len(call("GET /v1/audit/reconciliations", auditor, 200, query={"limit": 5}).json()) == 1
 
     call("POST /v1/certificates/{certificate_id}/pdf", citizen, 200, path_parameters=certificate, body={})
+    printing = {"certificateId": certificate_id, "fields": ["certificate_no", "holder_name"]}
+    drafted = call("POST /v1/prints/draft", citizen, 200, body={**printing, "days": 30}).json()
+    signed = sign_typed(drafted["typedData"], holder.private_key)
+    stored = call(
+        "POST /v1/prints",
+        citizen,
+        201,
+        body={**printing, "expires": drafted["expires"], "code": drafted["code"], "signature": signed},
+    ).json()
+    call("GET /v1/prints", citizen, 200)
+    with_code = {"code": drafted["code"]}
+    paper = call(
+        "POST /v1/certificates/{certificate_id}/pdf",
+        citizen,
+        200,
+        path_parameters=certificate,
+        body=with_code,
+    )
+    assert call("POST /v1/verify/code", None, 200, body=with_code).json()["outcome"] == "verified"
+    uploaded = call(
+        "POST /v1/verify/pdf", None, 200, body=paper.content, media_type="application/octet-stream"
+    ).json()
+    assert uploaded["outcome"] == "verified"
+    call("POST /v1/prints/{print_id}/revoke", citizen, 200, path_parameters={"print_id": stored["id"]})
+    assert call("POST /v1/verify/code", None, 200, body=with_code).json()["code"] == "print.revoked"
     call("GET /v1/office/reasons", operator, 200)
     numbered = {"number": document["claims"]["certificate_no"]}
     call("GET /v1/office/certificates/{number}", operator, 200, path_parameters=numbered)

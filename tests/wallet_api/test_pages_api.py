@@ -378,7 +378,7 @@ def test_the_printed_pdf_carries_the_grants_qr_code(wallet: WalletWorld, tmp_pat
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
-    assert b"STSong-Light" in response.content
+    assert b"NotoSansCJKsc-Regular" in response.content  # embedded: tests/wallet_api/test_print_pdf.py
     # The QR image in the PDF is the grant's link: decode the embedded image.
     image = _first_pdf_image(response.content, tmp_path)
     assert zxingcpp.read_barcodes(image)[0].text == created["link"]

@@ -33,10 +33,10 @@ def test_every_refusal_has_a_status() -> None:
 def test_a_refusal_leaves_with_its_status_and_code(reason: GrantRefusal, status: int, detail: str) -> None:
     error = GrantRefusedError(reason)
     assert (error.error_code, error.detail, error.reason) == (reason.value, detail, reason)
-    assert problem_kind(error) == ProblemKind(status, "The grant cannot be redeemed")
+    assert problem_kind(error) == ProblemKind(status, "The grant cannot be redeemed", "这项授权无法使用")
 
 
 def test_a_finer_code_keeps_its_class_status() -> None:
     error = NotFoundError("no such grant", code="grant.not_found")
     assert error.error_code == "grant.not_found"
-    assert problem_kind(error) == ProblemKind(404, "Not found")
+    assert problem_kind(error) == ProblemKind(404, "Not found", "没有找到")

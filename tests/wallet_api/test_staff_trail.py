@@ -4,7 +4,7 @@ nothing personal in it, and only auditors may read it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -250,13 +250,14 @@ def test_an_action_whose_row_cannot_be_written_is_undone(
     ],
 )
 def test_only_auditors_read_the_trail(world: WalletWorld, caller: str, status: int, code: str | None) -> None:
-    headers = {
+    callers: dict[str, Callable[[], dict[str, str]]] = {
         "citizen": lambda: world.citizen_headers(world.citizens[1]),
         "unit": lambda: world.unit_headers(world.units[0]),
         "operator": lambda: world.staff_headers("operator"),
-        "anonymous": dict,
+        "anonymous": lambda: {},
         "auditor": lambda: world.staff_headers("auditor"),
-    }[caller]()
+    }
+    headers = callers[caller]()
     answer = world.client.get(TRAIL, headers=headers)
     assert answer.status_code == status, answer.text
     if code is not None:
@@ -294,6 +295,7 @@ def test_the_command_prints_the_trail(world: WalletWorld, monkeypatch: pytest.Mo
     from wallet_api.cli import staff_app  # noqa: PLC0415
 
     settings = world.context.settings
+    assert settings.database_url is not None
     monkeypatch.setenv("CERTLEDGER_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("CERTLEDGER_DATA_DIR", str(settings.data_dir))
     _tick(world)
@@ -322,13 +324,14 @@ def test_the_command_prints_the_trail(world: WalletWorld, monkeypatch: pytest.Mo
     [("citizen", 403), ("unit", 401), ("auditor", 403), ("anonymous", 401), ("operator", 201)],
 )
 def test_only_operators_issue_reset_codes(world: WalletWorld, caller: str, status: int) -> None:
-    headers = {
+    callers: dict[str, Callable[[], dict[str, str]]] = {
         "citizen": lambda: world.citizen_headers(world.citizens[2]),
         "unit": lambda: world.unit_headers(world.units[0]),
         "auditor": lambda: world.staff_headers("auditor"),
-        "anonymous": dict,
+        "anonymous": lambda: {},
         "operator": lambda: world.staff_headers("operator"),
-    }[caller]()
+    }
+    headers = callers[caller]()
     before = len(_rows(world))
     answer = world.client.post(
         "/v1/reset-codes", json={"identityNumber": world.citizens[2].identity_number}, headers=headers

@@ -17,7 +17,8 @@ from web3 import Web3
 
 from ledger import FixedClock
 from scripts.demo_data import generate
-from tests.wallet_api.conftest import NOW, WalletWorld, build_world
+from tests.conftest import NOW
+from tests.wallet_api.conftest import WalletWorld, build_world
 from wallet_api import _office
 from wallet_api._errors import NotFoundError
 from wallet_api._office import OfficeDesk

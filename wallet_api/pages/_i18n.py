@@ -7,7 +7,17 @@ of the console's and the audit page's newer cards live beside this file, one mod
 
 from __future__ import annotations
 
-from wallet_api.pages import _text_audit, _text_counter, _text_issue, _text_search
+from wallet_api.pages import (
+    _text_audit,
+    _text_counter,
+    _text_errors,
+    _text_issue,
+    _text_print,
+    _text_search,
+    _text_stand,
+    _text_verify,
+    _text_wallet,
+)
 
 LANGUAGES = ("zh", "en")
 
@@ -480,7 +490,17 @@ def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-_TEXT = _merged(_text_issue.TEXT, _text_search.TEXT, _text_counter.TEXT, _text_audit.TEXT)
+_TEXT = _merged(
+    _text_issue.TEXT,
+    _text_search.TEXT,
+    _text_counter.TEXT,
+    _text_audit.TEXT,
+    _text_wallet.TEXT,
+    _text_verify.TEXT,
+    _text_print.TEXT,
+    _text_stand.TEXT,
+    _text_errors.TEXT,
+)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _TEXT.items()} for index, language in enumerate(LANGUAGES)

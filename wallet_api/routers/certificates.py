@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse, Response
 
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
-from wallet_api._print import certificate_pdf
+from wallet_api._print import PrintedCode, certificate_pdf
+from wallet_api._print_codes import PrintCodes, read_code
 from wallet_api._render import document_view
 from wallet_api.deps import CurrentCitizen, ServicesDep
+from wallet_api.print_schemas import PrintRequest
 from wallet_api.routers.redemptions import reference_and_key
-from wallet_api.schemas import HEX_ID, CertificateOut, CertificateSummaryOut, PrintRequest, RedeemRequest
+from wallet_api.schemas import HEX_ID, CertificateOut, CertificateSummaryOut, RedeemRequest
 
 router = APIRouter(
     prefix="/v1/certificates", tags=["certificates"], responses=problem_responses(401, 403, 404, 409, 410)
@@ -86,7 +88,7 @@ def download(
 
 @router.post(
     "/{certificate_id}/pdf",
-    summary="The certificate as a printable PDF, with a grant's QR code",
+    summary="The certificate as a one-page printable PDF, with a grant's QR code or a 验证码",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
@@ -94,7 +96,11 @@ def pdf(
     body: PrintRequest, citizen: CurrentCitizen, services: ServicesDep, certificate_id: str = CertificateId
 ) -> Response:
     """Checked against the ledger as it is printed. With the link of one of the citizen's grants
-    for this certificate, the page carries its QR code so that the unit can verify the paper."""
+    for this certificate, the page carries its QR code so that the unit can verify the paper; with
+    the code of one of their active print grants for it, the code and a QR code of the verify page
+    (anyone may check it there)."""
+    if body.link is not None and body.code is not None:
+        raise InvalidRequestError("a link or a code, not both", code="request.invalid")
     stored = services.safe.get(citizen, certificate_id)
     certificate = stored.certificate
     header = certificate.header
@@ -107,22 +113,34 @@ def pdf(
             raise InvalidRequestError(
                 "link: that grant is for another certificate", code="grant.other_certificate"
             )
-    office = None
-    if certificate.anchor is None:
-        verdict, reason = "INDETERMINATE", "not anchored yet"
-    else:
-        verification = services.context.verifier.verify(certificate.to_json())
-        verdict, reason, office = str(verification.verdict), verification.reason, verification.office_name
+    printed = None
+    if body.code is not None:
+        found = PrintCodes(services.context).for_printing(citizen, certificate_id, body.code)
+        code = read_code(body.code) or body.code
+        base = services.context.settings.base_url
+        printed = PrintedCode(
+            code=code,
+            expires_at=found.expires_at,
+            verify_url=f"{base}/verify?code={code}",
+            fields=found.fields,
+        )
+    verification = (
+        None if certificate.anchor is None else services.context.verifier.verify(certificate.to_json())
+    )
+    claims = certificate.claims
+    if printed is not None:  # the paper shows what its code discloses, no more
+        claims = {name: value for name, value in claims.items() if name in printed.fields}
     document = certificate_pdf(
-        document_view(certificate.claims, certificate_type),
+        document_view(claims, certificate_type),
         number=stored.number,
-        office=office,
-        verdict=verdict,
-        verdict_reason=reason,
+        office=verification.office_name if verification else None,
+        verification=verification,
         anchor=certificate.anchor,
-        link=body.link,
         checked_at=services.context.clock(),
+        valid_until=header.valid_until,
+        link=body.link,
         grant=grant,
+        code=printed,
         lang=body.lang,
     )
     return Response(

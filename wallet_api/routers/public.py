@@ -10,8 +10,12 @@ from ledger import CertificateTypeError
 from wallet_api._errors import NotFoundError
 from wallet_api._health import check_readiness
 from wallet_api._http import problem_responses
+from wallet_api._print_codes import MAX_PDF_BYTES, CodeCheck, CodeRefusal, PrintCodes, code_in_pdf
+from wallet_api._problem_text import PROBLEM_TEXT, negotiated_language
 from wallet_api._render import verification_view
-from wallet_api.deps import ServicesDep, client_address
+from wallet_api._unit_history import unit_view
+from wallet_api.deps import Services, ServicesDep, client_address
+from wallet_api.print_schemas import CodeCheckIn, CodeCheckOut
 from wallet_api.schemas import (
     AnchoringBacklogOut,
     BacklogOut,
@@ -134,3 +138,62 @@ def verify(body: VerifyRequest, request: Request, services: ServicesDep) -> Veri
         result, services.context.catalog, hidden=len(hidden) if isinstance(hidden, list) else 0
     )
     return VerificationOut.model_validate(result)
+
+
+@router.post("/verify/code", summary="Check a printed certificate by its 验证码")
+def verify_code(body: CodeCheckIn, request: Request, services: ServicesDep) -> CodeCheckOut:
+    """The verdict on the printed fields, reached by the verifier from the chain alone, with the
+    print grant's consent (signed by the holder, for this code), recipient and term; or
+    `outcome: refused` with the code's stable reason (unknown, revoked, expired, used up).
+    Anonymous, within the public verification budget; each lookup spends one of the grant's."""
+    services.context.limiter.take(
+        "verify", client_address(request), per_minute=services.context.settings.rate_public
+    )
+    return _checked(PrintCodes(services.context).check(body.code), services, request)
+
+
+@router.post(
+    "/verify/pdf",
+    summary="Check a printed certificate's PDF by the 验证码 it carries",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            # the file's bytes as they are; any media type is read the same way
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def verify_pdf(request: Request, services: ServicesDep) -> CodeCheckOut:
+    """The PDF (at most 1 MiB) is not parsed: its metadata's code is found in its bytes, then
+    checked as if typed (`/v1/verify/code`). A file without one is refused with
+    `print.pdf_no_code`."""
+    services.context.limiter.take(
+        "verify", client_address(request), per_minute=services.context.settings.rate_public
+    )
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_PDF_BYTES:
+            return _refused(CodeRefusal.NO_CODE, request)
+    code = code_in_pdf(bytes(data))
+    if code is None:
+        return _refused(CodeRefusal.NO_CODE, request)
+    return _checked(PrintCodes(services.context).check(code), services, request)
+
+
+def _checked(found: CodeCheck, services: Services, request: Request) -> CodeCheckOut:
+    if found.refusal is not None or found.verification is None or found.presentation is None:
+        return _refused(found.refusal or CodeRefusal.NOT_FOUND, request)
+    result = found.verification.to_json()
+    result["view"] = unit_view(result, found.presentation, services.context.catalog)
+    return CodeCheckOut(
+        outcome="verified",
+        verification=VerificationOut.model_validate(result),
+        printed_until=found.expires_at,
+    )
+
+
+def _refused(refusal: CodeRefusal, request: Request) -> CodeCheckOut:
+    zh, en = PROBLEM_TEXT[refusal.value]
+    english = negotiated_language(request.headers.get("accept-language")) == "en"
+    return CodeCheckOut(outcome="refused", code=refusal.value, detail=en if english else zh)

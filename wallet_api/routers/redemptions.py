@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from wallet_api._errors import InvalidRequestError
 from wallet_api._http import problem_responses
 from wallet_api._principal import Principal
-from wallet_api._render import verification_view
+from wallet_api._unit_history import unit_view
 from wallet_api.deps import AuthorizedUnit, Services, ServicesDep
 from wallet_api.schemas import RedeemedGrant, RedeemRequest, Redemption, VerificationOut
 
@@ -47,8 +47,7 @@ async def redeem_link(
     redeemed = await services.grants.redeem(unit, reference=reference, key=key)
     verification = redeemed.verification.to_json()
     if with_view:
-        hidden = len(redeemed.presentation.hidden)
-        verification["view"] = verification_view(verification, services.context.catalog, hidden=hidden)
+        verification["view"] = unit_view(verification, redeemed.presentation, services.context.catalog)
     return Redemption(
         grant=RedeemedGrant.model_validate(redeemed.grant, from_attributes=True),
         presentation=redeemed.presentation.to_json(),

@@ -48,7 +48,8 @@ export class ApiError extends Error {
 
 /** Calls the API; problem+json answers become an ApiError with the stable code. */
 export async function api(path, { method = "GET", body, token, apiKey, form, raw } = {}) {
-  const headers = {};
+  // The service words its problems (title, detail) in the page's language; the code stays.
+  const headers = { "Accept-Language": LANG === "zh" ? "zh-CN" : "en" };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (apiKey) headers["X-API-Key"] = apiKey;
   let payload;
@@ -78,11 +79,16 @@ export async function api(path, { method = "GET", body, token, apiKey, form, raw
 }
 
 let toastTimer;
-/** A short message at the bottom of the screen, read out by screen readers. */
+/**
+ * A short message under the header, read out by screen readers. It takes its own place in the
+ * page (pushing the content down) rather than floating over it, so it covers no button; when the
+ * page is scrolled past it, it is brought into view.
+ */
 export function toast(message) {
   const box = $("#toast");
   box.textContent = message;
   box.classList.add("show");
+  if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "nearest" });
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => box.classList.remove("show"), 5000);
 }
@@ -114,15 +120,27 @@ export function explain(error) {
   return key in MESSAGES ? t(key) : error.message;
 }
 
+const BEIJING = "Asia/Shanghai";
+const LOCALE = () => (LANG === "zh" ? "zh-CN" : "en-GB");
+
+/** A moment (ISO text or Date) in Beijing time, whatever the browser's zone: 2026年12月10日 01:06. */
 export function formatTime(value) {
   if (!value) return "—";
-  const date = new Date(value);
-  return date.toLocaleString(LANG === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return "—";
+  return date.toLocaleString(LOCALE(), { timeZone: BEIJING, year: "numeric", month: LANG === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
-export function formatDate(value) {
-  if (!value) return "—";
-  return new Date(`${value}T00:00:00`).toLocaleDateString(LANG === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium" });
+/**
+ * A calendar date (YYYY-MM-DD, as certificates carry them) as people write it: 2026年12月10日.
+ * A date is a day, not a moment, so no zone moves it. `open` is the word for no date at all: a
+ * validity without an end is 长期 (`formatDate(validUntil, { open: t("time.long_term") })`).
+ */
+export function formatDate(value, { open = "—" } = {}) {
+  if (!value) return open;
+  const date = new Date(`${String(value).slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return "—";
+  return date.toLocaleDateString(LOCALE(), { timeZone: "UTC", year: "numeric", month: LANG === "zh" ? "long" : "short", day: "numeric" });
 }
 
 /** The view model of a certificate (wallet_api/_render.py) as a readable document. */
@@ -132,22 +150,66 @@ export function renderDocument(view, { heading = "h2" } = {}) {
     const part = el("section", { "aria-label": tx(section.title) || tx(view.title), dataset: { field: section.field || "" } });
     if (section.title) part.append(el("h3", {}, tx(section.title)));
     if (section.kind === "fields") part.append(fieldList(section.rows));
-    else {
-      const cellAttrs = (i) => ({ class: section.columns[i].amount ? "num" : null, dataset: { col: section.columns[i].key } });
-      const head = el("tr", {}, section.columns.map((column, i) => el("th", { scope: "col", ...cellAttrs(i) }, tx(column.label))));
-      const rows = section.rows.map((row) => el("tr", {}, row.map((cell, i) => el("td", cellAttrs(i), tx(cell)))));
-      const foot = section.totals ? el("tr", { class: "total" }, section.totals.map((cell, i) => el("td", cellAttrs(i), tx(cell)))) : null;
-      part.append(el("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-label": tx(section.title) }, el("table", {}, el("thead", {}, head), el("tbody", {}, rows, foot))));
-      if (section.summary.length) part.append(el("div", { class: "summary" }, fieldList(section.summary)));
-    }
+    else part.append(...recordCards(section));
     root.append(part);
   }
   if (view.hidden) root.append(el("p", { class: "muted hidden-note" }, t("doc.hidden", { count: view.hidden })));
   return root;
 }
 
+/**
+ * A table of the view model as a phone reads it: its totals and counts first, then one card per
+ * row, the values that stay the same over many rows (the employer) shown once above their run.
+ * Driven by the model alone, so any department's table renders the same way.
+ */
+function recordCards(section) {
+  const columns = section.columns;
+  const grouped = new Set(section.groupColumns || []);
+  const shown = columns.map((column, i) => i).filter((i) => !grouped.has(columns[i].key));
+  const [first, ...rest] = shown;
+  const figures = [...(section.totalRows || []), ...(section.summary || [])];
+  const nodes = [];
+  if (figures.length) nodes.push(el("div", { class: "summary figures-list" }, fieldList(figures)));
+  const groups = section.groups || [{ values: [], rows: section.rows.map((row, i) => i) }];
+  const groupedColumns = columns.filter((column) => grouped.has(column.key));
+  for (const group of groups) {
+    if (group.values.length) {
+      nodes.push(
+        el(
+          "div",
+          { class: "record-group" },
+          groupedColumns.map((column, i) => el("div", { dataset: { col: column.key } }, el("span", { class: "muted" }, `${tx(column.label)}${LANG === "zh" ? "：" : ": "}`), tx(group.values[i]))),
+        ),
+      );
+    }
+    nodes.push(
+      el(
+        "ol",
+        { class: "record-cards", "aria-label": tx(section.title) },
+        group.rows.map((index) => {
+          const row = section.rows[index];
+          return el(
+            "li",
+            { class: "record-card" },
+            el("div", { class: "record-key", dataset: { col: columns[first].key } }, tx(row[first])),
+            el(
+              "dl",
+              {},
+              rest.map((i) => [
+                el("dt", {}, tx(columns[i].label)),
+                el("dd", { class: columns[i].amount ? "num" : null, dataset: { col: columns[i].key } }, tx(row[i])),
+              ]),
+            ),
+          );
+        }),
+      ),
+    );
+  }
+  return nodes;
+}
+
 function fieldList(rows) {
-  return el("dl", { class: "fields" }, rows.map((row) => [el("dt", {}, tx(row.label)), el("dd", { dataset: { field: row.field } }, tx(row.value))]));
+  return el("dl", { class: "fields" }, rows.map((row) => [el("dt", {}, tx(row.label)), el("dd", { class: row.amount ? "num" : null, dataset: { field: row.field } }, tx(row.value))]));
 }
 
 const MARKS = { passed: "✓", failed: "✕", unknown: "?", skipped: "–" };

@@ -1,7 +1,12 @@
 // The unit's verifier: scan the citizen's QR code with the camera, upload a photo of it, or paste
-// the link; the unit's own API key redeems the grant and the page shows the verdict as a checklist.
+// the link; the unit's own API key redeems the grant and the page shows the verdict, document
+// first (verdict.js), and the unit's own history of verifications with their receipts.
 
-import { $, api, ApiError, busy, el, explain, formatTime, hideLogout, renderDocument, renderVerdict, showLogout, t, toast } from "/static/common.js";
+import { $, api, ApiError, busy, el, hideLogout, showLogout, t, toast } from "/static/common.js";
+import { renderRefusal, renderUnitVerdict } from "/static/verdict.js";
+import { decodeImage, startCamera } from "/static/qr_scan.js";
+import { historySection } from "/static/verify_history.js";
+import { codeSection } from "/static/verify_code.js";
 
 const KEY = "certledger.unit.key";
 const view = $("#view");
@@ -29,6 +34,7 @@ function signInView() {
     });
   });
   show(el("h1", {}, t("verify.signin.title")), el("p", { class: "muted" }, t("verify.signin.lead")), form);
+  view.append(codeSection()); // Hook (helper P): anyone checks a printout's 验证码, PDF or JSON — verify_code.js.
 }
 
 // ------------------------------------------------------------------ scanning
@@ -47,11 +53,12 @@ async function scanView() {
   const cameraButton = el("button", { class: "btn secondary", type: "button", id: "camera-button" }, t("verify.camera.start"));
   const video = el("video", { id: "camera", playsinline: true, muted: true, hidden: true, "aria-label": t("verify.camera.label") });
   const result = el("div", { id: "result", "aria-live": "polite" });
+  const history = historySection(apiKey);
   const form = el("form", { class: "stack" }, el("label", { for: "link" }, t("verify.link")), link, verifyButton);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!link.value.trim()) return toast(t("verify.need_link"));
-    busy(verifyButton, () => redeem(link.value.trim(), result));
+    busy(verifyButton, () => redeem(link.value.trim(), result, history));
   });
   photo.addEventListener("change", () => {
     const file = photo.files?.[0];
@@ -64,17 +71,19 @@ async function scanView() {
         return;
       }
       link.value = text;
-      await redeem(text, result);
+      await redeem(text, result, history);
     });
   });
-  cameraButton.addEventListener("click", () => {
+  cameraButton.addEventListener("click", async () => {
     if (stopCamera) {
       stopCamera();
+      stopCamera = null;
       return;
     }
-    startCamera(video, cameraButton, async (text) => {
+    stopCamera = await startCamera(video, cameraButton, async (text) => {
+      stopCamera = null;
       link.value = text;
-      await redeem(text, result);
+      await redeem(text, result, history);
     });
   });
   show(
@@ -90,78 +99,28 @@ async function scanView() {
       form,
     ),
     result,
+    history,
   );
+  view.append(codeSection()); // Hook (helper P): a printout's 验证码, PDF or JSON — verify_code.js.
+  // Hook (helper S): the scan stand (扫码墩), where the unit asks and the citizen consents — stand.js.
+  view.querySelector("p.muted")?.after(el("div", { class: "row" }, el("button", { class: "btn secondary", type: "button", id: "open-stand", onclick: openStand }, t("stand.open"))));
+  if (location.hash === "#stand") openStand();
 }
 
-/** Decodes the QR code in an image: the browser's BarcodeDetector, else the pinned jsQR. */
-async function decodeImage(file) {
-  const bitmap = await createImageBitmap(file);
-  if ("BarcodeDetector" in window) {
-    try {
-      const found = await new window.BarcodeDetector({ formats: ["qr_code"] }).detect(bitmap);
-      if (found.length) return found[0].rawValue;
-    } catch {
-      /* fall through to jsQR */
-    }
-  }
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-  const canvas = el("canvas", { width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
-  const context = canvas.getContext("2d", { willReadFrequently: true });
-  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-  const code = window.jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
-  return code ? code.data : null;
+function openStand() {
+  stopCamera?.();
+  stopCamera = null;
+  window.history.replaceState(null, "", "#stand");
+  const back = () => (window.history.replaceState(null, "", location.pathname + location.search), scanView());
+  const signedOut = () => (sessionStorage.removeItem(KEY), signInView());
+  busy(null, async () => (await import("/static/stand.js")).standView({ view, apiKey: apiKey(), back, signedOut }));
 }
 
-async function startCamera(video, button, onCode) {
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-  } catch {
-    toast(t("verify.camera.denied"));
-    return;
-  }
-  video.srcObject = stream;
-  video.hidden = false;
-  await video.play();
-  button.textContent = t("verify.camera.stop");
-  const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-  const canvas = el("canvas");
-  const context = canvas.getContext("2d", { willReadFrequently: true });
-  let running = true;
-  stopCamera = () => {
-    running = false;
-    stream.getTracks().forEach((track) => track.stop());
-    video.hidden = true;
-    button.textContent = t("verify.camera.start");
-    stopCamera = null;
-  };
-  const tick = async () => {
-    if (!running) return;
-    let text = null;
-    if (video.readyState >= 2) {
-      if (detector) {
-        const found = await detector.detect(video).catch(() => []);
-        text = found[0]?.rawValue ?? null;
-      } else {
-        canvas.width = video.videoWidth;
-        canvas.height = video.videoHeight;
-        context.drawImage(video, 0, 0);
-        const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-        text = window.jsQR(pixels.data, pixels.width, pixels.height)?.data ?? null;
-      }
-    }
-    if (text) {
-      stopCamera();
-      await onCode(text);
-    } else setTimeout(tick, 200);
-  };
-  tick();
-}
+// Decoding QR codes (photo or camera) is shared with the wallet's scan-to-consent: qr_scan.js.
 
 // ------------------------------------------------------------------ the verdict
 
-async function redeem(link, result) {
+async function redeem(link, result, history) {
   result.replaceChildren(el("p", { class: "muted" }, t("verify.checking")));
   let answer;
   try {
@@ -177,48 +136,12 @@ async function redeem(link, result) {
     answer = { outcome: "refused", problem: { status: error.status, code: error.code, detail: error.message } };
   }
   if (answer.outcome === "redeemed") {
-    result.replaceChildren(renderRedemption(answer.redemption));
+    result.replaceChildren(renderUnitVerdict(answer.redemption.verification, { grant: answer.redemption.grant }));
+    result.scrollIntoView({ block: "start" });
+    history.refresh();
   } else {
-    const error = new ApiError(answer.problem.status, answer.problem.code, answer.problem.detail);
-    result.replaceChildren(
-      el(
-        "div",
-        { class: "card" },
-        el("div", { class: "verdict INVALID", role: "alert", dataset: { verdict: "REFUSED", code: error.code || "" } }, el("span", { class: "icon", "aria-hidden": "true" }, "✕"), el("div", {}, el("div", {}, t("verify.refused")), el("div", { class: "why", id: "refusal" }, explain(error)))),
-        el("p", { class: "muted" }, t("verify.refused_hint")),
-      ),
-    );
+    result.replaceChildren(renderRefusal(answer.problem));
   }
-}
-
-function renderRedemption(redemption) {
-  const verification = redemption.verification;
-  const grant = redemption.grant;
-  const trusted = verification.verdict === "VALID";
-  return el(
-    "div",
-    { class: "stack" },
-    el("div", { class: "card" }, renderVerdict(verification)),
-    el(
-      "div",
-      { class: "card" },
-      el(
-        "dl",
-        { class: "fields" },
-        el("dt", {}, t("verify.office")), el("dd", { id: "office" }, verification.office || t("verify.office_unknown")),
-        el("dt", {}, t("verify.purpose")), el("dd", {}, grant.purpose),
-        el("dt", {}, t("verify.uses_left")), el("dd", {}, String(grant.usesLeft)),
-        el("dt", {}, t("verify.expires")), el("dd", {}, formatTime(grant.expiresAt)),
-      ),
-    ),
-    el(
-      "div",
-      { class: "card", id: "disclosed" },
-      el("h2", {}, t("verify.disclosed")),
-      trusted ? null : el("p", { class: "notice bad" }, t("verify.untrusted")),
-      verification.view ? renderDocument(verification.view, { heading: "h3" }) : el("pre", { class: "values" }, JSON.stringify(verification.disclosed, null, 2)),
-    ),
-  );
 }
 
 if (apiKey()) scanView().catch(() => signInView());

@@ -4,45 +4,39 @@
 // (Web3 Secret Storage, as deposited at enrolment) and opens it with the citizen's passphrase
 // only in memory, to sign a grant. Each grant's link (with its one-time key) is kept on this
 // device only, so the QR code can be shown again; the service does not have it.
+//
+// What the wallet's modules share (the session, `call`, `show`, the key, the grant links, extra
+// routes) lives in wallet_core.js; enrolment and reset are in wallet_enrol.js.
 
-import { Wallet } from "/vendor/ethers.js";
-import { $, api, busy, el, explain, formatDate, formatTime, hideLogout, LANG, renderDocument, showLogout, t, toast, tx } from "/static/common.js";
+import { api, busy, el, explain, formatDate, formatTime, hideLogout, renderDocument, showLogout, t, toast, tx } from "/static/common.js";
+import {
+  blobToBase64,
+  blockedReason,
+  call,
+  certificates,
+  endSession,
+  extraRoute,
+  nav,
+  renderingRoute,
+  saveBlob,
+  savedLinks,
+  show,
+  signGrant,
+  startSession,
+  token,
+} from "/static/wallet_core.js";
+import { enrolView } from "/static/wallet_enrol.js";
 
-const TOKEN = "certledger.wallet.token";
-const LINKS = "certledger.wallet.links";
-const view = $("#view");
-const nav = $("#wallet-nav");
-let unlocked = null; // ethers Wallet, in memory only
-let certificatesCache = null;
+// ------------------------------------------------------------------ other wallet modules' hooks
+// Each module imports wallet_core.js and calls addRoute(name, draw) (and may add a tab); one
+// import line here loads it.
+import "/static/wallet_request.js"; // the scan stand (扫码墩): #/scan and #/q/<id>, the "扫码授权" tab
+import "/static/wallet_print.js"; // printing (helper P): #/c/<id>/print with a 验证码 signed on the device
 
-const token = () => sessionStorage.getItem(TOKEN);
-const call = (path, options = {}) => api(path, { ...options, token: token() });
+// ------------------------------------------------------------------ (end of the hooks)
 
-function savedLinks() {
-  try {
-    return JSON.parse(localStorage.getItem(LINKS) || "{}");
-  } catch {
-    return {};
-  }
-}
-
-function keepLink(grantId, link) {
-  const links = savedLinks();
-  links[grantId] = link;
-  localStorage.setItem(LINKS, JSON.stringify(links));
-}
-
-let renderingFor = null; // the route whose view may be shown: a slower earlier one must not
-
-function show(...nodes) {
-  if (renderingFor !== null && renderingFor !== (location.hash || "#/")) return;
-  view.replaceChildren(...nodes.flat(Infinity).filter(Boolean));
-  const heading = view.querySelector("h1");
-  if (heading) {
-    heading.setAttribute("tabindex", "-1");
-    heading.focus({ preventScroll: true });
-  }
-}
+const MAX_DAYS = 30; // a grant lasts at most 30 days (POST /v1/grants/draft refuses more)
+const MAX_USES = 1000;
 
 function selectTab(route) {
   for (const button of nav.querySelectorAll("button")) {
@@ -69,13 +63,22 @@ function loginView() {
     event.preventDefault();
     busy(submit, async () => {
       const answer = await api("/v1/auth/login", { method: "POST", body: { login: login.value.trim(), password: password.value } });
-      sessionStorage.setItem(TOKEN, answer.accessToken);
-      certificatesCache = null;
+      startSession(answer.accessToken);
       location.hash = "#/";
       route();
     });
   });
-  show(el("h1", {}, t("wallet.login.title")), el("p", { class: "muted" }, t("wallet.login.lead")), form);
+  show(
+    el("h1", {}, t("wallet.login.title")),
+    el("p", { class: "muted" }, t("wallet.login.lead")),
+    form,
+    el(
+      "div",
+      { class: "card stack", id: "first-time" },
+      el("a", { class: "btn secondary block", href: "#/enrol", id: "enrol-link" }, t("wallet.enrol.entry")),
+      el("a", { class: "btn secondary block", href: "#/reset", id: "reset-link" }, t("wallet.reset.entry")),
+    ),
+  );
 }
 
 async function logout() {
@@ -84,25 +87,20 @@ async function logout() {
   } catch {
     /* the token is dropped anyway */
   }
-  sessionStorage.removeItem(TOKEN);
-  unlocked = null;
-  certificatesCache = null;
+  endSession();
   location.hash = "#/";
   route();
 }
 
 // ------------------------------------------------------------------ certificates
 
-async function certificates() {
-  certificatesCache ??= await call("/v1/certificates");
-  return certificatesCache;
-}
-
 function statusBadge(status, anchored) {
   if (!anchored) return el("span", { class: "badge warn" }, t("status.pending"));
   const kind = status === "valid" ? "ok" : "bad";
   return el("span", { class: `badge ${kind}` }, t(`status.${status}`));
 }
+
+const validity = (item) => `${t("wallet.issued")} ${formatDate(item.issued)} · ${t("wallet.valid_until")} ${formatDate(item.validUntil, { open: t("time.long_term") })}`;
 
 async function listView() {
   const items = await certificates();
@@ -112,15 +110,16 @@ async function listView() {
       { type: "button", class: "card", onclick: () => (location.hash = `#/c/${item.id}`), "aria-label": `${tx(item.titles)} ${item.number}` },
       el("div", { class: "row" }, el("span", { class: "title" }, tx(item.titles)), statusBadge(item.status, item.anchored)),
       el("div", { class: "muted" }, `${t("wallet.number")} ${item.number}`),
-      el("div", { class: "muted" }, `${t("wallet.issued")} ${formatDate(item.issued)} · ${t("wallet.valid_until")} ${formatDate(item.validUntil)}`),
+      el("div", { class: "muted" }, validity(item)),
     ),
   );
   show(el("h1", {}, t("wallet.certificates")), items.length ? el("div", { class: "cards" }, cards) : el("p", { class: "muted" }, t("wallet.none")));
 }
 
 async function certificateView(id) {
-  const certificate = await call(`/v1/certificates/${id}`);
-  const summary = (await certificates()).find((item) => item.id === id);
+  const [certificate, items] = await Promise.all([call(`/v1/certificates/${id}`), certificates()]);
+  const summary = items.find((item) => item.id === id);
+  const blocked = blockedReason({ ...summary, status: certificate.status });
   const download = el("button", { type: "button", class: "btn secondary" }, t("wallet.download"));
   download.addEventListener("click", () =>
     busy(download, async () => {
@@ -137,171 +136,124 @@ async function certificateView(id) {
       statusBadge(certificate.status, summary?.anchored ?? true),
       el("span", { class: "muted" }, `${t("wallet.number")} ${certificate.number}`),
     ),
+    summary ? el("p", { class: "muted no-print" }, validity(summary)) : null,
+    blocked ? el("p", { class: "notice bad no-print", id: "blocked" }, t(blocked)) : null,
     el(
       "div",
       { class: "row no-print" },
-      el("a", { class: "btn", href: `#/c/${id}/share` }, t("wallet.share")),
-      el("a", { class: "btn secondary", href: `#/c/${id}/print` }, t("wallet.print")),
+      blocked ? null : el("a", { class: "btn", href: `#/c/${id}/share`, id: "share-link" }, t("wallet.share")),
+      blocked ? null : el("a", { class: "btn secondary", href: `#/c/${id}/print`, id: "print-link" }, t("wallet.print")),
       download,
     ),
     el("div", { class: "card" }, renderDocument(certificate.view)),
   );
 }
 
-function saveBlob(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = el("a", { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 // ------------------------------------------------------------------ sharing: a signed grant
 
 async function shareView(id) {
-  const [certificate, units] = await Promise.all([call(`/v1/certificates/${id}`), call("/v1/units?limit=100")]);
-  const fieldNames = Object.keys(certificate.fieldTitles);
+  const [certificate, items] = await Promise.all([call(`/v1/certificates/${id}`), certificates()]);
+  const back = el("div", { class: "row" }, el("a", { href: `#/c/${id}` }, `← ${t("wallet.back")}`));
+  const blocked = blockedReason({ ...items.find((item) => item.id === id), status: certificate.status });
+  if (blocked) {
+    // Said before any form: this certificate cannot be shared now, and why.
+    return show(back, el("h1", {}, t("wallet.share.title")), el("p", { class: "notice bad", id: "blocked" }, t(blocked)));
+  }
+  const units = await call("/v1/units?limit=100");
+  const { view } = certificate;
+  const label = (name) => tx(view.labels?.[name]) || certificate.fieldTitles[name] || name;
+  // The fields the certificate holds, in the schema's order; whose record it is always goes.
+  const holder = new Set((view.holderFields || []).filter((name) => view.fields.includes(name)));
+  const fieldNames = view.fields;
   const unit = el("select", { id: "unit", required: true }, el("option", { value: "" }, t("wallet.share.choose_unit")), units.map((u) => el("option", { value: u.id, dataset: { code: u.creditCode } }, `${u.name}（${u.creditCode}）`)));
   const purpose = el("input", { id: "purpose", type: "text", required: true, maxlength: "200", placeholder: t("wallet.share.purpose_example") });
-  const days = el("input", { id: "days", type: "number", min: "1", max: "30", value: "7", required: true });
-  const uses = el("input", { id: "uses", type: "number", min: "1", max: "100", value: "1", required: true });
-  const boxes = fieldNames.map((name) => el("input", { type: "checkbox", id: `field-${name}`, name: "field", value: name }));
+  const days = el("input", { id: "days", type: "number", min: "1", max: String(MAX_DAYS), value: "7", required: true, inputmode: "numeric", "aria-describedby": "days-hint" });
+  const daysHint = el("div", { class: "hint", id: "days-hint", "aria-live": "polite" });
+  const uses = el("input", { id: "uses", type: "number", min: "1", max: String(MAX_USES), value: "1", required: true, inputmode: "numeric", "aria-describedby": "uses-hint" });
+  const usesHint = el("div", { class: "hint", id: "uses-hint" }, t("wallet.share.uses_limit", { max: MAX_USES }));
+  const boxes = fieldNames.map((name) => el("input", { type: "checkbox", id: `field-${name}`, name: "field", value: name, checked: holder.has(name), disabled: holder.has(name) }));
   const preview = el("div", { class: "preview", id: "preview", "aria-live": "polite" });
+  const chosenFields = () => boxes.filter((box) => box.checked).map((box) => box.value);
   const updatePreview = () => {
-    const chosen = new Set(boxes.filter((box) => box.checked).map((box) => box.value));
-    const visible = { ...certificate.view, sections: certificate.view.sections.filter((section) => section.field ? chosen.has(section.field) : true) };
+    const chosen = new Set(chosenFields());
+    const visible = { ...view, sections: view.sections.filter((section) => (section.field ? chosen.has(section.field) : true)) };
     // Loose fields (one section of many fields) are filtered row by row.
     visible.sections = visible.sections
       .map((section) => (section.field ? section : { ...section, rows: section.rows.filter((row) => chosen.has(row.field)) }))
       .filter((section) => section.kind !== "fields" || section.rows.length);
     visible.hidden = fieldNames.length - chosen.size;
-    preview.replaceChildren(el("h3", {}, t("wallet.share.preview")), chosen.size ? renderDocument(visible, { heading: "h4" }) : el("p", { class: "muted" }, t("wallet.share.preview_empty")));
+    preview.replaceChildren(el("h3", {}, t("wallet.share.preview")), renderDocument(visible, { heading: "h4" }));
   };
+  // The term: the limit is said, the end is shown as it is typed, and more than the limit is
+  // refused here (the service would refuse it too) rather than quietly made shorter.
+  const dayCount = () => Number(days.value);
+  const daysProblem = () => (!Number.isInteger(dayCount()) || dayCount() < 1 ? "wallet.share.days_invalid" : dayCount() > MAX_DAYS ? "wallet.share.days_too_many" : null);
+  const updateDays = () => {
+    const problem = daysProblem();
+    days.setAttribute("aria-invalid", String(Boolean(problem)));
+    daysHint.className = problem ? "hint error" : "hint";
+    daysHint.textContent = problem ? t(problem, { max: MAX_DAYS }) : t("wallet.share.ends", { max: MAX_DAYS, time: formatTime(new Date(Date.now() + dayCount() * 86400000 - 60000)) });
+  };
+  days.addEventListener("input", updateDays);
+  updateDays();
   boxes.forEach((box) => box.addEventListener("change", updatePreview));
   updatePreview();
   const submit = el("button", { class: "btn block", type: "submit" }, t("wallet.share.sign"));
   const form = el(
     "form",
-    { class: "card stack", novalidate: true },
+    { class: "card stack", novalidate: true, id: "share-form" },
     el("div", {}, el("label", { for: "unit" }, t("wallet.share.unit")), unit),
     el(
       "fieldset",
       { class: "fieldpick" },
       el("legend", {}, t("wallet.share.fields")),
-      fieldNames.map((name, i) => el("label", { for: `field-${name}` }, boxes[i], certificate.fieldTitles[name] || name)),
+      el("p", { class: "hint", id: "holder-note" }, t("wallet.share.holder_always")),
+      fieldNames.map((name, i) => el("label", { for: `field-${name}` }, boxes[i], label(name), holder.has(name) ? el("span", { class: "muted" }, t("wallet.share.always")) : null)),
     ),
     preview,
     el("div", {}, el("label", { for: "purpose" }, t("wallet.share.purpose")), purpose),
-    el("div", { class: "row" }, el("div", {}, el("label", { for: "days" }, t("wallet.share.days")), days), el("div", {}, el("label", { for: "uses" }, t("wallet.share.uses")), uses)),
+    el("div", { class: "row two" }, el("div", {}, el("label", { for: "days" }, t("wallet.share.days")), days, daysHint), el("div", {}, el("label", { for: "uses" }, t("wallet.share.uses")), uses, usesHint)),
     submit,
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const fields = boxes.filter((box) => box.checked).map((box) => box.value).sort();
+    const fields = chosenFields().sort();
+    const useCount = Number(uses.value);
     if (!unit.value) return toast(t("wallet.share.need_unit"));
-    if (!fields.length) return toast(t("wallet.share.need_fields"));
+    if (fields.length <= holder.size && fieldNames.length > holder.size) return toast(t("wallet.share.need_fields"));
     if (!purpose.value.trim()) return toast(t("wallet.share.need_purpose"));
-    const dayCount = Math.min(30, Math.max(1, Number(days.value) || 1));
+    if (daysProblem()) {
+      updateDays();
+      days.focus();
+      return toast(t(daysProblem(), { max: MAX_DAYS }));
+    }
+    if (!Number.isInteger(useCount) || useCount < 1 || useCount > MAX_USES) return toast(t("wallet.share.uses_invalid", { max: MAX_USES }));
     busy(submit, async () => {
-      const signer = await walletKey();
-      if (!signer) return;
-      const terms = {
+      const created = await signGrant({
         certificateId: id,
         unitId: unit.value,
         fields,
         purpose: purpose.value.trim(),
-        expires: Math.floor(Date.now() / 1000) + dayCount * 86400 - 60,
-        uses: Math.max(1, Number(uses.value) || 1),
-      };
-      const draft = await call("/v1/grants/draft", { method: "POST", body: terms });
-      const { EIP712Domain, ...types } = draft.typedData.types;
-      const signature = await signer.signTypedData(draft.typedData.domain, types, draft.typedData.message);
-      // The link's one-time key is chosen here, so that an answer lost on the way (a dropped
-      // connection, a 503) can be asked for again: the same request returns the same grant.
-      const body = { ...terms, grantId: draft.grantId, signature, key: oneTimeKey() };
-      const created = await createGrant(body);
-      keepLink(created.grant.id, created.link);
-      sessionStorage.setItem(`certledger.qr.${created.grant.id}`, created.qrPng);
-      location.hash = `#/g/${created.grant.id}`;
+        expires: Math.floor(Date.now() / 1000) + dayCount() * 86400 - 60,
+        uses: useCount,
+      });
+      if (created) location.hash = `#/g/${created.grant.id}`;
     });
   });
-  show(el("div", { class: "row" }, el("a", { href: `#/c/${id}` }, `← ${t("wallet.back")}`)), el("h1", {}, t("wallet.share.title")), el("p", { class: "muted" }, certificate.number), form);
-}
-
-/** 32 random bytes in base64url without padding: a grant link's one-time key. */
-function oneTimeKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Creates a grant, sending the same request again (twice at most) when the answer was lost. */
-async function createGrant(body) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call("/v1/grants", { method: "POST", body });
-    } catch (error) {
-      const lost = error.status === 0 || error.status === 503;
-      if (!lost || attempt >= 2) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000 * (attempt + 1)));
-    }
-  }
-}
-
-/** The wallet key, opened from its encrypted backup with the citizen's passphrase. */
-async function walletKey() {
-  if (unlocked) return unlocked;
-  const profile = await call("/v1/me");
-  const stored = `certledger.wallet.backup.${profile.walletAddress.toLowerCase()}`;
-  let backup = localStorage.getItem(stored);
-  if (!backup) {
-    backup = JSON.stringify(await call("/v1/me/key-backup"));
-    localStorage.setItem(stored, backup);
-  }
-  const passphrase = await askPassphrase();
-  if (passphrase === null) return null;
-  toast(t("wallet.key.opening"));
-  try {
-    const wallet = await Wallet.fromEncryptedJson(backup, passphrase);
-    if (wallet.address.toLowerCase() !== profile.walletAddress.toLowerCase()) throw new Error(t("wallet.key.other"));
-    unlocked = wallet;
-    return wallet;
-  } catch (error) {
-    throw new Error(error.message === t("wallet.key.other") ? error.message : t("wallet.key.wrong"));
-  }
-}
-
-function askPassphrase() {
-  return new Promise((resolve) => {
-    const input = el("input", { id: "passphrase", type: "password", autocomplete: "off", required: true });
-    const dialog = el(
-      "dialog",
-      { "aria-labelledby": "passphrase-title" },
-      el(
-        "form",
-        { method: "dialog", class: "stack" },
-        el("h2", { id: "passphrase-title" }, t("wallet.key.title")),
-        el("p", { class: "muted" }, t("wallet.key.lead")),
-        el("label", { for: "passphrase" }, t("wallet.key.passphrase")),
-        input,
-        el("div", { class: "row" }, el("button", { class: "btn", value: "ok" }, t("wallet.key.open")), el("button", { class: "btn secondary", value: "cancel", formnovalidate: true }, t("wallet.cancel"))),
-      ),
-    );
-    dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "ok" ? input.value : null);
-      dialog.remove();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
-  });
+  show(back, el("h1", {}, t("wallet.share.title")), el("p", { class: "muted" }, `${tx(view.title)} · ${certificate.number}`), form);
 }
 
 // ------------------------------------------------------------------ a grant's QR code
 
+/** The certificate's title by its id, from the list (a grant names its certificate so). */
+async function certificateTitles() {
+  const items = await certificates().catch(() => []);
+  return new Map(items.map((item) => [item.id, item]));
+}
+
 async function grantView(id) {
   const grant = await call(`/v1/grants/${id}`);
-  const titles = (await call(`/v1/certificates/${grant.certificateId}`).catch(() => null))?.fieldTitles || {};
+  const certificate = await call(`/v1/certificates/${grant.certificateId}`).catch(() => null);
   const link = savedLinks()[id];
   let png = sessionStorage.getItem(`certledger.qr.${id}`);
   if (!png && link && grant.state === "active") {
@@ -327,26 +279,19 @@ async function grantView(id) {
     el("div", { class: "row" }, el("a", { href: "#/grants" }, `← ${t("wallet.tab.grants")}`)),
     el("h1", {}, t("wallet.grant.title", { unit: grant.unit.name })),
     qr,
-    grantFacts(grant, titles),
+    grantFacts(grant, certificate),
     el("div", { class: "row" }, revoke, print),
   );
 }
 
-function blobToBase64(blob) {
-  return new Promise((resolve) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).split(",")[1]);
-    reader.readAsDataURL(blob);
-  });
-}
-
-function grantFacts(grant, titles) {
+function grantFacts(grant, certificate) {
+  const label = (name) => tx(certificate?.view?.labels?.[name]) || certificate?.fieldTitles?.[name] || name;
   return el(
     "dl",
     { class: "fields card" },
     el("dt", {}, t("wallet.grant.unit")), el("dd", {}, `${grant.unit.name}（${grant.unit.creditCode}）`),
-    el("dt", {}, t("wallet.grant.certificate")), el("dd", {}, grant.certificateNumber),
-    el("dt", {}, t("wallet.grant.fields")), el("dd", { id: "grant-fields" }, grant.fields.map((name) => titles[name] || name).join("、")),
+    el("dt", {}, t("wallet.grant.certificate")), el("dd", {}, certificate ? `${tx(certificate.view.title)} · ${grant.certificateNumber}` : grant.certificateNumber),
+    el("dt", {}, t("wallet.grant.fields")), el("dd", { id: "grant-fields" }, grant.fields.map(label).join("、")),
     el("dt", {}, t("wallet.grant.purpose")), el("dd", {}, grant.purpose),
     el("dt", {}, t("wallet.grant.expires")), el("dd", {}, formatTime(grant.expiresAt)),
     el("dt", {}, t("wallet.grant.uses")), el("dd", { id: "grant-uses" }, t("wallet.grant.uses_left", { left: grant.usesLeft, total: grant.usesTotal })),
@@ -355,7 +300,7 @@ function grantFacts(grant, titles) {
 }
 
 async function grantsView() {
-  const grants = await call("/v1/grants?limit=100");
+  const [grants, byId] = await Promise.all([call("/v1/grants?limit=100"), certificateTitles()]);
   const card = (grant) => {
     const active = grant.state === "active";
     const revoke = active ? el("button", { type: "button", class: "btn danger", "aria-label": `${t("wallet.grant.revoke")} · ${grant.unit.name}` }, t("wallet.grant.revoke")) : null;
@@ -368,11 +313,13 @@ async function grantsView() {
         await grantsView();
       }),
     );
+    const certificate = byId.get(grant.certificateId);
     return el(
       "div",
       { class: "card stack", dataset: { grant: grant.id, state: grant.state } },
       el("div", { class: "row" }, el("span", { class: "title" }, grant.unit.name), el("span", { class: `badge ${active ? "ok" : "bad"}` }, t(`grant.state.${grant.state}`))),
-      el("div", { class: "muted" }, `${grant.certificateNumber} · ${grant.purpose}`),
+      el("div", { class: "grant-certificate" }, certificate ? `${tx(certificate.titles)} · ${grant.certificateNumber}` : grant.certificateNumber),
+      el("div", { class: "muted" }, `${t("wallet.grant.purpose")}：${grant.purpose}`),
       el("div", { class: "muted" }, `${t("wallet.grant.uses_left", { left: grant.usesLeft, total: grant.usesTotal })} · ${t("wallet.grant.expires")} ${formatTime(grant.expiresAt)}`),
       el("div", { class: "row" }, el("a", { class: "btn secondary", href: `#/g/${grant.id}` }, active ? t("wallet.grant.show") : t("wallet.grant.details")), revoke),
     );
@@ -389,67 +336,45 @@ async function grantsView() {
 
 // ------------------------------------------------------------------ who saw what
 
+/** Every field's label by certificate number, from each certificate's view model. */
+async function labelsByNumber(numbers) {
+  const items = await certificates();
+  const wanted = items.filter((item) => numbers.has(item.number));
+  const details = await Promise.all(wanted.map((item) => call(`/v1/certificates/${item.id}`).catch(() => null)));
+  return new Map(wanted.map((item, i) => [item.number, { title: item.titles, labels: details[i]?.view?.labels || {} }]));
+}
+
 async function historyView() {
   const entries = await call("/v1/me/access-log?limit=100");
-  const table = el(
-    "table",
-    {},
-    el("caption", { class: "muted" }, t("wallet.history.caption")),
-    el("thead", {}, el("tr", {}, ["time", "event", "unit", "certificate", "fields", "purpose"].map((name) => el("th", { scope: "col" }, t(`wallet.history.${name}`))))),
-    el(
-      "tbody",
-      {},
-      entries.map((entry) =>
-        el(
-          "tr",
-          {},
-          el("td", {}, formatTime(entry.time)),
-          el("td", {}, t(`event.${entry.event}`), entry.outcome ? el("div", { class: "muted" }, t(`outcome.${entry.outcome}`)) : null),
-          el("td", {}, entry.unit.name, entry.addressedTo ? el("div", { class: "muted" }, t("wallet.history.addressed_to", { unit: entry.addressedTo.name })) : null),
-          el("td", {}, entry.certificateNumber),
-          el("td", {}, entry.fields.join("、")),
-          el("td", {}, entry.purpose),
-        ),
+  const known = await labelsByNumber(new Set(entries.map((entry) => entry.certificateNumber)));
+  const card = (entry) => {
+    const certificate = known.get(entry.certificateNumber);
+    const fields = entry.fields.map((name) => tx(certificate?.labels[name]) || name).join("、");
+    const outcomeKind = entry.outcome === "VALID" ? "ok" : entry.outcome ? "bad" : null;
+    return el(
+      "li",
+      { class: "card history-card", dataset: { event: entry.event } },
+      el("div", { class: "row" }, el("span", { class: "title" }, t(`event.${entry.event}`)), entry.outcome ? el("span", { class: `badge ${outcomeKind}` }, t(`outcome.${entry.outcome}`)) : null),
+      el("div", { class: "muted" }, formatTime(entry.time)),
+      el(
+        "dl",
+        { class: "fields" },
+        el("dt", {}, t("wallet.history.unit")), el("dd", { class: "unit-name" }, entry.unit.name, entry.addressedTo ? el("div", { class: "muted" }, t("wallet.history.addressed_to", { unit: entry.addressedTo.name })) : null),
+        el("dt", {}, t("wallet.history.certificate")), el("dd", {}, certificate ? `${tx(certificate.title)} · ${entry.certificateNumber}` : entry.certificateNumber),
+        fields ? [el("dt", {}, t("wallet.history.fields")), el("dd", {}, fields)] : null,
+        entry.purpose ? [el("dt", {}, t("wallet.history.purpose")), el("dd", {}, entry.purpose)] : null,
       ),
-    ),
+    );
+  };
+  show(
+    el("h1", {}, t("wallet.tab.history")),
+    el("p", { class: "muted" }, t("wallet.history.caption")),
+    entries.length ? el("ol", { class: "history-cards", "aria-label": t("wallet.tab.history") }, entries.map(card)) : el("p", { class: "muted" }, t("wallet.history.none")),
   );
-  show(el("h1", {}, t("wallet.tab.history")), entries.length ? el("div", { class: "table-wrap card", tabindex: "0", role: "region", "aria-label": t("wallet.tab.history") }, table) : el("p", { class: "muted" }, t("wallet.history.none")));
 }
 
 // ------------------------------------------------------------------ printing
-
-async function printView(id, grantId) {
-  const certificate = await call(`/v1/certificates/${id}`);
-  const grants = (await call("/v1/grants?limit=100")).filter((grant) => grant.certificateId === id && grant.state === "active" && savedLinks()[grant.id]);
-  const choice = el("select", { id: "print-grant" }, el("option", { value: "" }, t("wallet.print.no_qr")), grants.map((grant) => el("option", { value: grant.id, selected: grant.id === grantId }, `${grant.unit.name} · ${grant.purpose}`)));
-  const qrBox = el("div", { class: "qr" });
-  const drawQr = async () => {
-    qrBox.replaceChildren();
-    const link = savedLinks()[choice.value];
-    if (!choice.value || !link) return;
-    const response = await call(`/v1/grants/${choice.value}/qr`, { method: "POST", body: { key: link.split("#")[1], format: "png" }, raw: true });
-    const grant = grants.find((item) => item.id === choice.value);
-    qrBox.append(el("img", { src: `data:image/png;base64,${await blobToBase64(await response.blob())}`, alt: t("wallet.grant.qr_alt", { unit: grant.unit.name }), width: "180", height: "180" }), el("p", { class: "muted" }, t("wallet.print.qr_for", { unit: grant.unit.name, purpose: grant.purpose })));
-  };
-  choice.addEventListener("change", drawQr);
-  const printButton = el("button", { type: "button", class: "btn" }, t("wallet.print.print"));
-  printButton.addEventListener("click", () => window.print());
-  const pdf = el("button", { type: "button", class: "btn secondary" }, t("wallet.print.pdf"));
-  pdf.addEventListener("click", () =>
-    busy(pdf, async () => {
-      const link = choice.value ? savedLinks()[choice.value] : null;
-      const response = await call(`/v1/certificates/${id}/pdf`, { method: "POST", body: { link, lang: LANG }, raw: true });
-      saveBlob(await response.blob(), `${certificate.number}.pdf`);
-    }),
-  );
-  show(
-    el("div", { class: "row no-print" }, el("a", { href: `#/c/${id}` }, `← ${t("wallet.back")}`)),
-    el("h1", { class: "no-print" }, t("wallet.print.title")),
-    el("div", { class: "card no-print stack" }, el("label", { for: "print-grant" }, t("wallet.print.qr")), choice, el("div", { class: "hint" }, t("wallet.print.qr_hint")), el("div", { class: "row" }, printButton, pdf)),
-    el("div", { class: "card" }, renderDocument(certificate.view), el("p", { class: "muted" }, `${t("wallet.number")} ${certificate.number}`), qrBox),
-  );
-  await drawQr();
-}
+// #/c/<id>/print is wallet_print.js's (see the hooks above).
 
 // ------------------------------------------------------------------ routing
 
@@ -467,16 +392,25 @@ async function route() {
 }
 
 async function draw(hash) {
-  renderingFor = hash;
-  if (!token()) return loginView();
+  renderingRoute(hash);
+  const [path, query] = hash.slice(1).split("?");
+  const parts = path.split("/").filter(Boolean);
+  if (!token()) {
+    nav.hidden = true;
+    hideLogout();
+    if (parts[0] === "enrol" || parts[0] === "reset") return enrolView({ reset: parts[0] === "reset", onEnrolled: () => ((location.hash = "#/"), route()) });
+    return loginView();
+  }
   nav.hidden = false;
   showLogout(logout);
   selectTab(hash);
-  const [path, query] = hash.slice(1).split("?");
-  const parts = path.split("/").filter(Boolean);
+  const params = new URLSearchParams(query || "");
+  // A route another module added (wallet_core.js `addRoute`): "c/<action>" for a certificate's
+  // own screens, otherwise the first part.
+  const extra = extraRoute(parts[0] === "c" && parts[2] ? `c/${parts[2]}` : parts[0]);
   try {
-    if (parts[0] === "c" && parts[2] === "share") await shareView(parts[1]);
-    else if (parts[0] === "c" && parts[2] === "print") await printView(parts[1], new URLSearchParams(query || "").get("grant"));
+    if (extra) await extra(parts, params);
+    else if (parts[0] === "c" && parts[2] === "share") await shareView(parts[1]);
     else if (parts[0] === "c") await certificateView(parts[1]);
     else if (parts[0] === "g") await grantView(parts[1]);
     else if (parts[0] === "grants") await grantsView();
@@ -484,7 +418,7 @@ async function draw(hash) {
     else await listView();
   } catch (error) {
     if (error.status === 401) {
-      sessionStorage.removeItem(TOKEN);
+      endSession();
       toast(t("wallet.session_ended"));
       return loginView();
     }

@@ -1,0 +1,52 @@
+"""How long the printed PDF takes: the reference contribution certificate (12 months) with a
+验证码, the first in a process (the font collection opened, the base glyphs converted) and the
+following ones. Prints figures; run with ``python -m scripts.bench.printing``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+
+from issuer._derive import apply_derivations
+from ledger import TypeCatalog
+from scripts.demo_data import generate
+from wallet_api._print import PrintedCode, certificate_pdf
+from wallet_api._render import document_view
+
+RUNS = 30
+
+
+def main() -> None:
+    """Prints the first PDF's time, then the median and slowest of `RUNS` more, and the size."""
+    contribution = TypeCatalog.load().find("contribution-certificate")
+    claims = next(iter(generate("contribution-certificate", 1, seed=5)))
+    apply_derivations(claims, contribution.derive)
+    view = document_view(claims, contribution)
+    now = datetime.now(UTC)
+    code = PrintedCode("7KQ2-M9XD-4HTW-B3NP", now, "https://wallet.example/verify?code=7KQ2-M9XD-4HTW-B3NP")
+
+    def one() -> tuple[float, int]:
+        started = time.perf_counter()
+        pdf = certificate_pdf(
+            view,
+            number="JF3710002025793483",
+            office="威海市社会保险事业中心",
+            verification=None,
+            anchor=None,
+            checked_at=now,
+            code=code,
+        )
+        return time.perf_counter() - started, len(pdf)
+
+    first, size = one()
+    times = sorted(one()[0] for _ in range(RUNS))
+    print(f"first PDF in the process   {first * 1000:8.0f} ms")
+    print(f"later PDFs, median         {statistics.median(times) * 1000:8.0f} ms")
+    print(f"later PDFs, slowest of {RUNS}  {times[-1] * 1000:8.0f} ms")
+    print(f"size                       {size / 1024:8.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()
