@@ -169,12 +169,14 @@ def decode_key(text: str) -> bytes:
     return key
 
 
-def _seal(key: bytes, grant_id: str, plaintext: bytes) -> bytes:
+def seal_bundle(key: bytes, grant_id: str, plaintext: bytes) -> bytes:
+    """`plaintext` sealed with AES-GCM under `key`, bound to the grant it belongs to."""
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, b"certledger/grant|" + grant_id.encode())
 
 
-def _open(key: bytes, grant_id: str, sealed: bytes) -> bytes | None:
+def open_bundle(key: bytes, grant_id: str, sealed: bytes) -> bytes | None:
+    """What `seal_bundle` sealed, or None for a wrong key, another grant or tampered bytes."""
     try:
         return AESGCM(key).decrypt(
             sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], b"certledger/grant|" + grant_id.encode()
@@ -250,6 +252,30 @@ _REFUSALS = {
 }
 
 
+def disclosable(
+    safe: SafeView, principal: Principal, certificate_id: str, *, verb: str = "share"
+) -> StoredCertificate:
+    """The citizen's certificate, when it may be disclosed now (shared with a unit or printed with a
+    code): valid, anchored, and bound to the key that is to sign the consent."""
+    stored = safe.get(principal, certificate_id)
+    if stored.status != CertificateState.VALID:
+        raise ConflictError(
+            f"the certificate is {stored.status}: you cannot {verb} it", code="certificate.not_valid"
+        )
+    certificate = stored.certificate
+    if certificate.anchor is None:
+        raise ConflictError(
+            f"the certificate is not anchored yet; {verb} it in a few seconds",
+            code="certificate.not_anchored",
+        )
+    if certificate.header.holder != principal.wallet_address:
+        raise ConflictError(
+            f"the certificate is being bound to your wallet key; {verb} it in a few seconds",
+            code="certificate.not_bound",
+        )
+    return stored
+
+
 def always_disclosed(certificate_type: CertificateType) -> tuple[str, ...]:
     """The fields every grant of this type discloses: whose record it is. A unit must know whose
     record it holds, so the holder's name and identity number go with whatever else is chosen
@@ -294,22 +320,8 @@ class Grants:
     def _grant(
         self, principal: Principal, terms: GrantTerms, grant_id: bytes
     ) -> tuple[Grant, StoredCertificate, Unit]:
-        stored = self.safe.get(principal, terms.certificate_id)
-        if stored.status != CertificateState.VALID:
-            raise ConflictError(
-                f"the certificate is {stored.status}: it cannot be shared", code="certificate.not_valid"
-            )
+        stored = disclosable(self.safe, principal, terms.certificate_id)
         certificate = stored.certificate
-        if certificate.anchor is None:
-            raise ConflictError(
-                "the certificate is not anchored yet; share it in a few seconds",
-                code="certificate.not_anchored",
-            )
-        if certificate.header.holder != principal.wallet_address:
-            raise ConflictError(
-                "the certificate is being bound to your wallet key; share it in a few seconds",
-                code="certificate.not_bound",
-            )
         unit = self.units.get(terms.unit_id, active=True)
         fields = disclosed_fields(self.context.catalog, certificate, terms.fields)
         now = int(self.clock().timestamp())
@@ -391,7 +403,7 @@ class Grants:
             "chain_id": self.context.domain.chain_id,
             "ledger": self.context.domain.ledger,
             "signature": signature,
-            "sealed": _seal(one_time, grant_id, bundle),
+            "sealed": seal_bundle(one_time, grant_id, bundle),
             "created_at": now,
         }
         event = LogEvent(
@@ -458,7 +470,7 @@ class Grants:
             row is None
             or row.account_id != principal.id
             or bytes(row.signature) != signature
-            or _open(key, grant_id, row.sealed) is None
+            or open_bundle(key, grant_id, row.sealed) is None
         ):
             return None
         return self._created(_stored_grant(row, self.clock()), row.reference, encode_key(key))
@@ -537,7 +549,7 @@ class Grants:
             ).first()
         if row is None:
             raise NotFoundError("no such grant", code="grant.not_found")
-        if _open(decode_key(key), grant_id, row.sealed) is None:
+        if open_bundle(decode_key(key), grant_id, row.sealed) is None:
             raise InvalidRequestError("key: not this grant's key", code="grant.bad_key")
         link = self.link(row.reference, key)
         if form == "svg":
@@ -592,7 +604,7 @@ class Grants:
         state = _state_of(row, now)
         if state is not GrantState.ACTIVE:
             raise await refuse(_REFUSALS[state])
-        plaintext = _open(raw_key, row.id, row.sealed)
+        plaintext = open_bundle(raw_key, row.id, row.sealed)
         if plaintext is None:
             raise await refuse(GrantRefusal.BAD_KEY)
         presentation, signed = _unseal(plaintext)

@@ -37,12 +37,12 @@ import orjson
 import sqlalchemy as sa
 
 from audit import LogEvent
-from issuer import CertificateState, certificates
+from issuer import certificates
 from ledger import MAX_USES, Grant, GrantFormatError, Presentation, SignedGrant, canonical_json
 from verifier import Check, CheckStatus, Verification, grant_checks, with_checks
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
-from wallet_api._grants import _open, _seal, disclosed_fields
+from wallet_api._grants import disclosable, disclosed_fields, open_bundle, seal_bundle
 from wallet_api._models import print_codes
 from wallet_api._principal import Principal
 from wallet_api._safe_view import SafeView
@@ -212,23 +212,7 @@ class PrintCodes:
     def _grant(
         self, principal: Principal, certificate_id: str, fields: Sequence[str], expires: int, code: str
     ) -> Grant:
-        stored = self.safe.get(principal, certificate_id)
-        if stored.status != CertificateState.VALID:
-            raise ConflictError(
-                f"the certificate is {stored.status}: it cannot be printed with a code",
-                code="certificate.not_valid",
-            )
-        certificate = stored.certificate
-        if certificate.anchor is None:
-            raise ConflictError(
-                "the certificate is not anchored yet; print it in a few seconds",
-                code="certificate.not_anchored",
-            )
-        if certificate.header.holder != principal.wallet_address:
-            raise ConflictError(
-                "the certificate is being bound to your wallet key; print it in a few seconds",
-                code="certificate.not_bound",
-            )
+        certificate = disclosable(self.safe, principal, certificate_id, verb="print").certificate
         disclosed = disclosed_fields(self.context.catalog, certificate, fields)
         now = int(self.context.clock().timestamp())
         if not now + 60 <= expires <= now + PRINT_DAYS * 86_400:
@@ -294,7 +278,7 @@ class PrintCodes:
             "chain_id": self.context.domain.chain_id,
             "ledger": self.context.domain.ledger,
             "signature": signature,
-            "sealed": _seal(_seal_key(printed), grant_id, bundle),
+            "sealed": seal_bundle(_seal_key(printed), grant_id, bundle),
             "created_at": now,
         }
 
@@ -377,7 +361,7 @@ class PrintCodes:
                 ).where(print_codes.c.id == grant_id)
             ).first()
         now = self.context.clock()
-        opened = _open(_seal_key(code), grant_id, row.sealed) if row is not None else None
+        opened = open_bundle(_seal_key(code), grant_id, row.sealed) if row is not None else None
         if row is None or opened is None:
             return CodeCheck(CodeRefusal.NOT_FOUND)
         refusal = {

@@ -177,7 +177,13 @@ def _cover(text: str) -> None:
     union = covered | wanted
     if len(union) > _MOST_GLYPHS:
         union = wanted
-    pdfmetrics.registerFont(ReportlabTTFont(FONT, io.BytesIO(_build(source, union))))
+    font = ReportlabTTFont(FONT, io.BytesIO(_build(source, union)))
+    # reportlab keeps the first font registered under a name (and under its face's name) and
+    # ignores any later one: the wider font must replace the narrower, or a document needing a
+    # character the earlier ones did not draws nothing there.
+    pdfmetrics._fonts.pop(FONT, None)  # type: ignore[attr-defined]
+    pdfmetrics._dynFaceNames.pop(font.face.name, None)  # type: ignore[attr-defined]
+    pdfmetrics.registerFont(font)
     _state["covered"] = union
 
 

@@ -164,6 +164,14 @@ def _resolve(node: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
+def field_label(certificate_type: CertificateType, name: str) -> dict[str, str]:
+    """A top-level field's label by language, from the type's schema: the words the certificate's
+    view uses, for a unit's request, a unit's history and anything else that names a field."""
+    schema = certificate_type.schema
+    node = schema.get("properties", {}).get(name, {})
+    return _label(name, _resolve(node, schema) if isinstance(node, Mapping) else {})
+
+
 def _label(name: str, node: Mapping[str, Any]) -> dict[str, str]:
     title = str(node.get("title") or "")
     english = _ENGLISH.get(name) or name.replace("_", " ").capitalize()

@@ -51,11 +51,11 @@ from wallet_api._errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from wallet_api._grants import Grants, GrantTerms, GrantUnit, _open, always_disclosed, decode_key
+from wallet_api._grants import Grants, GrantTerms, GrantUnit, always_disclosed, decode_key, open_bundle
 from wallet_api._models import grants, presentation_requests, units
 from wallet_api._principal import Principal
 from wallet_api._qr import qr_svg
-from wallet_api._render import _label, _resolve
+from wallet_api._render import field_label
 from wallet_api._safe_view import SafeView
 
 DEFAULT_LIFETIME_SECONDS = 300
@@ -239,14 +239,6 @@ _COLUMNS = (
     units.c.name.label("unit_name"),
     units.c.credit_code.label("unit_code"),
 )
-
-
-def field_label(certificate_type: CertificateType, name: str) -> dict[str, str]:
-    """A top-level field's label by language, from the type's schema (the same words as the
-    certificate's view in `_render`)."""
-    schema = certificate_type.schema
-    node = schema.get("properties", {}).get(name, {})
-    return _label(name, _resolve(node, schema) if isinstance(node, dict) else {})
 
 
 def _titles(certificate_type: CertificateType) -> dict[str, str]:
@@ -599,7 +591,7 @@ class PresentationRequests:
                 code="request.fields_not_covered",
                 detail_zh="这项授权没有包含单位所要的全部内容。",
             )
-        if _open(raw_key, grant.id, bytes(grant.sealed)) is None:
+        if open_bundle(raw_key, grant.id, bytes(grant.sealed)) is None:
             raise InvalidRequestError("key: not this grant's key", code="grant.bad_key")
         if grant.revoked_at is not None or grant.expires_at <= now or grant.uses_left <= 0:
             raise ConflictError(

@@ -38,7 +38,7 @@ from wallet_api._context import WalletContext
 from wallet_api._errors import NotFoundError
 from wallet_api._models import unit_verifications
 from wallet_api._principal import Principal
-from wallet_api._render import type_titles, verification_view
+from wallet_api._render import field_label, type_titles, verification_view
 
 Text = dict[str, str]
 
@@ -127,12 +127,9 @@ def _decisive(verification: Verification) -> str | None:
 
 def _field_label(certificate_type: CertificateType | None, name: str) -> Text:
     """A field's label from its schema title; a type the catalog lost shows the name itself."""
-    readable = name.replace("_", " ").capitalize()
     if certificate_type is None:
-        return {"zh": name, "en": readable}
-    node = certificate_type.schema.get("properties", {}).get(name, {})
-    title = str(node.get("title") or "") if isinstance(node, Mapping) else ""
-    return {"zh": title or readable, "en": readable}
+        return {"zh": name, "en": name.replace("_", " ").capitalize()}
+    return field_label(certificate_type, name)
 
 
 # One statement for every row, its values bound as parameters: `.values(...)` per call costs more

@@ -126,4 +126,16 @@ def pages(as_json: JsonOption = False, quick: QuickOption = False) -> None:
     measure_pages(QUICK if quick else FULL).emit(as_json=as_json)
 
 
+@bench_app.command("printing")
+def printing(
+    as_json: JsonOption = False,
+    runs: Annotated[int, typer.Option(min=1, help="PDFs after the first one")] = 30,
+) -> None:
+    """The printed PDF of the reference contribution certificate with a 验证码: the first in a
+    process (the font collection opened), then the median and slowest of the rest, and its size."""
+    from scripts.bench.printing import measure_printing  # noqa: PLC0415
+
+    measure_printing(runs).emit(as_json=as_json)
+
+
 __all__ = ["Figure", "Figures", "Node", "bench_app"]

@@ -1,6 +1,6 @@
 """How long the printed PDF takes: the reference contribution certificate (12 months) with a
 验证码, the first in a process (the font collection opened, the base glyphs converted) and the
-following ones. Prints figures; run with ``python -m scripts.bench.printing``.
+following ones: ``certledger bench printing``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from issuer._derive import apply_derivations
 from ledger import TypeCatalog
+from scripts.bench._report import Figures
 from scripts.demo_data import generate
 from wallet_api._print import PrintedCode, certificate_pdf
 from wallet_api._render import document_view
@@ -18,8 +19,8 @@ from wallet_api._render import document_view
 RUNS = 30
 
 
-def main() -> None:
-    """Prints the first PDF's time, then the median and slowest of `RUNS` more, and the size."""
+def measure_printing(runs: int = RUNS) -> Figures:
+    """The first PDF's time, then the median and slowest of `runs` more, and the size."""
     contribution = TypeCatalog.load().find("contribution-certificate")
     claims = next(iter(generate("contribution-certificate", 1, seed=5)))
     apply_derivations(claims, contribution.derive)
@@ -41,12 +42,10 @@ def main() -> None:
         return time.perf_counter() - started, len(pdf)
 
     first, size = one()
-    times = sorted(one()[0] for _ in range(RUNS))
-    print(f"first PDF in the process   {first * 1000:8.0f} ms")
-    print(f"later PDFs, median         {statistics.median(times) * 1000:8.0f} ms")
-    print(f"later PDFs, slowest of {RUNS}  {times[-1] * 1000:8.0f} ms")
-    print(f"size                       {size / 1024:8.1f} KiB")
-
-
-if __name__ == "__main__":
-    main()
+    times = sorted(one()[0] for _ in range(runs))
+    figures = Figures()
+    figures.add("print_first_pdf_ms", round(first * 1000, 1), "ms")
+    figures.add("print_pdf_median_ms", round(statistics.median(times) * 1000, 1), "ms")
+    figures.add("print_pdf_slowest_ms", round(times[-1] * 1000, 1), "ms")
+    figures.add("print_pdf_kib", round(size / 1024, 1), "KiB")
+    return figures

@@ -19,7 +19,7 @@ from web3 import Web3
 from ledger import Grant, SignedGrant, canonical_json, sign_digest
 from tests.wallet_api.conftest import DATABASES, WalletWorld, module_world, sign_typed
 from wallet_api._accounts import Accounts
-from wallet_api._grants import _seal
+from wallet_api._grants import seal_bundle
 from wallet_api._models import print_codes
 from wallet_api._principal import Principal
 from wallet_api._print_codes import (
@@ -173,7 +173,7 @@ def test_a_print_grant_the_server_writes_itself_verifies_as_invalid(world: Walle
         "chain_id": world.context.domain.chain_id,
         "ledger": world.context.domain.ledger,
         "signature": forged,
-        "sealed": _seal(_seal_key(code), grant_id, bundle),
+        "sealed": seal_bundle(_seal_key(code), grant_id, bundle),
         "created_at": world.context.clock(),
     }
 

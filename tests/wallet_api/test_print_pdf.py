@@ -164,3 +164,26 @@ def test_every_glyph_is_drawn_and_none_is_tofu(printed: Path, tmp_path: Path) ->
     assert all(ink(cell) is not None for cell in cells)
     drawings = {cell.tobytes() for cell in cells}
     assert len(drawings) == 6
+
+
+def test_a_later_document_draws_characters_the_earlier_ones_did_not_need(tmp_path: Path) -> None:
+    """The font grows as documents need new characters: a later PDF with a rare name draws it."""
+    first = tmp_path / "first.pdf"
+    first.write_bytes(
+        certificate_pdf(
+            _reference_view(), number="N1", office="威海", verification=None, anchor=None, checked_at=MOMENT
+        )
+    )
+    rare = "龘靐齉"  # in the face, in no base set and in no earlier document of this process
+    later = tmp_path / "later.pdf"
+    later.write_bytes(
+        certificate_pdf(
+            _reference_view(),
+            number="N2",
+            office=f"{rare}社保中心",
+            verification=None,
+            anchor=None,
+            checked_at=MOMENT,
+        )
+    )
+    assert f"{rare}社保中心" in re.sub(r"\s+", "", _poppler("pdftotext", str(later), "-"))
