@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import UTC, datetime
 
 from issuer._derive import apply_derivations
-from ledger import TypeCatalog
+from ledger import TypeCatalog, system_clock
 from scripts.bench._report import Figures
 from scripts.demo_data import generate
 from wallet_api._print import PrintedCode, certificate_pdf
@@ -25,7 +24,7 @@ def measure_printing(runs: int = RUNS) -> Figures:
     claims = next(iter(generate("contribution-certificate", 1, seed=5)))
     apply_derivations(claims, contribution.derive)
     view = document_view(claims, contribution)
-    now = datetime.now(UTC)
+    now = system_clock()
     code = PrintedCode("7KQ2-M9XD-4HTW-B3NP", now, "https://wallet.example/verify?code=7KQ2-M9XD-4HTW-B3NP")
 
     def one() -> tuple[float, int]:
