@@ -214,7 +214,7 @@ def _select_grants() -> sa.Select[Any]:
     )
 
 
-def _state_of(row: Any, now: datetime) -> GrantState:
+def state_of(row: Any, now: datetime) -> GrantState:
     """The state at `now` of a grant whose row has `revoked_at`, `expires_at` and `uses_left`."""
     if row.revoked_at is not None:
         return GrantState.REVOKED
@@ -241,7 +241,7 @@ def _stored_grant(row: Any, now: datetime) -> StoredGrant:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
-        state=_state_of(row, now),
+        state=state_of(row, now),
     )
 
 
@@ -601,7 +601,7 @@ class Grants:
 
         if row.unit_id != unit.id:
             raise await refuse(GrantRefusal.WRONG_UNIT)
-        state = _state_of(row, now)
+        state = state_of(row, now)
         if state is not GrantState.ACTIVE:
             raise await refuse(_REFUSALS[state])
         plaintext = open_bundle(raw_key, row.id, row.sealed)
@@ -681,7 +681,7 @@ class Grants:
                         grants.c.id == row.id
                     )
                 ).one()
-            raise await refuse(_REFUSALS[_state_of(current, now)])
+            raise await refuse(_REFUSALS[state_of(current, now)])
         uses = Check(
             "uses",
             CheckStatus.PASSED,

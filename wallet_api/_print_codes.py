@@ -42,7 +42,7 @@ from ledger import MAX_USES, Grant, GrantFormatError, Presentation, SignedGrant,
 from verifier import Check, CheckStatus, Verification, grant_checks, with_checks
 from wallet_api._context import WalletContext
 from wallet_api._errors import ConflictError, InvalidRequestError, NotFoundError
-from wallet_api._grants import disclosable, disclosed_fields, open_bundle, seal_bundle
+from wallet_api._grants import GrantState, disclosable, disclosed_fields, open_bundle, seal_bundle, state_of
 from wallet_api._models import print_codes
 from wallet_api._principal import Principal
 from wallet_api._safe_view import SafeView
@@ -56,15 +56,6 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _TYPED = re.compile(r"^[0-9A-Z]{16}\Z")
 _IN_PDF = re.compile(rb"certledger-code:([0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3})")
-
-
-class PrintState(StrEnum):
-    """Whether a print's code can still be checked, and if not, why."""
-
-    ACTIVE = "active"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    USED_UP = "used_up"
 
 
 class CodeRefusal(StrEnum):
@@ -138,7 +129,7 @@ class StoredPrint:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
-    state: PrintState
+    state: GrantState
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +160,6 @@ def _select() -> sa.Select[Any]:
     return sa.select(*_COLUMNS).join(certificates, certificates.c.id == print_codes.c.certificate_id)
 
 
-def _state(row: Any, now: datetime) -> PrintState:
-    if row.revoked_at is not None:
-        return PrintState.REVOKED
-    if row.expires_at <= now:
-        return PrintState.EXPIRED
-    if row.uses_left <= 0:
-        return PrintState.USED_UP
-    return PrintState.ACTIVE
-
-
 def _stored(row: Any, now: datetime) -> StoredPrint:
     return StoredPrint(
         id=row.id,
@@ -190,7 +171,7 @@ def _stored(row: Any, now: datetime) -> StoredPrint:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
-        state=_state(row, now),
+        state=state_of(row, now),
     )
 
 
@@ -340,7 +321,7 @@ class PrintCodes:
             raise NotFoundError(
                 "no print of yours for this certificate has this code", code="print.not_found"
             )
-        if found.state is not PrintState.ACTIVE:
+        if found.state is not GrantState.ACTIVE:
             raise ConflictError(f"this code is {found.state}", code=f"print.{found.state}")
         return found
 
@@ -365,10 +346,10 @@ class PrintCodes:
         if row is None or opened is None:
             return CodeCheck(CodeRefusal.NOT_FOUND)
         refusal = {
-            PrintState.REVOKED: CodeRefusal.REVOKED,
-            PrintState.EXPIRED: CodeRefusal.EXPIRED,
-            PrintState.USED_UP: CodeRefusal.USED_UP,
-        }.get(_state(row, now))
+            GrantState.REVOKED: CodeRefusal.REVOKED,
+            GrantState.EXPIRED: CodeRefusal.EXPIRED,
+            GrantState.USED_UP: CodeRefusal.USED_UP,
+        }.get(state_of(row, now))
         if refusal is not None:
             return CodeCheck(refusal)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from web3 import Web3
 import wallet_api
 from tests.wallet_api.conftest import WalletWorld, module_world
 from wallet_api import GrantRefusal, WalletError
+from wallet_api._grants import GrantState
 from wallet_api._http import _STATUS_CODES
 from wallet_api._problem_text import FIELD_LABELS, PROBLEM_TEXT, STATUS_TITLES
 from wallet_api._problems import ISSUER_PROBLEMS
@@ -44,7 +46,10 @@ PASSED_ON = {
 }
 # Codes built from an enumeration: the site → (the enumeration's class in that module, the members
 # that never become a code).
-FAMILIES = {("_print_codes.py", "f'print.{found.state}'"): ("PrintState", {"active"})}
+# code=f"print.{found.state}": every state of a grant but the one that is no refusal.
+FAMILIES: dict[tuple[str, str], tuple[type[StrEnum], set[str]]] = {
+    ("_print_codes.py", "f'print.{found.state}'"): (GrantState, {"active"})
+}
 REFUSAL = re.compile(r"^GrantRefusal\.([A-Z_]+)\.value$")
 
 
@@ -122,7 +127,7 @@ def _read(value: ast.expr, module: str, tree: ast.Module) -> list[str] | None:
     if (module, text) in FAMILIES:
         family, never = FAMILIES[(module, text)]
         prefix = text[2:].split("{", 1)[0]
-        return [prefix + member for member in _enumerations(tree)[family] if member not in never]
+        return [prefix + member.value for member in family if member.value not in never]
     if (module, text) in PASSED_ON:
         return []
     return None
